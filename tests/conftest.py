@@ -1,0 +1,38 @@
+"""Shared fixtures: every integration test talks real HTTP to the project's simulator on loopback."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# NO_COLOR changes every snapshot and every rendered colour: the suite always runs with colour.
+os.environ.pop("NO_COLOR", None)
+# The user's own environment must never leak into tests.
+for _name in ("KGP_BASE_URL", "KGP_API_KEY", "KGP_TUI_CONFIG", "KGP_TUI_PROFILE"):
+    os.environ.pop(_name, None)
+
+TEST_KEY = "kgp_test_5be1c0ffee2d4e6f8a9b"
+
+
+@pytest.fixture
+def sim():
+    """A fresh simulator on a free loopback port with fast jobs; stopped after the test."""
+    from kgp_tui.simulator import Simulator
+
+    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=0.05)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def isolated_dirs(tmp_path, monkeypatch):
+    """Point every platformdirs path (config, data, logs) into the test's own tmp dir."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
