@@ -1,0 +1,101 @@
+"""The ``kgp-tui`` command: parse arguments, read config, then start the app, the simulator or a helper command.
+
+Only argparse and config are imported up front, so ``--help``, ``--version`` and ``locate`` answer at once and
+need no network, no key and no Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kgp_tui import __version__
+
+EPILOG = """\
+commands:
+  kgp-tui simulator [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
+                      run the built-in KGP simulator on loopback (see: kgp-tui simulator --help)
+  kgp-tui locate      print where the config file, data and logs live
+
+environment:
+  KGP_BASE_URL, KGP_API_KEY   override the profile's base URL and key (as KPainter's docs use them)
+  KGP_TUI_CONFIG              another config file (like --config)
+  KGP_TUI_PROFILE             another profile (like --profile)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kgp-tui",
+        description="A keyboard-first terminal client for the KPainter content-generation API (KGP v1).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kgp-tui {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file to use (default: see `kgp-tui locate`)")
+    parser.add_argument("--profile", metavar="NAME", help="profile from the config file to connect with")
+    parser.add_argument(
+        "--demo", action="store_true", help="start the built-in simulator and connect to it: no account, no network"
+    )
+    parser.add_argument("--debug", action="store_true", help="write debug lines to the log file")
+    parser.add_argument("command", nargs="?", choices=["locate"], help=argparse.SUPPRESS)
+    return parser
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"kgp-tui: {message}", file=sys.stderr)
+    return code
+
+
+def locate(config_path: str | None) -> int:
+    from kgp_tui.config import app_paths
+
+    paths = app_paths(config_path)
+    print(f"config: {paths.config_file}{'' if paths.config_file.exists() else '  (not created yet)'}")
+    print(f"data:   {paths.data_dir}")
+    print(f"logs:   {paths.log_file}")
+    return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    import logging
+
+    from kgp_tui.config import ConfigError, app_paths, load_config
+    from kgp_tui.logs import setup_logging
+
+    try:
+        config = load_config(args.config)
+        connection = None if args.demo else config.connection(args.profile)
+    except ConfigError as exc:
+        return _fail(f"config error: {exc}")
+    for warning in config.warnings:
+        print(f"kgp-tui: warning: {warning}", file=sys.stderr)
+    setup_logging(
+        app_paths(args.config).log_file,
+        level=logging.DEBUG if args.debug else logging.INFO,
+        secrets=(connection.api_key,) if connection else (),
+    )
+    from kgp_tui.app import KGPApp
+
+    app = KGPApp(config=config, connection=connection, demo=args.demo)
+    app.run()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["simulator"]:
+        from kgp_tui.simulator.cli import run
+
+        return run(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "locate":
+        return locate(args.config)
+    try:
+        return run_app(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
