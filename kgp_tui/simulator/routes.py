@@ -1,0 +1,232 @@
+"""The KGP v1 endpoints: one request (method, path below /openapi/v1, query, headers, body) in, one Reply out.
+
+No sockets here; server.py does the HTTP and the transport-level faults. Order of checks on a request:
+unknown path (404) → wrong method (405) → key (401) → permission (403) → id is a positive integer (404) →
+body is a JSON object (422) → the creation or job is the key's own (404) → edits: it is ready (409) →
+fields (422) → creates: credits (402).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import parse_qs
+
+from . import catalog as cat
+from .scenarios import Scenario
+from .state import Account, Fate, NotFound, NotReady, Store, key_prefix
+from .validation import ValidationFailed, validate_create
+
+
+@dataclass
+class Reply:
+    status: int
+    body: object  # a JSON value, or bytes sent as they are
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # below /openapi/v1, without the query
+    query: str
+    headers: object  # anything with a case-insensitive .get(name), such as http.client.HTTPMessage
+    body: bytes
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+class Abort(Exception):
+    def __init__(self, reply: Reply):
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"detail": {"code": code, "message": message}}, headers or {})
+
+
+def validation_error(errors: list[tuple[str, str]]) -> Reply:
+    summary = "; ".join(f"{name}: {message}" for name, message in errors)
+    return Reply(422, {"detail": {"code": "validation_error", "message": f"Invalid request. {summary}",
+                                  "errors": [{"field": name, "message": message} for name, message in errors]}})
+
+
+def not_found(what: str, value: object) -> Reply:
+    return error(404, "not_found", f"No {what} {value}." if what else f"No such endpoint: {value}")
+
+
+class Api:
+    def __init__(self, store: Store, scenario: Callable[[], Scenario]):
+        self.store = store
+        self.scenario = scenario
+        self.routes: list[tuple[re.Pattern, dict[str, Callable[[Request], Reply]]]] = [
+            (re.compile(r"/health"), {"GET": self._health}),
+            (re.compile(r"/me"), {"GET": self._me}),
+            (re.compile(r"/catalog"), {"GET": self._catalog}),
+            (re.compile(r"/creations"), {"GET": self._list, "POST": self._create}),
+            (re.compile(r"/creations/jobs/(?P<job_id>[^/]+)"), {"GET": self._job}),
+            (re.compile(r"/creations/(?P<creation_id>[^/]+)"), {"GET": self._detail}),
+            (re.compile(r"/creations/(?P<creation_id>[^/]+)/edit"), {"POST": self._edit}),
+        ]
+
+    def handle(self, request: Request) -> Reply:
+        path = request.path.rstrip("/") or "/"
+        for pattern, methods in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            handler = methods.get(request.method)
+            if handler is None:
+                allow = ", ".join(methods)
+                return error(405, "method_not_allowed", f"{request.method} is not allowed here (allowed: {allow}).",
+                             {"Allow": allow})
+            request.ids = match.groupdict()
+            try:
+                return handler(request)
+            except Abort as abort:
+                return abort.reply
+        return not_found("", f"/openapi/v1{request.path}")
+
+    # -- shared checks --------------------------------------------------------------------------------------
+
+    def _take(self, point: str, request: Request) -> Scenario | None:
+        return self.scenario().take(point, request.method, request.path)
+
+    def _account(self, request: Request, *, create: bool = False) -> Account:
+        key = (request.headers.get("X-KGP-Api-Key") or "").strip()
+        if not key:
+            scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
+            key = value.strip() if scheme.lower() == "bearer" else ""
+        if not key:
+            raise Abort(error(401, "missing_api_key", "No API key: send it in the X-KGP-Api-Key header "
+                                                      "(or as Authorization: Bearer <key>)."))
+        account = self.store.account(key)
+        if account is None or self._take("auth", request):
+            raise Abort(error(401, "invalid_api_key", f"The API key {key_prefix(key)}… is not valid. Check it, or "
+                                                      "reactivate it on the KPainter API Key page."))
+        if create and not account.can_create:
+            raise Abort(error(403, "insufficient_permission",
+                              f"The API key {key_prefix(key)}… can read but cannot create or edit. Use a key with "
+                              "create permission from the KPainter API Key page."))
+        return account
+
+    @staticmethod
+    def _json_body(request: Request) -> dict:
+        content_type = request.headers.get("Content-Type")
+        if content_type:
+            media = content_type.split(";")[0].strip().lower()
+            if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+                raise Abort(validation_error([("body", f"must be sent as application/json (got {media})")]))
+        if not request.body.strip():
+            raise Abort(validation_error([("body", "is empty; send a JSON object")]))
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise Abort(validation_error([("body", "is not UTF-8 text")])) from None
+        except json.JSONDecodeError as exc:
+            raise Abort(validation_error(
+                [("body", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")])) from None
+        if not isinstance(data, dict):
+            raise Abort(validation_error([("body", "must be a JSON object")]))
+        return data
+
+    @staticmethod
+    def _id(request: Request, name: str, what: str) -> int:
+        raw = request.ids[name]
+        if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) < 1:
+            raise Abort(not_found(what, repr(raw)))
+        return int(raw)
+
+    def _variant(self, request: Request) -> str:
+        scenario = self._take("catalog", request)
+        if scenario is None:
+            return cat.DEFAULT
+        return cat.SHAPES if scenario.name == "catalog_variants" else cat.EXTRA_TYPE
+
+    def _fate(self, request: Request) -> Fate:
+        scenario = self._take("job", request)
+        if scenario is None:
+            return Fate()
+        if scenario.name == "job_failure":
+            return Fate("failed", int(scenario.params["fail_at_step"]), str(scenario.params["error_code"]))
+        if scenario.name == "cancel":
+            return Fate("cancelled", int(scenario.params["cancel_at_step"]))
+        return Fate(odd_status=True)
+
+    # -- endpoints ------------------------------------------------------------------------------------------
+
+    def _health(self, request: Request) -> Reply:
+        return Reply(200, {"status": "ok", "version": "sim-1"})
+
+    def _me(self, request: Request) -> Reply:
+        return Reply(200, self._account(request).me())
+
+    def _catalog(self, request: Request) -> Reply:
+        self._account(request)
+        variant = self._variant(request)
+        return Reply(200, cat.render_catalog(cat.build_catalog(variant), variant))
+
+    def _create(self, request: Request) -> Reply:
+        account = self._account(request, create=True)
+        body = self._json_body(request)
+        try:
+            params = validate_create(body, cat.build_catalog(self._variant(request)))
+        except ValidationFailed as exc:
+            raise Abort(validation_error(exc.errors)) from None
+        if account.balance <= 0 or self._take("credits", request):
+            raise Abort(error(402, "insufficient_credits", "Not enough credits for this creation; top up on the "
+                                                           "KPainter website. Nothing was created."))
+        return Reply(202, self.store.create(account.key, params, self._fate(request)))
+
+    def _list(self, request: Request) -> Reply:
+        account = self._account(request)
+        query = parse_qs(request.query, keep_blank_values=True)
+
+        def text(name: str) -> str | None:
+            return (query.get(name) or [""])[0].strip() or None
+
+        errors: list[tuple[str, str]] = []
+        numbers = {}
+        for name, default, low, high in (("page", 1, 1, None), ("page_size", 20, 1, 100)):
+            raw = text(name)
+            value = int(raw) if raw and re.fullmatch(r"[0-9]{1,9}", raw) else None
+            if raw is not None and value is None:
+                errors.append((name, "must be an integer"))
+            elif value is not None and (value < low or (high is not None and value > high)):
+                errors.append((name, f"must be at least {low}" + (f" and at most {high}" if high else "")))
+            numbers[name] = default if value is None else value
+        if errors:
+            raise Abort(validation_error(errors))
+        return Reply(200, self.store.list(account.key, page=numbers["page"], page_size=numbers["page_size"],
+                                          type_name=text("type"), status=text("status"), query=text("query")))
+
+    def _detail(self, request: Request) -> Reply:
+        return self._lookup(request, "creation_id", "creation", self.store.creation)
+
+    def _job(self, request: Request) -> Reply:
+        return self._lookup(request, "job_id", "job", self.store.job)
+
+    def _lookup(self, request: Request, name: str, what: str, read: Callable[[str, int], dict]) -> Reply:
+        account = self._account(request)
+        item_id = self._id(request, name, what)
+        try:
+            return Reply(200, read(account.key, item_id))
+        except NotFound:
+            raise Abort(not_found(what, item_id)) from None
+
+    def _edit(self, request: Request) -> Reply:
+        account = self._account(request, create=True)
+        creation_id = self._id(request, "creation_id", "creation")
+        body = self._json_body(request)
+        try:
+            return Reply(202, self.store.start_edit(account.key, creation_id, body, lambda: self._fate(request)))
+        except NotFound:
+            raise Abort(not_found("creation", creation_id)) from None
+        except NotReady as exc:
+            raise Abort(error(409, "creation_not_ready", f"Creation {creation_id} is {exc.status}; it can be "
+                                                         "edited once it is ready.")) from None
+        except ValidationFailed as exc:
+            raise Abort(validation_error(exc.errors)) from None

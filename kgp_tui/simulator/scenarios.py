@@ -1,0 +1,167 @@
+"""Named scenarios: what the simulator does differently, where, and how many times.
+
+A scenario acts at one point of request handling (its `point`): before the request is handled (`pre`), at the key
+check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
+is served or used to validate a create (`catalog`), after the request is handled (`post`), or after a create that
+succeeded (`after_create`). Common parameters: `times=N` acts on the next N matching requests only, then the
+simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without
+`/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
+"""
+
+from __future__ import annotations
+
+import threading
+
+PREFIX = "/openapi/v1"
+
+SCENARIOS: dict[str, str] = {
+    "default": "Normal behaviour: jobs succeed and every reply follows the contract.",
+    "slow": "Every response waits `delay` seconds (default 2.0) before it is sent.",
+    "job_failure": "Jobs fail at step `fail_at_step` (default 3) with error code `error_code` "
+                   "(default render_failed).",
+    "cancel": "Jobs are cancelled at step `cancel_at_step` (default 2).",
+    "reject_key": "Every API key gets 401 invalid_api_key.",
+    "no_credits": "POST /creations answers 402 insufficient_credits for every key; nothing is created.",
+    "rate_limit": "429 rate_limited with the header Retry-After: `retry_after` (default 1); nothing is changed.",
+    "server_error": "500 with a JSON internal_error body; nothing is changed.",
+    "bad_gateway": "502 with an HTML body (not JSON), as a proxy in front of the API sends; nothing is changed.",
+    "drop_connection": "The connection is closed without any response; nothing is changed.",
+    "malformed_json": "The request is handled as usual, then the JSON reply is cut in half (invalid JSON).",
+    "extra_fields": "Every JSON object in every reply, nested ones too, gains unknown fields (x_sim_extra, "
+                    "x_sim_flag).",
+    "drop_after_create": "POST /creations stores the creation and its job, then drops the connection with no reply.",
+    "catalog_variants": "The catalog uses the tolerated shapes: content_types keyed by type, some limits as lists of "
+                        "values or missing, no voices, empty styles.",
+    "extra_type": "The catalog gains a content type the client has never heard of (storyboard); create accepts it.",
+    "unknown_status": "Jobs report the undocumented status waiting_for_gpu during their first running step.",
+    "sparse_fields": "Jobs lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
+                     "(list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
+}
+
+_POINTS = {
+    "slow": "pre", "rate_limit": "pre", "server_error": "pre", "bad_gateway": "pre", "drop_connection": "pre",
+    "reject_key": "auth", "no_credits": "credits",
+    "job_failure": "job", "cancel": "job", "unknown_status": "job",
+    "catalog_variants": "catalog", "extra_type": "catalog",
+    "malformed_json": "post", "extra_fields": "post", "sparse_fields": "post",
+    "drop_after_create": "after_create",
+}
+
+# Each scenario's own parameters and their defaults.
+_PARAMS: dict[str, dict[str, object]] = {
+    "slow": {"delay": 2.0},
+    "job_failure": {"fail_at_step": 3, "error_code": "render_failed"},
+    "cancel": {"cancel_at_step": 2},
+    "rate_limit": {"retry_after": 1},
+    "sparse_fields": {"list_shape": "data"},
+}
+COMMON_PARAMS = ("times", "path", "method")
+
+
+def _check(name: str, key: str, value: object) -> object:
+    """A parameter value of the right type, or ValueError."""
+    if key in ("fail_at_step", "cancel_at_step", "retry_after"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "retry_after" else 1):
+            raise ValueError(f"{name}: {key} must be an integer ≥ {0 if key == 'retry_after' else 1}")
+    elif key == "delay":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{name}: delay must be a number of seconds ≥ 0")
+        value = float(value)
+    elif key == "list_shape" and value not in ("data", "bare"):
+        raise ValueError(f"{name}: list_shape must be 'data' or 'bare'")
+    elif key == "error_code" and not (isinstance(value, str) and value):
+        raise ValueError(f"{name}: error_code must be a non-empty string")
+    return value
+
+
+def _normal_path(path: str) -> str:
+    if path.startswith(PREFIX):
+        path = path[len(PREFIX):]
+    return "/" + path.strip("/")
+
+
+class Scenario:
+    """The active scenario with its parameters and how many more requests it may act on."""
+
+    def __init__(self, name: str = "default", **params: object):
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+        defaults = _PARAMS.get(name, {})
+        unknown = sorted(set(params) - set(defaults) - set(COMMON_PARAMS))
+        if unknown:
+            allowed = ", ".join([*defaults, *COMMON_PARAMS])
+            raise ValueError(f"{name}: unknown parameter(s) {', '.join(unknown)} (allowed: {allowed})")
+        self.name = name
+        self.point = _POINTS.get(name)
+        self.params = {key: _check(name, key, params.get(key, default)) for key, default in defaults.items()}
+        times = params.get("times")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
+            raise ValueError(f"{name}: times must be an integer ≥ 0")
+        self.remaining: int | None = times
+        path = params.get("path")
+        if path is not None and not isinstance(path, str):
+            raise ValueError(f"{name}: path must be a string such as '/creations/jobs'")
+        self.path = _normal_path(path) if path else None
+        method = params.get("method")
+        if method is not None and not isinstance(method, str):
+            raise ValueError(f"{name}: method must be a string such as 'GET'")
+        self.method = method.upper() if method else None
+        self._lock = threading.Lock()
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method and method != self.method:
+            return False
+        if self.path and self.path != "/" and not (path == self.path or path.startswith(self.path + "/")):
+            return False
+        return True
+
+    def take(self, point: str, method: str, path: str) -> Scenario | None:
+        """This scenario if it acts at `point` on this request (using up one of its `times`), else None."""
+        if point != self.point or not self.matches(method, path):
+            return None
+        with self._lock:
+            if self.remaining is not None:
+                if self.remaining <= 0:
+                    return None
+                self.remaining -= 1
+        return self
+
+    def describe(self) -> dict:
+        return {"name": self.name, "params": dict(self.params), "remaining": self.remaining,
+                "path": self.path, "method": self.method}
+
+
+BAD_GATEWAY_HTML = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def with_extra_fields(value: object, depth: int = 0) -> object:
+    """A copy of a JSON value in which every object has gained two fields no client knows."""
+    if isinstance(value, list):
+        return [with_extra_fields(item, depth + 1) for item in value]
+    if not isinstance(value, dict):
+        return value
+    changed = {key: with_extra_fields(item, depth + 1) for key, item in value.items()}
+    changed["x_sim_extra"] = {"note": "a field this client does not know", "depth": depth}
+    changed["x_sim_flag"] = True
+    return changed
+
+
+def sparse(value: object, list_shape: str) -> object:
+    """A copy of a JSON reply with the optional job fields gone and list envelopes reshaped."""
+    if isinstance(value, list):
+        return [sparse(item, list_shape) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if {"items", "total"} <= value.keys():
+        items = sparse(value["items"], list_shape)
+        if list_shape == "bare":
+            return items
+        return {"data": items, **{key: item for key, item in value.items() if key != "items"}}
+    changed = {key: sparse(item, list_shape) for key, item in value.items()}
+    if "job_id" in changed and "progress_pct" in changed:
+        del changed["progress_pct"]
+        changed["current_step"] = None
+    return changed

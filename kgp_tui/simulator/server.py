@@ -1,0 +1,393 @@
+"""The simulator's HTTP side: a ThreadingHTTPServer on loopback, transport faults, admin endpoints, and `Simulator`.
+
+Nothing is logged by default; an optional listener sees only (method, path, status), never headers, so no key is
+ever written anywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import urlsplit
+
+from . import seeding
+from .routes import Api, Reply, Request, error, not_found
+from .scenarios import BAD_GATEWAY_HTML, PREFIX, Scenario, sparse, with_extra_fields
+from .state import DEFAULT_API_KEY, Store
+
+MAX_BODY_BYTES = 1024 * 1024
+ADMIN_PREFIX = "/_sim"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024  # the default 5 makes a burst of new connections wait for SYN retries
+
+    def __init__(self, address: tuple[str, int], sim: Simulator):
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.sim = sim
+        self.stopping = threading.Event()  # set when this server stops: ends `slow` waits early
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, which can take seconds; it is not needed here.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def process_request(self, request, client_address) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_all_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not worth a traceback
+            super().handle_error(request, client_address)
+
+
+class _BadRequest(Exception):
+    def __init__(self, reply: Reply):
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kgp-sim/1"
+    timeout = 120  # an idle keep-alive connection is closed after this
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would hold the body ~40 ms
+    server: _Server
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        """Silenced: the stdlib access log is not wanted; Simulator.request_listener sees method, path, status."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        admin = split.path == ADMIN_PREFIX or split.path.startswith(ADMIN_PREFIX + "/")
+        self._to_record = not admin
+        try:
+            try:
+                body = self._read_body()
+            except _BadRequest as bad:
+                self.close_connection = True
+                self._send(bad.reply)
+            else:
+                self._admin(split.path, body) if admin else self._api(split.path, split.query, body)
+        except OSError:  # the client went away, or the server is stopping
+            self.close_connection = True
+        finally:
+            self._record(None)
+
+    def _record(self, status: int | None) -> None:
+        """Count the request once, before its reply leaves, so a client never sees a reply not yet counted."""
+        if self._to_record:
+            self._to_record = False
+            self.server.sim._record(self.command, self.path, status)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, size = [], 0
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    length = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise _BadRequest(error(400, "bad_request", "Malformed chunked body.")) from None
+                if length == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                size += length
+                if size > MAX_BODY_BYTES:
+                    raise _BadRequest(error(413, "payload_too_large", "The request body is larger than 1 MiB."))
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        if not raw.strip().isdigit():
+            raise _BadRequest(error(400, "bad_request", "Content-Length is not a number."))
+        if int(raw) > MAX_BODY_BYTES:
+            raise _BadRequest(error(413, "payload_too_large", "The request body is larger than 1 MiB."))
+        return self.rfile.read(int(raw))
+
+    def _send(self, reply: Reply, scenario: Scenario | None = None) -> None:
+        """Send a reply; a `post` scenario (extra_fields, sparse_fields, malformed_json) reshapes its JSON first."""
+        if isinstance(reply.body, bytes):
+            data = reply.body
+        else:
+            value = reply.body
+            if scenario is not None and scenario.name == "extra_fields":
+                value = with_extra_fields(value)
+            elif scenario is not None and scenario.name == "sparse_fields":
+                value = sparse(value, str(scenario.params["list_shape"]))
+            data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+            if scenario is not None and scenario.name == "malformed_json":
+                data = data[: len(data) // 2]
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self._record(reply.status)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        """Close the connection without a response."""
+        self.close_connection = True
+        self._record(None)
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _api(self, path: str, query: str, body: bytes) -> None:
+        sim = self.server.sim
+        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+            return self._send(not_found("", path))
+        method, rel = self.command, path[len(PREFIX):] or "/"
+        scenario = sim._scenario
+        fault = scenario.take("pre", method, rel)
+        if fault is not None and fault.name == "slow":
+            if self.server.stopping.wait(float(fault.params["delay"])):
+                return self._drop()
+        elif fault is not None:
+            reply = self._fault_reply(fault)
+            return self._drop() if reply is None else self._send(reply)
+        try:
+            reply = sim._api.handle(Request(method, rel, query, self.headers, body))
+        except Exception:  # a simulator bug must still give the client a well-formed 500
+            traceback.print_exc()
+            reply = error(500, "internal_error", "The simulator failed on this request (a simulator bug).")
+        if (reply.status == 202 and method == "POST" and rel.rstrip("/") == "/creations"
+                and scenario.take("after_create", method, rel)):
+            return self._drop()
+        return self._send(reply, scenario.take("post", method, rel))
+
+    @staticmethod
+    def _fault_reply(fault: Scenario) -> Reply | None:
+        """What a `pre` fault sends instead of handling the request; None: drop the connection."""
+        if fault.name == "rate_limit":
+            seconds = int(fault.params["retry_after"])
+            return error(429, "rate_limited", f"Too many requests; retry after {seconds} s.",
+                         {"Retry-After": str(seconds)})
+        if fault.name == "server_error":
+            return error(500, "internal_error", "The server hit an internal error (simulated). Try again later.")
+        if fault.name == "bad_gateway":
+            return Reply(502, BAD_GATEWAY_HTML.encode(), content_type="text/html; charset=utf-8")
+        return None  # drop_connection
+
+    def _admin(self, path: str, body: bytes) -> None:
+        sim = self.server.sim
+        if not is_loopback(self.client_address[0]):
+            return self._send(error(403, "forbidden", "The /_sim endpoints answer loopback clients only."))
+        try:
+            data = json.loads(body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError("the body must be a JSON object")
+            if (self.command, path) == ("GET", "/_sim/stats"):
+                return self._send(Reply(200, sim.stats()))
+            if (self.command, path) == ("POST", "/_sim/scenario"):
+                sim.set_scenario(str(data.get("name", "default")), **(data.get("params") or {}))
+                return self._send(Reply(200, {"scenario": sim._scenario.describe()}))
+            if (self.command, path) == ("POST", "/_sim/seed"):
+                key = data.get("key")
+                creations = sim.seed_creations(int(data.get("creations", 0)), key=key)
+                jobs = sim.seed_jobs(int(data.get("jobs", 0)), key=key)
+                return self._send(Reply(200, {"creation_ids": creations, "job_ids": jobs}))
+            if (self.command, path) == ("POST", "/_sim/reset_stats"):
+                sim.reset_stats()
+                return self._send(Reply(200, {"request_count": 0}))
+        except (ValueError, TypeError) as exc:
+            return self._send(error(422, "validation_error", str(exc)))
+        return self._send(not_found("", path))
+
+
+class Simulator:
+    """The KGP v1 simulator: a real HTTP server on loopback with in-memory state. See the package docstring."""
+
+    def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0,
+                 scenario: str = "default", step_seconds: float = 2.0, clock: Callable[[], float] | None = None,
+                 allow_non_loopback: bool = False, **scenario_params: object):
+        if not allow_non_loopback and not is_loopback(host):
+            raise ValueError(f"refusing to serve on {host!r}: not a loopback address (pass allow_non_loopback=True)")
+        if not api_key or not isinstance(api_key, str):
+            raise ValueError("api_key must be a non-empty string")
+        if step_seconds < 0:
+            raise ValueError("step_seconds must be ≥ 0")
+        self.api_key = api_key
+        self.readonly_key = api_key + "_ro"
+        self.no_credit_key = api_key + "_nocredit"
+        self.host = host
+        self._port = port
+        self._store = Store(api_key, step_seconds, clock or time.time)
+        self._scenario = Scenario(scenario, **scenario_params)
+        self._api = Api(self._store, lambda: self._scenario)
+        self._stats_lock = threading.Lock()
+        self._request_log: list[tuple[str, str, int | None]] = []
+        self._lifecycle = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        # Called with (method, path, status) after each API request; for a console log, never with headers.
+        self.request_listener: Callable[[str, str, int | None], None] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        with self._lifecycle:
+            if self._server is None:
+                self._serve()
+        return self
+
+    def stop(self) -> None:
+        with self._lifecycle:
+            self._close()
+
+    def restart(self) -> None:
+        """Close the listening socket and every open connection, then serve again on the same port."""
+        with self._lifecycle:
+            self._close()
+            self._serve()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                server = _Server((self.host, self._port), self)
+                break
+            except OSError:
+                if not self._port or time.monotonic() > deadline:  # a fixed port may take a moment to free up
+                    raise
+                time.sleep(0.05)
+        self._port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"kgp-simulator:{self._port}", daemon=True)
+        self._thread.start()
+
+    def _close(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        server.drop_all_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        if not self._port:
+            raise RuntimeError("the simulator has no port yet: call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}{PREFIX}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- behaviour ------------------------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> str:
+        return self._scenario.name
+
+    def set_scenario(self, name: str, **params: object) -> None:
+        self._scenario = Scenario(name, **params)
+
+    @property
+    def step_seconds(self) -> float:
+        return self._store.step_seconds
+
+    @step_seconds.setter
+    def step_seconds(self, value: float) -> None:
+        """Applies to jobs started from now on."""
+        self._store.step_seconds = value
+
+    def seed_creations(self, n: int, key: str | None = None) -> list[int]:
+        return seeding.seed_creations(self._store, n, key or self.api_key)
+
+    def seed_jobs(self, n: int, key: str | None = None) -> list[int]:
+        return seeding.seed_jobs(self._store, n, key or self.api_key)
+
+    # -- counters -------------------------------------------------------------------------------------------
+
+    def _record(self, method: str, path: str, status: int | None) -> None:
+        with self._stats_lock:
+            self._request_log.append((method, path, status))
+        listener = self.request_listener
+        if listener is not None:
+            listener(method, path, status)
+
+    @property
+    def request_count(self) -> int:
+        with self._stats_lock:
+            return len(self._request_log)
+
+    @property
+    def request_log(self) -> list[tuple[str, str, int | None]]:
+        with self._stats_lock:
+            return list(self._request_log)
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._request_log.clear()
+
+    def stats(self) -> dict:
+        return {"request_count": self.request_count, "scenario": self._scenario.describe(),
+                "port": self._port, **self._store.stats()}
