@@ -1,0 +1,333 @@
+"""One exception family for everything the KGP client can fail with, and the contract's error-body rules.
+
+No httpx here: the client turns transport problems into these classes, so callers catch only ``KGPError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from .redact import redact
+
+MESSAGE_MAX = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+_SPACES = re.compile(r"\s+")
+
+_AMBIGUOUS_HINT = (
+    "The request may have reached the server: check your creations before submitting again."
+)
+
+
+def clean_text(text: object, *keys: str, limit: int = MESSAGE_MAX) -> str:
+    """Server or library text made safe to show: one line, no control characters, no key, capped."""
+    value = text if isinstance(text, str) else str(text)
+    value = _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+    value = redact(value, *keys)  # after joining lines, so a key split by control characters is caught too
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value
+
+
+def status_phrase(status: int | None) -> str:
+    try:
+        return HTTPStatus(status).phrase if status is not None else ""
+    except ValueError:
+        return ""
+
+
+class KGPError(Exception):
+    """Base of every client error. ``str(err)`` is the human message; ``hint`` says what to do next."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        field_errors: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        ambiguous: bool = False,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.field_errors: dict[str, str] = dict(field_errors or {})
+        self.retry_after = retry_after
+        self.method = method
+        self.path = path
+        self.ambiguous = ambiguous
+        self.host = host
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        parts = [f"status={self.status!r}", f"code={self.code!r}", f"message={self.message!r}"]
+        if self.method or self.path:
+            request = f"{self.method or ''} {self.path or ''}".strip()
+            parts.append(f"request={request!r}")
+        if self.ambiguous:
+            parts.append("ambiguous=True")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def _base_hint(self) -> str:
+        if self.status is not None and 400 <= self.status < 500:
+            return "The server refused the request; check the values and try again."
+        return "Something went wrong talking to the KPainter API; try again."
+
+    @property
+    def hint(self) -> str:
+        """What the user should do about it, in one or two sentences."""
+        base = self._base_hint()
+        return f"{base} {_AMBIGUOUS_HINT}" if self.ambiguous else base
+
+
+class AuthError(KGPError):
+    """401: the key is missing, wrong, revoked or not yet activated."""
+
+    def _base_hint(self) -> str:
+        if self.code == "missing_api_key":
+            return "No API key was sent: enter your key (from the API Key page on the KPainter website)."
+        return "Check the API key, or reactivate it on the KPainter website's API Key page."
+
+
+class PermissionDenied(KGPError):
+    """403: the key is valid but may not do this (for example a read-only key trying to create)."""
+
+    def _base_hint(self) -> str:
+        return (
+            "This key cannot create content. Use a user-level key that can create "
+            "(see the API Key page on the KPainter website)."
+        )
+
+
+class InsufficientCredits(KGPError):
+    """402: not enough credits; the server created nothing."""
+
+    def _base_hint(self) -> str:
+        return "Not enough credits: top up on the KPainter website. Nothing was created."
+
+
+class NotFound(KGPError):
+    """404: no such creation or job for this key."""
+
+    def _base_hint(self) -> str:
+        return "That creation or job does not exist for this key; refresh the list."
+
+
+class ValidationFailed(KGPError):
+    """422: the server rejected the input; ``field_errors`` maps field names to messages."""
+
+    def _base_hint(self) -> str:
+        if self.field_errors:
+            return "Fix the marked fields and submit again."
+        return "The server rejected the input; change it and submit again."
+
+
+class RateLimited(KGPError):
+    """429: too many requests; ``retry_after`` says how long to wait, when the server said."""
+
+    def _base_hint(self) -> str:
+        if self.retry_after is not None:
+            return f"Too many requests: wait {_seconds(self.retry_after)} s, then try again."
+        return "Too many requests: wait a little, then try again."
+
+
+class ServerError(KGPError):
+    """5xx: a fault on the server side."""
+
+    def _base_hint(self) -> str:
+        if self.method in (None, "GET"):
+            return "The KPainter server had a fault; retrying with backoff."
+        if self.ambiguous:
+            return "The KPainter server had a fault while handling the request."
+        return "The KPainter server had a fault; try again in a moment."
+
+
+class ConnectionFailed(KGPError):
+    """No usable HTTP reply: connection refused, DNS failure, dropped or reset connection, protocol error.
+
+    ``stage`` says how far it got: ``"connect"`` (never connected), ``"reply"`` (connected, then the connection
+    broke or the reply was garbled) or ``"url"`` (the base URL cannot be used at all).
+    """
+
+    def __init__(self, message: str, *, stage: str = "connect", **details: Any) -> None:
+        super().__init__(message, **details)
+        self.stage = stage
+
+    def _base_hint(self) -> str:
+        where = self.host or "the server"
+        if self.stage == "url":
+            return "Check the base URL: it should look like https://api.kpainter.ai/openapi/v1."
+        if self.ambiguous:
+            return f"The connection to {where} broke after the request was sent."
+        if self.stage == "reply":
+            return f"The connection to {where} broke before a full reply; try again."
+        return f"Could not reach {where}: check the base URL and your network connection."
+
+
+class RequestTimeout(ConnectionFailed):
+    """The server took longer than the client's timeout."""
+
+    def _base_hint(self) -> str:
+        where = self.host or "The server"
+        if self.ambiguous:
+            return f"{where} did not answer in time."
+        return f"{where} did not answer in time: it may be busy; try again, or raise the timeout."
+
+
+class MalformedResponse(KGPError):
+    """A 2xx reply whose body is not JSON or does not have the expected shape."""
+
+    def _base_hint(self) -> str:
+        return "The server's reply could not be read: check the base URL points at the KGP API (…/openapi/v1)."
+
+
+_BY_STATUS: dict[int, type[KGPError]] = {
+    401: AuthError,
+    402: InsufficientCredits,
+    403: PermissionDenied,
+    404: NotFound,
+    422: ValidationFailed,
+    429: RateLimited,
+}
+
+
+def error_class_for(status: int) -> type[KGPError]:
+    if 500 <= status <= 599:
+        return ServerError
+    return _BY_STATUS.get(status, KGPError)
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    for key, value in items:
+        if str(key).lower() == name:
+            return str(value)
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header; an HTTP-date, a negative number or garbage gives None."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except (ValueError, AttributeError):
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def _field_errors(items: object, *keys: str) -> dict[str, str]:
+    """``[{"field", "message"}]`` or FastAPI's ``[{"loc": [...], "msg"}]`` → {field: message}."""
+    found: dict[str, str] = {}
+    if not isinstance(items, list):
+        return found
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        field = item.get("field")
+        if field is None:
+            loc = item.get("loc")
+            if isinstance(loc, (list, tuple)) and loc:
+                field = loc[-1]
+        text = item.get("message", item.get("msg"))
+        if field is None or text is None:
+            continue
+        name = clean_text(field, *keys, limit=80)
+        text = clean_text(text, *keys)
+        found[name] = f"{found[name]}; {text}" if name in found else text
+    return found
+
+
+def _message_from_json(data: Any, *keys: str) -> tuple[str | None, str | None, dict[str, str]]:
+    """(message, code, field_errors) by the contract's rules; message None means "use HTTP <status>"."""
+    if not isinstance(data, Mapping):
+        return None, None, {}
+    detail = data.get("detail")
+    message: str | None = None
+    code: str | None = None
+    fields: dict[str, str] = {}
+    if isinstance(detail, Mapping):
+        if isinstance(detail.get("message"), str) and detail["message"].strip():
+            message = detail["message"]
+        if isinstance(detail.get("code"), str):
+            code = detail["code"]
+        fields = _field_errors(detail.get("errors"), *keys)
+    elif isinstance(detail, str) and detail.strip():
+        message = detail
+    elif isinstance(detail, list):
+        msgs = [str(i["msg"]) for i in detail if isinstance(i, Mapping) and i.get("msg") is not None]
+        msgs += [i for i in detail if isinstance(i, str)]
+        message = "; ".join(msgs) or None
+        fields = _field_errors(detail, *keys)
+    if message is None and isinstance(data.get("message"), str) and data["message"].strip():
+        message = data["message"]
+    if code is None and isinstance(data.get("code"), str):
+        code = data["code"]
+    return message, code, fields
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+    body_bytes: bytes | str | None,
+    method: str | None = None,
+    path: str | None = None,
+    *,
+    keys: Iterable[str] = (),
+    host: str | None = None,
+) -> KGPError:
+    """The error for a non-2xx reply, with the message chosen exactly as the contract's section 4 says.
+
+    ``keys`` are secrets to scrub from every text taken from the reply (the client passes its own key).
+    """
+    secrets = tuple(k for k in keys if k)
+    body = body_bytes
+    raw = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+    phrase = status_phrase(status)
+    label = f"HTTP {status} {phrase}".strip()
+    message: str | None = None
+    code: str | None = None
+    fields: dict[str, str] = {}
+    if not raw.strip():
+        message = f"{label}: the server sent an empty reply"
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            message = f"{label}: the server answered with a non-JSON page"
+        else:
+            message, code, fields = _message_from_json(data, *secrets)
+            message = clean_text(message, *secrets) if message is not None else None
+            message = message or label
+    cls = error_class_for(status)
+    return cls(
+        message,
+        status=status,
+        code=clean_text(code, *secrets, limit=80) if code else None,
+        field_errors=fields,
+        retry_after=parse_retry_after(_header(headers, "retry-after")),
+        method=method,
+        path=path,
+        # A server fault on a POST leaves it unknown whether the creation or edit was made.
+        ambiguous=(method or "").upper() == "POST" and 500 <= status <= 599,
+        host=host,
+    )
