@@ -226,3 +226,10 @@ def test_single_profile_is_the_default_without_default_profile_line(tmp_path):
     text = f"[profiles.only]\nbase_url = 'https://a.example/openapi/v1'\napi_key = '{KEY_A}'\n"
     conn = load_config(write(tmp_path / "c.toml", text), env={}).connection()
     assert (conn.profile, conn.api_key) == ("only", KEY_A)
+
+
+def test_cli_routes_simulator_subcommand(isolated_dirs):
+    result = run_cli("simulator", "--list-scenarios")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert {"default", "rate_limit", "drop_after_create", "bad_gateway"} <= set(names)
