@@ -1,0 +1,436 @@
+"""KGPApp: owns the store, the job poller, the modes/screens and the global bindings.
+
+Workers do the I/O and post messages (kgp_tui.messages); the `on_*` handlers below are the only code that
+changes the store. Importing this module pulls in Textual only: no httpx, no simulator, no key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kgp_tui import messages as msg
+from kgp_tui.format import describe_connect_error, error_text, sanitize, status_label
+from kgp_tui.poller import JobPoller
+from kgp_tui.screens.catalog import CatalogScreen
+from kgp_tui.screens.connect import ConnectScreen
+from kgp_tui.screens.jobs import JobsScreen
+from kgp_tui.screens.small import TooSmallScreen
+from kgp_tui.store import Session, Store
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+log = logging.getLogger("kgp_tui.app")
+_IMPORTED_AT = time.perf_counter()
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+class KGPApp(App):
+    """The kgp-tui application."""
+
+    CSS_PATH = Path(__file__).with_name("kgp_tui.tcss")  # absolute: subclasses elsewhere still find it
+    TITLE = "kgp-tui"
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {"connect": ConnectScreen, "catalog": CatalogScreen, "jobs": JobsScreen}
+    DEFAULT_MODE = "connect"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "toggle_help", "Help", id="app.help"),
+        Binding("f2", "show_mode('catalog')", "Catalog", id="app.catalog"),
+        Binding("f3", "show_mode('jobs')", "Jobs", id="app.jobs"),
+        Binding("f4", "show_mode('connect')", "Connect", id="app.connect"),
+        Binding("f5", "refresh_jobs", "Refresh jobs", id="app.refresh", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Any = None,
+        connection: Any = None,
+        demo: bool = False,
+        simulator: Any = None,
+        clock: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.initial_connection = connection
+        self.demo = demo
+        self.simulator = simulator
+        self._owns_simulator = False
+        self._clock = clock
+        self.store = Store()
+        self.client: Any = None
+        self.poller = JobPoller(self, lambda: self.client, interval=self.poll_interval)
+        self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
+
+    # -- small accessors ---------------------------------------------------------------------------------
+
+    @property
+    def poll_interval(self) -> float:
+        return float(getattr(self.config, "poll_interval", 3.0) or 3.0)
+
+    @property
+    def request_timeout(self) -> float:
+        return float(getattr(self.config, "request_timeout", 30.0) or 30.0)
+
+    def now(self) -> float:
+        """Wall-clock seconds since the epoch, from the injected clock when there is one (tests freeze it)."""
+        if self._clock is None:
+            return time.time()
+        value = self._clock()
+        if isinstance(value, datetime):
+            return value.timestamp()
+        return float(value)
+
+    # -- start and stop -------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        theme = getattr(self.config, "theme", None)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    def on_ready(self) -> None:
+        """Textual's Ready comes after the first frame is on screen: only now start anything slow."""
+        log.info("first paint %.0f ms after kgp_tui.app was imported", 1000 * (time.perf_counter() - _IMPORTED_AT))
+        self._after_first_paint()
+
+    def _after_first_paint(self) -> None:
+        if self.demo or (self.simulator is not None and self.initial_connection is None):
+            if self.simulator is not None:
+                self._connect_demo(self.simulator)
+            else:
+                self.set_connect_note("info", "Starting the built-in simulator…")
+                self.start_demo_simulator()
+        elif self.initial_connection is not None:
+            conn = self.initial_connection
+            self.start_connect(conn.base_url, conn.api_key)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
+    def start_demo_simulator(self) -> None:
+        from kgp_tui.simulator import DEFAULT_API_KEY, Simulator
+
+        try:
+            simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0).start()
+        except Exception as error:  # noqa: BLE001 - e.g. no loopback socket allowed
+            self.post_message(msg.ConnectFailed(error, "the built-in simulator", ""))
+            return
+        self.post_message(msg.DemoReady(simulator))
+
+    def on_demo_ready(self, message: msg.DemoReady) -> None:
+        self.simulator = message.simulator
+        self._owns_simulator = True
+        self._connect_demo(message.simulator)
+
+    def _connect_demo(self, simulator: Any) -> None:
+        self.start_connect(simulator.base_url, simulator.api_key)
+
+    async def on_unmount(self) -> None:
+        self.poller.stop()
+        if self.client is not None:
+            try:
+                await self.client.aclose()
+            except Exception:  # noqa: BLE001 - closing on exit must not raise
+                pass
+        if self._owns_simulator and self.simulator is not None:
+            self.simulator.stop()
+
+    # -- connecting -----------------------------------------------------------------------------------------
+
+    def set_connect_note(self, severity: str, text: str) -> None:
+        self.connect_note = (severity, text)
+        self.store._changed("session")
+
+    def start_connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
+        from kgp_tui.api.redact import key_prefix
+
+        self.set_connect_note("info", f"Connecting to {base_url} with key {key_prefix(api_key)}…")
+        self.connect(base_url, api_key, save_as)
+
+    @work(exclusive=True, exit_on_error=False, group="connect")
+    async def connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
+        from kgp_tui.api.client import KGPClient
+        from kgp_tui.api.redact import key_prefix
+
+        client = None
+        try:
+            client = KGPClient(base_url, api_key, timeout=self.request_timeout, get_retries=0)
+            me = await client.me()
+            catalog = await client.catalog()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
+            if client is not None:
+                await client.aclose()
+            self.post_message(msg.ConnectFailed(error, base_url, key_prefix(api_key)))
+            return
+        if save_as and self.config is not None:
+            try:
+                from kgp_tui.config import save_profile
+
+                save_profile(getattr(self.config, "path", None), save_as, base_url, api_key)
+            except Exception as error:  # noqa: BLE001
+                self.notify(f"Could not save the profile: {error}", severity="warning", markup=False)
+            else:
+                self.notify(f"Saved as profile {save_as!r}.", markup=False)
+        self.post_message(msg.Connected(client, me, catalog, base_url))
+
+    async def on_connected(self, message: msg.Connected) -> None:
+        old = self.client
+        self.client = message.client
+        if old is not None and old is not message.client:
+            await old.aclose()
+        me = message.me
+        prefix = getattr(message.client, "key_prefix", "") or getattr(me, "key_prefix", "")
+        self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, me=me))
+        self.store.set_catalog(message.catalog)
+        name = sanitize(getattr(me, "display_name", "") or "", single_line=True, max_len=40)
+        if getattr(me, "can_use", False):
+            self.set_connect_note("ok", f"Connected as {name}.")
+            self.notify(f"Connected as {name}.", markup=False)
+        else:
+            self.set_connect_note(
+                "warning", f"Connected as {name}, but this key cannot create (read-only). You can browse only."
+            )
+            self.notify("This key is read-only: it cannot create.", severity="warning", markup=False)
+        self.switch_mode("catalog")
+
+    def on_connect_failed(self, message: msg.ConnectFailed) -> None:
+        self.set_connect_note("error", describe_connect_error(message.error, message.base_url, message.key_prefix))
+
+    # -- creating ------------------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="create")
+    async def submit_create(self, type_name: str, payload: dict) -> None:
+        client = self.client
+        started = self.now()
+        try:
+            response = await client.create(payload)
+        except Exception as error:  # noqa: BLE001
+            found = None
+            if getattr(error, "ambiguous", False):
+                found = await self._find_recent_creation(payload, started)
+            self.post_message(msg.CreateFailed(type_name, error, found))
+            return
+        self.post_message(msg.CreateSubmitted(type_name, payload, response))
+
+    async def _find_recent_creation(self, payload: dict, started: float) -> Any:
+        """After a POST that may have reached the server, look for what it made before anyone submits again.
+
+        The list has no idempotency key to match on: take the newest creation of this type made since the
+        submit began (with slack for clock skew), preferring one whose prompt matches when the server sends it.
+        """
+        from kgp_tui.format import parse_time
+
+        try:
+            page = await self.client.list_creations(page=1, page_size=10, type=payload.get("type"))
+        except Exception:  # noqa: BLE001
+            return None
+        prompt = (payload.get("prompt") or "").strip()
+        recent = []
+        for item in getattr(page, "items", []) or []:
+            made = parse_time(getattr(item, "created_at", None))
+            if made is not None and made.timestamp() >= started - 120:
+                recent.append(item)
+        exact = [i for i in recent if (getattr(i, "prompt", None) or "").strip() == prompt]
+        candidates = exact or recent
+        return max(candidates, key=lambda i: i.creation_id) if candidates else None
+
+    def on_create_submitted(self, message: msg.CreateSubmitted) -> None:
+        from kgp_tui.api.models import Job
+
+        response = message.response
+        ref = response.job
+        job = Job(
+            job_id=ref.job_id,
+            creation_id=response.creation_id,
+            kind="create",
+            status=ref.status,
+            progress_pct=ref.progress_pct,
+            current_step=ref.current_step,
+        )
+        title = sanitize(message.payload.get("prompt", ""), single_line=True, max_len=60)
+        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{response.creation_id}.", {})
+        self.store.track_job(job, type_name=message.type_name, title=title, now=self.now())
+        self.poller.track(job.job_id)
+        self.notify(f"Creation #{response.creation_id} started (job {job.job_id}).", markup=False)
+        self.refresh_credits()
+        from kgp_tui.screens.create import CreateScreen
+
+        if isinstance(self.screen, CreateScreen):
+            self.pop_screen()  # F2 then shows the catalog again; the draft stays in the store
+        self.switch_mode("jobs")
+
+    def on_edit_submitted(self, message: msg.EditSubmitted) -> None:
+        from kgp_tui.api.models import Job
+
+        ref = message.response.job
+        job = Job(job_id=ref.job_id, creation_id=message.creation_id, kind="edit", action=message.action,
+                  status=ref.status, progress_pct=ref.progress_pct, current_step=ref.current_step)
+        creation = self.store.creations.get(message.creation_id)
+        title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=40)
+        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=f"{title} (edit)",
+                             now=self.now())
+        self.poller.track(job.job_id)
+        self.notify(f"Edit of creation #{message.creation_id} started (job {job.job_id}).", markup=False)
+
+    def on_edit_failed(self, message: msg.EditFailed) -> None:
+        self.notify(f"Edit of #{message.creation_id} failed: {error_text(message.error)}", severity="error",
+                    markup=False, timeout=10)
+
+    def on_create_failed(self, message: msg.CreateFailed) -> None:
+        error = message.error
+        fields = dict(getattr(error, "field_errors", None) or {})
+        text = error_text(error)
+        if message.found is not None:
+            text += f" — creation #{message.found.creation_id} was made a moment ago: it is now tracked in Jobs (F3)."
+            self._track_found(message.found, message.type_name)
+        elif getattr(error, "ambiguous", False):
+            text += " — the request may have reached the server; check the jobs list before submitting again."
+        self.store.set_form_result(message.type_name, "error", text, fields)
+        self.notify(text, severity="error", markup=False)
+
+    def _track_found(self, creation: Any, type_name: str) -> None:
+        job_id = getattr(creation, "latest_job_id", None)
+        if job_id:
+            title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
+            self.load_job(int(job_id), type_name, title)
+
+    @work(exit_on_error=False, group="load-job")
+    async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
+        try:
+            job = await self.client.job(job_id)
+        except Exception as error:  # noqa: BLE001
+            self.post_message(msg.JobPollFailed(job_id, error))
+            return
+        self.post_message(msg.JobUpdated(job, type_name, title))
+
+    @work(exclusive=True, exit_on_error=False, group="me")
+    async def refresh_credits(self) -> None:
+        try:
+            me = await self.client.me()
+        except Exception:  # noqa: BLE001 - credits are informative; the next refresh will retry
+            return
+        self.post_message(msg.CreditsRefreshed(me))
+
+    def on_credits_refreshed(self, message: msg.CreditsRefreshed) -> None:
+        self.store.set_me(message.me)
+
+    # -- jobs ---------------------------------------------------------------------------------------------
+
+    def on_job_updated(self, message: msg.JobUpdated) -> None:
+        job = message.job
+        before, tracked = self.store.update_job(job, now=self.now(), type_name=message.type_name, title=message.title)
+        if not job.is_terminal and job.job_id not in self.poller.active:
+            self.poller.track(job.job_id)
+        if job.status != before and job.status in TERMINAL:
+            self._announce(tracked)
+            if tracked.creation_id is not None:
+                self.load_creation(tracked.creation_id)
+            self.refresh_credits()
+
+    def _announce(self, tracked: Any) -> None:
+        job = tracked.job
+        what = f"#{tracked.creation_id}" if tracked.creation_id else f"job {job.job_id}"
+        label = status_label(job.status)
+        if job.status == "failed":
+            error = getattr(job, "error", None)
+            detail = sanitize(getattr(error, "message", "") or "", single_line=True, max_len=200)
+            self.notify(f"Creation {what} {label}: {detail}", severity="error", markup=False, timeout=10)
+        elif job.status == "cancelled":
+            self.notify(f"Creation {what} {label}.", severity="warning", markup=False)
+        else:
+            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", markup=False)
+
+    def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
+        self.notify(f"Job {message.job_id}: {error_text(message.error)}", severity="warning", markup=False)
+
+    def on_poll_health(self, message: msg.PollHealth) -> None:
+        retry_at = None
+        if message.retry_at is not None:
+            retry_at = self.now() + max(0.0, message.retry_at - time.monotonic())
+        self.store.set_poll_state(message.ok, retry_at, sanitize(message.reason, single_line=True, max_len=60))
+
+    def action_refresh_jobs(self) -> None:
+        if self.client is None:
+            self.notify("Not connected.", severity="warning")
+            return
+        self.poller.poll_now()
+        self.notify("Refreshing jobs now.", timeout=2)
+
+    # -- creations ---------------------------------------------------------------------------------------
+
+    @work(exit_on_error=False, group="creation")
+    async def load_creation(self, creation_id: int) -> None:
+        import asyncio
+
+        for attempt in range(3):  # a fetch after a job ends is worth a couple of retries on transient faults
+            try:
+                creation = await self.client.creation(creation_id)
+            except Exception as error:  # noqa: BLE001
+                transient = getattr(error, "status", None) in (None, 429) or (getattr(error, "status", 0) or 0) >= 500
+                if attempt < 2 and transient and type(error).__name__ != "ValueError":
+                    await asyncio.sleep(float(getattr(error, "retry_after", None) or 0.5 * (attempt + 1)))
+                    continue
+                self.post_message(msg.CreationLoadFailed(creation_id, error))
+                return
+            self.post_message(msg.CreationLoaded(creation))
+            return
+
+    def on_creation_loaded(self, message: msg.CreationLoaded) -> None:
+        self.store.set_creation(message.creation)
+        job_id = getattr(message.creation, "latest_job_id", None)
+        if job_id and int(job_id) not in self.store.jobs and message.creation.status in ("queued", "processing"):
+            self.load_job(int(job_id))
+
+    def on_creation_load_failed(self, message: msg.CreationLoadFailed) -> None:
+        self.notify(f"Creation #{message.creation_id}: {error_text(message.error)}", severity="error", markup=False)
+
+    def open_creation(self, creation_id: int) -> None:
+        from kgp_tui.screens.creation import CreationScreen
+
+        self.push_screen(CreationScreen(creation_id))
+        self.load_creation(creation_id)
+
+    def open_create_form(self, type_name: str) -> None:
+        from kgp_tui.screens.create import CreateScreen
+
+        self.push_screen(CreateScreen(type_name))
+
+    # -- navigation, help, palette, small terminals ---------------------------------------------------------
+
+    def action_show_mode(self, mode: str) -> None:
+        if isinstance(self.screen, TooSmallScreen):
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Any:
+        yield SystemCommand("Catalog", "Browse content types (F2)", lambda: self.action_show_mode("catalog"))
+        yield SystemCommand("Jobs", "Monitor running jobs (F3)", lambda: self.action_show_mode("jobs"))
+        yield SystemCommand("Connect", "Change server or key (F4)", lambda: self.action_show_mode("connect"))
+        yield SystemCommand("Refresh jobs", "Poll every active job now (F5)", self.action_refresh_jobs)
+        yield SystemCommand("Help", "Show the keys of this screen (F1)", self.action_toggle_help)
+        yield from super().get_system_commands(screen)
+
+    def on_resize(self, event: Any) -> None:
+        self.call_after_refresh(self._check_size)
+
+    def _check_size(self) -> None:
+        width, height = self.size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if too_small and not showing:
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+        elif not too_small and showing:
+            self.pop_screen()

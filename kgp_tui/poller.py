@@ -1,0 +1,185 @@
+"""JobPoller: the one background loop that polls every active job and posts what it learns.
+
+The next cycle is scheduled only after the last one finished (no pile-ups); each job has its own due time,
+so long-running jobs are polled less often; at most `max_in_flight` requests run at once. A 429 pauses
+everything for Retry-After; other failures back off exponentially with jitter. The poller never touches the
+store or a widget: it posts `JobUpdated`, `JobPollFailed` and `PollHealth` to the App.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any, Callable
+
+from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
+
+MAX_BACKOFF = 60.0
+
+
+class JobPoller:
+    def __init__(
+        self,
+        app: Any,
+        client_getter: Callable[[], Any],
+        *,
+        interval: float = 3.0,
+        max_in_flight: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2),
+    ) -> None:
+        self.app = app
+        self._client = client_getter
+        self.interval = max(0.05, float(interval))
+        self.max_in_flight = max(1, int(max_in_flight))
+        self._now = monotonic
+        self._jitter = jitter
+        self._due: dict[int, float] = {}
+        self._first_seen: dict[int, float] = {}
+        self._timer: Any = None
+        self._in_flight = False
+        self._failures = 0
+        self._paused_until = 0.0
+        self._healthy = True
+        self.requests_made = 0
+
+    # -- public --------------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> set[int]:
+        return set(self._due)
+
+    def track(self, job_id: int) -> None:
+        """Start polling a job (first poll after one interval: the create reply is already fresh)."""
+        now = self._now()
+        if job_id not in self._due:
+            self._first_seen.setdefault(job_id, now)
+            self._due[job_id] = now + self.interval
+        self._ensure_scheduled()
+
+    def forget(self, job_id: int) -> None:
+        self._due.pop(job_id, None)
+
+    def poll_now(self) -> None:
+        """Manual refresh: every active job is due now (unless a 429 pause is still running)."""
+        now = self._now()
+        for job_id in self._due:
+            self._due[job_id] = now
+        if self._in_flight:
+            return
+        self._cancel_timer()
+        self._schedule(max(0.0, self._paused_until - now))
+
+    def stop(self) -> None:
+        self._cancel_timer()
+        self._due.clear()
+
+    def interval_for(self, job_id: int, now: float) -> float:
+        """Jobs that have run long are polled less often: x2 after a minute, x4 after five."""
+        age = now - self._first_seen.get(job_id, now)
+        if age > 300:
+            return self.interval * 4
+        if age > 60:
+            return self.interval * 2
+        return self.interval
+
+    # -- scheduling ------------------------------------------------------------------------------------
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _ensure_scheduled(self) -> None:
+        if self._in_flight or self._timer is not None or not self._due:
+            return
+        now = self._now()
+        wake = max(min(self._due.values()), self._paused_until)
+        self._schedule(max(0.0, wake - now))
+
+    def _schedule(self, delay: float) -> None:
+        self._cancel_timer()
+        # Textual's Timer divides by its interval: never hand it a zero delay.
+        self._timer = self.app.set_timer(max(0.001, delay), self._start_cycle, name="job-poller")
+
+    def _start_cycle(self) -> None:
+        self._timer = None
+        if self._in_flight or not self._due:
+            return
+        self._in_flight = True
+        self.app.run_worker(self._cycle(), group="poll", exit_on_error=False, name="poll jobs")
+
+    async def _cycle(self) -> None:
+        try:
+            await self._poll_due()
+        finally:
+            self._in_flight = False
+            self._ensure_scheduled()
+
+    async def _poll_due(self) -> None:
+        from kgp_tui.api.errors import KGPError, NotFound, RateLimited
+
+        client = self._client()
+        now = self._now()
+        due = sorted(job_id for job_id, when in self._due.items() if when <= now)
+        if client is None:  # not connected (yet): look again in one interval rather than spin
+            for job_id in due:
+                self._due[job_id] = now + self.interval
+            return
+        if not due or now < self._paused_until:
+            return
+        gate = asyncio.Semaphore(self.max_in_flight)
+        rate_limited: list[float] = []
+        transient: list[str] = []
+
+        async def poll_one(job_id: int) -> None:
+            async with gate:
+                self.requests_made += 1
+                try:
+                    job = await client.job(job_id)
+                except RateLimited as error:
+                    rate_limited.append(float(error.retry_after or self.interval))
+                    return
+                except NotFound as error:
+                    self.forget(job_id)
+                    self.app.post_message(JobPollFailed(job_id, error))
+                    return
+                except KGPError as error:
+                    if getattr(error, "status", None) in (401, 403):
+                        self.forget(job_id)
+                        self.app.post_message(JobPollFailed(job_id, error))
+                        return
+                    transient.append(getattr(error, "message", "") or type(error).__name__)
+                    return
+                except Exception as error:  # noqa: BLE001 - a poll must never kill the loop
+                    transient.append(type(error).__name__)
+                    return
+            self.app.post_message(JobUpdated(job))
+            if getattr(job, "is_terminal", False):
+                self.forget(job_id)
+            elif job_id in self._due:
+                self._due[job_id] = self._now() + self.interval_for(job_id, self._now())
+
+        await asyncio.gather(*(poll_one(job_id) for job_id in due))
+        now = self._now()
+        if rate_limited:
+            wait = max(rate_limited)
+            self._paused_until = now + wait
+            self._report(False, now + wait, "rate limited")
+        elif transient:
+            self._failures += 1
+            delay = min(MAX_BACKOFF, self.interval * (2 ** self._failures)) * self._jitter()
+            for job_id in due:
+                if job_id in self._due:
+                    self._due[job_id] = now + delay
+            self._report(False, now + delay, transient[0])
+        else:
+            self._failures = 0
+            self._report(True)
+
+    def _report(self, ok: bool, retry_at: float | None = None, reason: str = "") -> None:
+        if ok and self._healthy:
+            return
+        self._healthy = ok
+        self.app.post_message(PollHealth(ok, retry_at, reason))

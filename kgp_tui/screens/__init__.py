@@ -1,0 +1,1 @@
+"""One module per screen: connect, catalog, create, jobs, creation."""

@@ -1,0 +1,43 @@
+"""KGPScreen: the status bar on top, the footer below, and store change notifications for the screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from kgp_tui.widgets.status_bar import StatusBar
+
+
+class KGPScreen(Screen):
+    """Subclasses yield their body from `compose_body` and react to store changes in `on_store`."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.app.store.subscribe(self._store_changed)
+
+    def on_unmount(self) -> None:
+        unsubscribe = getattr(self, "_unsubscribe", None)
+        if unsubscribe:
+            unsubscribe()
+
+    def _store_changed(self, topic: str, key: Any) -> None:
+        if not self.is_mounted:
+            return
+        try:
+            self.on_store(topic, key)
+        except NoMatches:
+            pass  # the screen is composing or being torn down: it renders from the store when it is ready
+
+    def on_store(self, topic: str, key: Any) -> None:
+        """Called on every store change while the screen is mounted."""

@@ -1,0 +1,199 @@
+"""CatalogScreen: content types with a detail pane; languages, voices (by language) and styles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Select, Static
+
+from kgp_tui.format import sanitize
+from kgp_tui.screens.base import KGPScreen
+
+ALL_LANGUAGES = "__all__"
+
+
+def clean(value: Any, max_len: int = 80) -> str:
+    return sanitize(value, single_line=True, max_len=max_len)
+
+
+def describe_type(ct: Any) -> Text:
+    """Everything the catalog says about one content type, as literal text."""
+    text = Text()
+    text.append(clean(ct.display_name or ct.type, 100) + "\n", style="bold")
+    text.append(f"type id: {clean(ct.type)}\n")
+    if ct.description:
+        text.append(sanitize(ct.description, max_len=600) + "\n")
+    text.append("\n")
+    rows = [
+        ("Fields", ", ".join(clean(f, 40) for f in ct.fields)),
+        ("Required", ", ".join(clean(f, 40) for f in ct.required)),
+        ("Aspect ratios", ", ".join(clean(r, 12) for r in ct.aspect_ratios)),
+        ("Default ratio", clean(ct.default_aspect_ratio or "")),
+        ("Qualities", ", ".join(clean(q, 12) for q in ct.output_qualities)),
+    ]
+    for name in ("scene_count", "duration_seconds"):
+        limit = ct.limit(name)
+        if limit is not None:
+            rows.append(({"scene_count": "Scenes/pages", "duration_seconds": "Duration (s)"}[name],
+                         clean(limit.describe())))
+    extra = [f for f in ct.fields if f not in _KNOWN_FIELDS and ct.limit(f) is not None]
+    for name in extra:
+        rows.append((clean(name, 30), clean(ct.limit(name).describe())))
+    rows.append(("Edit actions", ", ".join(clean(a, 40) for a in ct.editable_actions) or "none"))
+    for label, value in rows:
+        if value:
+            text.append(f"{label:<14}", style="bold")
+            text.append(value + "\n")
+    return text
+
+
+_KNOWN_FIELDS = {"prompt", "instructions", "language", "aspect_ratio", "output_quality", "voice_id", "style_id",
+                 "scene_count", "duration_seconds"}
+
+
+def describe_resources(catalog: Any, ct: Any, language: str | None) -> Text:
+    """Languages, the voices for the chosen language, and the styles usable with this type."""
+    text = Text()
+    text.append("Languages  ", style="bold")
+    text.append(", ".join(f"{clean(lang.label, 30)} ({clean(lang.code, 12)})" for lang in catalog.languages) or "—")
+    voices = catalog.voices_for(language)
+    text.append("\nVoices     ", style="bold")
+    text.append(
+        ", ".join(
+            f"{clean(v.label, 30)} [{clean(v.language or 'any', 12)}{', ' + clean(v.gender, 12) if v.gender else ''}]"
+            for v in voices
+        )
+        or "none for this language"
+    )
+    styles = catalog.styles_for(ct.type) if ct is not None else catalog.styles
+    text.append("\nStyles     ", style="bold")
+    text.append(", ".join(clean(s.label, 30) for s in styles) or "none for this type")
+    return text
+
+
+class CatalogScreen(KGPScreen):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="catalog.filter"),
+        Binding("enter", "create", "Create", id="catalog.create", show=True),
+        Binding("escape", "clear_filter", "Clear filter", id="catalog.clear_filter", show=False),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="catalog-body"):
+            with Vertical(id="type-list"):
+                yield Input(placeholder="/ filter types", id="type-filter")
+                yield DataTable(id="types", cursor_type="row", zebra_stripes=False)
+            with VerticalScroll(id="type-detail"):
+                yield Static(id="type-info", markup=False)
+                yield Select([], prompt="Voices: all languages", id="voice-language", allow_blank=True, compact=True)
+                yield Static(id="type-resources", markup=False)
+        yield Static(id="catalog-empty", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#types", DataTable)
+        narrow = self.app.size.width < 100
+        table.add_column("Content type", key="name", width=18 if narrow else 22)
+        table.add_column("Type id", key="type", width=12 if narrow else 16)
+        self.call_after_refresh(self._render_catalog)  # the Select must finish composing before it is filled
+        table.focus()
+
+    def on_store(self, topic: str, key: Any) -> None:
+        if topic == "catalog":  # not on "session": credits change often and must not reset the list
+            self._render_catalog()
+
+    @property
+    def catalog(self) -> Any:
+        return self.app.store.catalog
+
+    def _render_catalog(self) -> None:
+        catalog = self.catalog
+        empty = self.query_one("#catalog-empty", Static)
+        self.query_one("#catalog-body").display = catalog is not None
+        empty.display = catalog is None
+        if catalog is None:
+            empty.update(Text("Not connected yet: press F4 to connect."))
+            return
+        select = self.query_one("#voice-language", Select)
+        options = [
+            (Text(f"Voices: {clean(lang.label, 30)} ({clean(lang.code, 12)})"), lang.code) for lang in catalog.languages
+        ]
+        if getattr(self, "_language_options", None) != [v for _, v in options]:
+            self._language_options = [v for _, v in options]
+            select.set_options(options)
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        catalog = self.catalog
+        table = self.query_one("#types", DataTable)
+        wanted = self.query_one("#type-filter", Input).value.strip().lower()
+        selected = self.selected_type()
+        table.clear()
+        for ct in catalog.content_types:
+            name = clean(ct.display_name or ct.type, 60)
+            if wanted and wanted not in name.lower() and wanted not in ct.type.lower():
+                continue
+            table.add_row(Text(name), Text(clean(ct.type, 40)), key=ct.type)
+        if selected is not None and selected.type in table.rows:
+            table.move_cursor(row=table.get_row_index(selected.type))  # the highlighted type stays highlighted
+        self._show_detail()
+
+    def selected_type(self) -> Any:
+        table = self.query_one("#types", DataTable)
+        if self.catalog is None or table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        return self.catalog.get_type(row_key.value)
+
+    def _show_detail(self) -> None:
+        ct = self.selected_type()
+        info = self.query_one("#type-info", Static)
+        if ct is None:
+            info.update(Text("No content type matches the filter."))
+        else:
+            info.update(describe_type(ct))
+        language = self.query_one("#voice-language", Select).value
+        language = None if language in (ALL_LANGUAGES, Select.NULL) else language
+        self.query_one("#type-resources", Static).update(describe_resources(self.catalog, ct, language))
+
+    @on(DataTable.RowHighlighted, "#types")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#types")
+    def _selected(self) -> None:
+        self.action_create()
+
+    @on(Select.Changed, "#voice-language")
+    def _language_changed(self) -> None:
+        if self.catalog is not None:
+            self._show_detail()
+
+    @on(Input.Changed, "#type-filter")
+    def _filter_changed(self) -> None:
+        if self.catalog is not None:
+            self._fill_table()
+
+    @on(Input.Submitted, "#type-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#types", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#type-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#type-filter", Input)
+        if filter_input.value:
+            filter_input.value = ""
+        self.query_one("#types", DataTable).focus()
+
+    def action_create(self) -> None:
+        ct = self.selected_type()
+        if ct is None:
+            return
+        self.app.open_create_form(ct.type)

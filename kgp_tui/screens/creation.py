@@ -1,0 +1,231 @@
+"""CreationScreen: one creation's status, main_url, artifacts and scenes, with the selected scene's narration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from kgp_tui.format import human_duration, human_size, progress_bar, sanitize, status_label
+from kgp_tui.screens.base import KGPScreen
+
+
+def clean(value: Any, max_len: int = 80) -> str:
+    return sanitize(value, single_line=True, max_len=max_len)
+
+
+def describe_creation(creation: Any, tracked: Any) -> Text:
+    text = Text()
+    title = clean(creation.title or "(untitled)", 120)
+    text.append(f"#{creation.creation_id} {title}\n", style="bold")
+    text.append("Status  ", style="bold")
+    text.append(status_label(creation.status))
+    text.append("   Type  ", style="bold")
+    text.append(clean(creation.type or "—", 40))
+    extras = [("Language", creation.language), ("Ratio", creation.aspect_ratio)]
+    for name, value in extras:
+        if value:
+            text.append(f"   {name}  ", style="bold")
+            text.append(clean(value, 20))
+    text.append("\n")
+    if tracked is not None and not tracked.job.is_terminal:
+        job = tracked.job
+        text.append("Job     ", style="bold")
+        text.append(f"{status_label(job.status)} {progress_bar(job.progress_pct, 12)} ")
+        text.append(clean(job.current_step or "", 80) + "\n")
+    text.append("Prompt  ", style="bold")
+    text.append(sanitize(creation.prompt or "—", single_line=True, max_len=300) + "\n")
+    text.append("Main URL ", style="bold")
+    text.append(clean(creation.main_url, 400) if creation.main_url else "not ready yet")
+    return text
+
+
+class CreationScreen(KGPScreen):
+    BINDINGS = [
+        Binding("o", "open_url", "Open URL", id="creation.open_url"),
+        Binding("y", "copy_url", "Copy URL", id="creation.copy_url"),
+        Binding("e", "edit('update_scene_narration')", "Edit narration", id="creation.edit_narration"),
+        Binding("g", "edit('regenerate_scene')", "Regenerate scene", id="creation.regenerate_scene"),
+        Binding("r", "reload", "Reload", id="creation.reload"),
+        Binding("escape", "back", "Back", id="creation.back"),
+    ]
+
+    def __init__(self, creation_id: int) -> None:
+        super().__init__()
+        self.creation_id = creation_id
+        self._shown: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(Text(f"Loading creation #{self.creation_id}…"), id="creation-info", markup=False)
+        with Horizontal(id="creation-body"):
+            with Vertical(id="creation-tables"):
+                yield Label("Artifacts", classes="pane-title")
+                yield DataTable(id="artifacts", cursor_type="row")
+                yield Label("Scenes", classes="pane-title")
+                yield DataTable(id="scenes", cursor_type="row")
+            with VerticalScroll(id="narration-pane"):
+                yield Label("Narration", classes="pane-title")
+                yield Static("", id="narration", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        artifacts = self.query_one("#artifacts", DataTable)
+        for key, label in (("kind", "Kind"), ("label", "Label"), ("size", "Size"), ("mime", "MIME")):
+            artifacts.add_column(label, key=key)
+        scenes = self.query_one("#scenes", DataTable)
+        for key, label in (("index", "#"), ("title", "Title"), ("duration", "Length"), ("status", "Status")):
+            scenes.add_column(label, key=key)
+        self._refresh_view()
+        scenes.focus()
+
+    @property
+    def creation(self) -> Any:
+        return self.app.store.creations.get(self.creation_id)
+
+    def on_store(self, topic: str, key: Any) -> None:
+        if (topic == "creations" and key == self.creation_id) or topic == "jobs":
+            self._refresh_view()
+
+    def _refresh_view(self) -> None:
+        creation = self.creation
+        if creation is None:
+            return
+        tracked = self.app.store.job_for_creation(self.creation_id)
+        self.query_one("#creation-info", Static).update(describe_creation(creation, tracked))
+        if creation is self._shown:
+            return
+        self._shown = creation
+        self._fill_artifacts(creation)
+        self._fill_scenes(creation)
+        self._show_narration()
+
+    def _fill_artifacts(self, creation: Any) -> None:
+        rows = [
+            (clean(a.kind or "—", 20), clean(a.label or "—", 60), human_size(a.size_bytes), clean(a.mime_type or "—", 40))
+            for a in creation.artifacts
+        ]
+        self._fill("#artifacts", rows, "no artifacts yet")
+
+    def _fill_scenes(self, creation: Any) -> None:
+        rows = [
+            (
+                str(scene.index if scene.index is not None else number),
+                clean(scene.title or "—", 80),
+                human_duration(scene.duration_seconds),
+                status_label(scene.status) if scene.status else "—",
+            )
+            for number, scene in enumerate(creation.scenes, start=1)
+        ]
+        self._fill("#scenes", rows, "no scenes yet")
+
+    def _fill(self, table_id: str, rows: list[tuple[str, ...]], empty: str) -> None:
+        """Refill a table (the creation changed), keeping the cursor on the same row number."""
+        table = self.query_one(table_id, DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for index, row in enumerate(rows):
+            table.add_row(*(Text(cell) for cell in row), key=str(index))
+        if not rows:
+            table.add_row(Text("—"), Text(empty), Text(""), Text(""), key="none")
+        table.move_cursor(row=min(cursor, max(0, table.row_count - 1)))
+
+    def _selected(self, table_id: str, items: list[Any]) -> Any:
+        table = self.query_one(table_id, DataTable)
+        if not items or table.row_count == 0:
+            return None
+        row = table.cursor_row
+        return items[row] if 0 <= row < len(items) else None
+
+    def _show_narration(self) -> None:
+        creation = self.creation
+        scene = self._selected("#scenes", creation.scenes) if creation else None
+        pane = self.query_one("#narration", Static)
+        if scene is None:
+            pane.update(Text("Select a scene to read its narration."))
+            return
+        text = Text()
+        text.append(clean(scene.title or f"Scene {scene.index}", 120) + "\n", style="bold")
+        text.append(sanitize(scene.narration_text or "(no narration)", max_len=5000))
+        pane.update(text)
+
+    @on(DataTable.RowHighlighted, "#scenes")
+    def _scene_highlighted(self) -> None:
+        if self.creation is not None:
+            self._show_narration()
+
+    def current_url(self) -> tuple[str, str | None]:
+        """(what it is, URL): the selected artifact's URL when the artifacts table has focus, else the main URL."""
+        creation = self.creation
+        if creation is None:
+            return "main URL", None
+        focused = self.focused
+        if focused is not None and focused.id == "artifacts":
+            artifact = self._selected("#artifacts", creation.artifacts)
+            if artifact is not None and artifact.url:
+                return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
+        return "main URL", creation.main_url
+
+    def action_open_url(self) -> None:
+        what, url = self.current_url()
+        if not url:
+            self.notify(f"No {what} yet.", severity="warning", markup=False)
+            return
+        if not url.lower().startswith(("https://", "http://")):
+            self.notify(f"Not opening {clean(url, 80)!r}: only http(s) URLs are opened.", severity="warning", markup=False)
+            return
+        self.app.open_url(url)  # Textual's driver hands it to the webbrowser module
+        self.notify(f"Opening the {what}: {clean(url, 200)}", markup=False)
+
+    def action_copy_url(self) -> None:
+        what, url = self.current_url()
+        if not url:
+            self.notify(f"No {what} to copy yet.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(url)
+        self.notify(f"Copied the {what} to the clipboard: {clean(url, 200)}", markup=False)
+
+    def action_edit(self, action: str) -> None:
+        """Open the scene edit modal; what it returns is sent by the edit worker."""
+        from kgp_tui.screens.edit import SceneEditScreen
+
+        creation = self.creation
+        scene = self._selected("#scenes", creation.scenes) if creation else None
+        tracked = self.app.store.job_for_creation(self.creation_id)
+        if creation is None or scene is None:
+            self.notify("Select a scene first.", severity="warning")
+        elif action not in creation.editable_actions:
+            self.notify(f"This creation does not allow {action}.", severity="warning", markup=False)
+        elif not self.app.store.can_create:
+            self.notify("This key is read-only: it cannot edit.", severity="warning")
+        elif (tracked is not None and not tracked.job.is_terminal) or creation.status != "ready":
+            self.notify("Wait until the creation is ready before editing it.", severity="warning")
+        else:
+            self.app.push_screen(SceneEditScreen(action, creation, scene), self._send_edit)
+
+    def _send_edit(self, payload: dict | None) -> None:
+        if payload:
+            self.submit_edit(payload)
+
+    @work(exclusive=True, exit_on_error=False, group="edit")
+    async def submit_edit(self, payload: dict) -> None:
+        from kgp_tui.messages import EditFailed, EditSubmitted
+
+        action = payload.get("action", "")
+        try:
+            response = await self.app.client.edit(self.creation_id, payload)
+        except Exception as error:  # noqa: BLE001 - shown as a notification, never a crash
+            self.app.post_message(EditFailed(self.creation_id, action, error))
+            return
+        self.app.post_message(EditSubmitted(self.creation_id, action, response))
+
+    def action_reload(self) -> None:
+        self.app.load_creation(self.creation_id)
+        self.notify(f"Reloading creation #{self.creation_id}.", timeout=2)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,69 @@
+"""StatusBar: connection (host and key prefix), credits, active jobs and the poller's health, on every screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from kgp_tui.format import host_of, sanitize
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = "status-bar") -> None:
+        super().__init__("", id=id, markup=False)
+        self._unsubscribe: Any = None
+        self._ticker: Any = None
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.app.store.subscribe(self._on_store)
+        self.update_status()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._ticker is not None:
+            self._ticker.stop()
+
+    def _on_store(self, topic: str, key: Any) -> None:
+        if topic in ("session", "poll", "jobs"):
+            self.update_status()
+
+    def update_status(self) -> None:
+        store = self.app.store
+        text = Text(no_wrap=True, overflow="ellipsis")
+        session = store.session
+        if session is None:
+            text.append("○ not connected", style="bold")
+        else:
+            text.append("● ", style="bold")
+            text.append(host_of(session.base_url))
+            text.append(" · ")
+            text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
+            me = session.me
+            credits = getattr(me, "credits", None)
+            balance = getattr(credits, "balance", None)
+            if balance is not None:
+                text.append(" · ")
+                text.append(f"{balance:,} credits" if isinstance(balance, int) else f"{balance} credits")
+            if not getattr(me, "can_use", False):
+                text.append(" · read-only", style="bold")
+        active = sum(1 for t in store.jobs.values() if not getattr(t.job, "is_terminal", False))
+        if active:
+            text.append(f" · {active} active job{'s' if active != 1 else ''}")
+        poll = store.poll
+        if not poll.ok and poll.retry_at is not None:
+            left = max(0, int(round(poll.retry_at - self.app.now())))
+            reason = f" ({poll.reason})" if poll.reason else ""
+            text.append(f" · reconnecting, next try in {left}s{reason}", style="bold reverse")
+            if self._ticker is None:
+                self._ticker = self.set_interval(1.0, self.update_status, name="status-countdown")
+        elif self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.update(text)

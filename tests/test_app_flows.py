@@ -1,0 +1,305 @@
+"""Pilot flow tests: the app driven with keys against the real simulator on loopback."""
+
+from __future__ import annotations
+
+from conftest import TEST_KEY
+from test_app_helpers import make_app, screen_text, static_text, wait_for
+
+from kgp_tui.screens.catalog import CatalogScreen
+from kgp_tui.screens.connect import ConnectScreen
+from kgp_tui.screens.create import CreateScreen
+from kgp_tui.screens.creation import CreationScreen
+from kgp_tui.screens.jobs import JobsScreen
+
+SIZE = (120, 40)
+
+
+def cell(table, column: str, row: int = 0) -> str:
+    row_key = table.coordinate_to_cell_key((row, 0)).row_key
+    return table.get_cell(row_key, column).plain
+
+
+async def paste(pilot, text: str) -> None:
+    """What a terminal sends when the user pastes: one bracketed-paste event to the focused widget."""
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))  # as the terminal driver delivers it
+    await pilot.pause()
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await pilot.click(selector)
+    await pilot.press("ctrl+a", "ctrl+k")  # Input: home, then delete to the end
+    if text:
+        await paste(pilot, text)
+
+
+async def connected_app_on_catalog(pilot) -> None:
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, CatalogScreen) and app.screen.query("#types") and app.screen.query_one("#types").row_count,
+        what="catalog",
+    )
+
+
+async def open_type(pilot, type_name: str) -> CreateScreen:
+    """From the catalog: filter with '/', go to the table, Enter opens the create form."""
+    app = pilot.app
+    await pilot.press("slash")
+    await paste(pilot, type_name)
+    await pilot.press("enter")
+    table = app.screen.query_one("#types")
+    await wait_for(pilot, lambda: table.row_count == 1 and app.screen.focused is table, what="filtered table")
+    await pilot.press("enter")
+    return await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="create form")
+
+
+async def submit_prompt(pilot, prompt: str) -> None:
+    app = pilot.app
+    area = app.screen.query_one("#field-prompt")
+    assert app.screen.focused is area  # the prompt has focus when the form opens
+    await paste(pilot, prompt)
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs screen after submit")
+
+
+async def test_connect_with_good_key_typed_on_connect_screen(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, ConnectScreen)
+        await type_into(pilot, "#base-url", sim.base_url)
+        await type_into(pilot, "#api-key", TEST_KEY)
+        assert app.screen.query_one("#api-key").password  # the key is masked
+        await pilot.click("#save-profile")
+        await pilot.press("ctrl+s")
+        await connected_app_on_catalog(pilot)
+        status = static_text(app, "#status-bar")
+        host = sim.base_url.split("://")[1].split("/")[0]
+        assert host in status
+        assert TEST_KEY not in status and TEST_KEY[:13] in status  # prefix only
+        assert "credits" in status
+        await pilot.press("f4")
+        text = screen_text(app)
+        assert "Can create yes" in " ".join(text.split())
+        assert TEST_KEY not in text
+        saved = (tmp_path / "config.toml").read_text()
+        assert TEST_KEY in saved and sim.base_url in saved  # offered and done: saved as the default profile
+
+
+async def test_connect_with_bad_key_explains_and_does_not_crash(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "#base-url", sim.base_url)
+        await type_into(pilot, "#api-key", "kgp_live_wrongwrongwrong")
+        await pilot.press("enter")
+        note = await wait_for(
+            pilot, lambda: "refused" in static_text(app, "#connect-note") and static_text(app, "#connect-note"),
+            what="refusal message",
+        )
+        assert "API Key page" in note
+        assert "kgp_live_wrongwrongwrong" not in note  # only the prefix is shown
+        assert isinstance(app.screen, ConnectScreen)
+        assert app.store.session is None
+        # an empty key is explained, not sent
+        await type_into(pilot, "#api-key", "")
+        await pilot.press("enter")
+        assert "Enter your API key" in static_text(app, "#connect-note")
+
+
+async def test_unreachable_server_is_explained(tmp_path):
+    from kgp_tui.app import KGPApp
+    from kgp_tui.config import Connection
+    from test_app_helpers import make_config
+
+    conn = Connection(base_url="http://127.0.0.1:9/openapi/v1", api_key=TEST_KEY, profile="t")
+    app = KGPApp(config=make_config(tmp_path), connection=conn)
+    async with app.run_test(size=SIZE) as pilot:
+        note = await wait_for(pilot, lambda: "Could not reach" in static_text(app, "#connect-note"), what="note")
+        assert note
+
+
+async def test_browse_catalog_and_filter(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        table = app.screen.query_one("#types")
+        assert table.row_count == len(app.store.catalog.content_types) >= 7
+        first = static_text(app, "#type-info")
+        await pilot.press("down")
+        second = static_text(app, "#type-info")
+        assert first != second and "type id:" in second
+        # find slides_video and check its limits are shown
+        await pilot.press("slash")
+        await paste(pilot, "slides")
+        await wait_for(pilot, lambda: table.row_count == 1, what="filter")
+        info = static_text(app, "#type-info")
+        assert "slides_video" in info and "16:9" in info and "Scenes/pages" in info
+        assert "update_scene_narration" in info
+        resources = static_text(app, "#type-resources")
+        assert "Maple" in resources and "Chalkboard" in resources
+
+
+async def test_create_slides_video_progresses_to_succeeded_and_shows_detail(sim, tmp_path):
+    from kgp_tui import messages
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    seen_progress: set[str] = set()
+    posted: list[str] = []
+    kinds = (messages.Connected, messages.CreateSubmitted, messages.JobUpdated, messages.CreationLoaded)
+
+    def hook(message):
+        if isinstance(message, kinds):
+            name = type(message).__name__
+            if not posted or posted[-1] != name:
+                posted.append(name)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        preview = static_text(app, "#create-preview")
+        assert '"type": "slides_video"' in preview and '"scene_count": 6' in preview
+        await submit_prompt(pilot, "Explain attention")
+        table = app.screen.query_one("#jobs-table")
+        assert table.row_count == 1  # the job appears at once
+        assert next(iter(app.store.jobs.values())).title == "Explain attention"
+        assert any("Creation #101 started" in n.message for n in app._notifications)
+
+        def progress_or_done():
+            seen_progress.add(cell(table, "progress"))
+            return "succeeded" in cell(table, "status")
+
+        await wait_for(pilot, progress_or_done, timeout=15, what="succeeded")
+        assert any("%" in p and "100%" not in p for p in seen_progress) or len(seen_progress) > 1
+        assert "100%" in cell(table, "progress")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")
+        await wait_for(pilot, lambda: "http" in static_text(app, "#creation-info"), what="main_url")
+        info = static_text(app, "#creation-info")
+        creation = app.store.creations[app.screen.creation_id]
+        assert creation.main_url in info
+        assert app.screen.query_one("#artifacts").row_count == len(creation.artifacts) > 0
+        assert app.screen.query_one("#scenes").row_count == len(creation.scenes) == 6
+        narration = static_text(app, "#narration")
+        assert creation.scenes[0].narration_text[:20] in narration
+        await pilot.press("down")
+        assert creation.scenes[1].narration_text[:20] in static_text(app, "#narration")
+        await pilot.press("y")
+        assert app.clipboard == creation.main_url
+        assert any("Copied the main URL" in n.message for n in app._notifications)
+        await pilot.press("shift+tab")  # to the artifacts table
+        assert app.screen.focused.id == "artifacts"
+        await pilot.press("y")
+        assert app.clipboard == creation.artifacts[0].url
+        await pilot.press("escape")
+        assert isinstance(app.screen, JobsScreen)
+    # worker → message → store: the documented flow, in order (polls repeat, so runs are collapsed)
+    assert posted[:3] == ["Connected", "CreateSubmitted", "JobUpdated"]
+    assert "CreationLoaded" in posted[3:]
+
+
+async def test_failing_job_shows_its_error(sim, tmp_path):
+    sim.set_scenario("job_failure")
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        await submit_prompt(pilot, "This will fail")
+        table = app.screen.query_one("#jobs-table")
+        await wait_for(pilot, lambda: "failed" in cell(table, "status"), timeout=15, what="failed")
+        job = next(iter(app.store.jobs.values())).job
+        assert job.error is not None and job.error.message
+        detail = static_text(app, "#job-detail")
+        assert "Error" in detail and job.error.message[:30] in detail
+        assert "✖ failed" in detail
+        # one notification for the state change, with the error message
+        failures = [n for n in app._notifications if "failed" in n.message]
+        assert len(failures) == 1 and job.error.message[:30] in failures[0].message
+
+
+async def test_read_only_key_cannot_reach_submit(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=sim.readonly_key)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        assert "read-only" in static_text(app, "#status-bar")
+        before = sim.request_count
+        await open_type(pilot, "slides_video")
+        assert "read-only" in static_text(app, "#create-blocked")
+        assert not app.screen.query("#submit")
+        assert not app.screen.query("#field-prompt")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert not app.store.jobs
+        assert sim.request_count == before  # nothing was sent
+
+
+async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
+    sim.set_scenario("extra_type")
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        assert app.store.catalog.get_type("storyboard") is not None
+        screen = await open_type(pilot, "storyboard")
+        assert set(screen.specs) == {"prompt", "language", "aspect_ratio", "scene_count", "style_id"}
+        preview = static_text(app, "#create-preview")
+        assert '"type": "storyboard"' in preview and '"scene_count": 4' in preview
+        # out-of-range value flagged next to its field, nothing sent
+        await pilot.click("#field-scene_count")
+        await pilot.press("ctrl+a", "ctrl+k", "9", "9")
+        await pilot.press("ctrl+s")
+        assert "✖" in static_text(app, "#field-scene_count-error")
+        assert "✖" in static_text(app, "#field-prompt-error")  # required, after a submit attempt
+        assert not app.store.jobs
+        assert app.screen.focused is app.screen.query_one("#field-prompt")  # focus goes to the first bad field
+        await pilot.click("#field-scene_count")
+        await pilot.press("ctrl+a", "ctrl+k", "3")
+        await pilot.click("#field-prompt")
+        await paste(pilot, "Plan a shoot")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        tracked = next(iter(app.store.jobs.values()))
+        assert tracked.type_name == "storyboard"
+
+
+async def test_draft_is_kept_when_leaving_the_form(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slide_deck")
+        await pilot.press(*list("My deck"))
+        await pilot.press("escape")  # leaves the form, even from inside the text area
+        assert isinstance(app.screen, CatalogScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen), what="form again")
+        assert app.screen.query_one("#field-prompt").text == "My deck"
+
+
+async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
+    sim.step_seconds = 0.1
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        # this test is about the table, so the two jobs are started the way the form's submit starts them
+        for prompt in ("First video", "Second video"):
+            app.submit_create("slides_video", {"type": "slides_video", "prompt": prompt})
+            await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.jobs.values()), what=prompt)
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        table = app.screen.query_one("#jobs-table")
+        cleared = []
+        original_clear = table.clear
+        table.clear = lambda *a, **k: cleared.append(1) or original_clear(*a, **k)
+        await pilot.press("up")
+        assert table.cursor_row == 0
+        seen_statuses = set()
+
+        def both_done():
+            seen_statuses.add(cell(table, "progress", 1))  # the row below the cursor keeps changing
+            return all(t.job.status == "succeeded" for t in app.store.jobs.values())
+
+        await wait_for(pilot, both_done, timeout=15, what="both succeeded")
+        await pilot.pause(0.2)
+        assert table.cursor_row == 0 and table.row_count == 2
+        assert not cleared  # rows were updated cell by cell, never rebuilt
+        assert len(seen_statuses) >= 2  # the other row visibly progressed while the cursor stayed put
+        done = [n for n in app._notifications if "succeeded" in n.message]
+        assert len(done) == 2  # one notification per job state change, not one per poll

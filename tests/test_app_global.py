@@ -1,0 +1,82 @@
+"""Global behaviour: server text shown literally, F1 help, the command palette, small terminals, key hygiene."""
+
+from __future__ import annotations
+
+from conftest import TEST_KEY
+from test_app_flows import connected_app_on_catalog, open_type, paste
+from test_app_helpers import make_app, screen_text, static_text, wait_for
+
+from kgp_tui.screens.creation import CreationScreen
+from kgp_tui.screens.jobs import JobsScreen
+from kgp_tui.screens.small import TooSmallScreen
+
+SIZE = (120, 40)
+HOSTILE = "[@click=app.quit]Quit[/] [bold]x \x1b]52;c;AAAA\x07\x1b[2J attention"
+
+
+async def test_hostile_server_text_is_shown_literally_and_safely(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        await paste(pilot, HOSTILE)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        table = app.screen.query_one("#jobs-table")
+        await wait_for(pilot, lambda: 101 in app.store.creations, timeout=15, what="creation loaded")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")
+        shown = screen_text(app)
+        assert "[@click=app.quit]Quit[/]" in shown  # markup characters are data, shown as typed
+        assert "[bold]x" in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        await pilot.click("#creation-info")  # clicking the text must not run the embedded action
+        assert app.is_running
+
+
+async def test_f1_toggles_the_key_help_of_the_current_screen(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_command_palette_switches_screens(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Jobs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs via palette")
+        assert "No jobs yet" in static_text(app, "#jobs-empty")
+
+
+async def test_small_terminal_gets_a_message_and_recovers(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.resize_terminal(50, 15)
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen), what="too small")
+        assert "Terminal too small: 50×15" in static_text(app, "#too-small-message")
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen), what="usable again")
+        assert app.screen.query("#types")
+
+
+async def test_full_key_never_appears_on_any_screen(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        for key in ("f2", "f3", "f4"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert TEST_KEY not in screen_text(app)
+            assert TEST_KEY[:13] in static_text(app, "#status-bar")

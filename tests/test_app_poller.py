@@ -1,0 +1,133 @@
+"""JobPoller unit tests with a scripted client and a minimal stand-in for the App (timers, workers, messages)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+from kgp_tui.api.errors import NotFound, RateLimited, ServerError
+from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
+from kgp_tui.poller import JobPoller
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.tasks: list[asyncio.Task] = []
+
+    def set_timer(self, delay, callback, name=None):
+        handle = asyncio.get_running_loop().call_later(delay, callback)
+        return SimpleNamespace(stop=handle.cancel)
+
+    def run_worker(self, coro, **kwargs):
+        self.tasks.append(asyncio.ensure_future(coro))
+
+    def post_message(self, message) -> None:
+        self.messages.append(message)
+
+
+def job(job_id: int, status: str = "running", pct: float | None = 10):
+    return SimpleNamespace(job_id=job_id, status=status, progress_pct=pct,
+                           is_terminal=status in ("succeeded", "failed", "cancelled"))
+
+
+class ScriptedClient:
+    """Answers job(id) from a per-job script of results (a job or an exception); the last one repeats."""
+
+    def __init__(self, scripts: dict[int, list], delay: float = 0.0) -> None:
+        self.scripts = scripts
+        self.delay = delay
+        self.calls: list[int] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def job(self, job_id: int):
+        self.calls.append(job_id)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+            script = self.scripts[job_id]
+            result = script.pop(0) if len(script) > 1 else script[0]
+            if isinstance(result, BaseException):
+                raise result
+            return result
+        finally:
+            self.in_flight -= 1
+
+
+async def test_terminal_jobs_are_dropped_and_polls_never_overlap():
+    client = ScriptedClient({1: [job(1), job(1), job(1, "succeeded", 100)], 2: [job(2)]}, delay=0.03)
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=0.01, max_in_flight=2)
+    for job_id in (1, 2, 3, 4, 5):
+        client.scripts.setdefault(job_id, [job(job_id)])
+        poller.track(job_id)
+    await asyncio.sleep(0.5)
+    assert 1 not in poller.active and 2 in poller.active
+    poller.stop()
+    assert client.max_in_flight <= 2  # never more than max_in_flight requests at once
+    assert client.calls.count(1) == 3  # polled until succeeded, then dropped
+    updates = [m for m in app.messages if isinstance(m, JobUpdated) and m.job.job_id == 1]
+    assert [u.job.status for u in updates][-1] == "succeeded"
+
+
+async def test_rate_limit_pauses_polling_for_retry_after():
+    client = ScriptedClient({7: [RateLimited("slow down", status=429, retry_after=0.3), job(7)]})
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=0.01)
+    poller.track(7)
+    await asyncio.sleep(0.15)
+    assert client.calls == [7]  # paused after the 429
+    health = [m for m in app.messages if isinstance(m, PollHealth)]
+    assert health and not health[0].ok and health[0].reason == "rate limited"
+    await asyncio.sleep(0.35)
+    poller.stop()
+    assert len(client.calls) >= 2
+    assert isinstance(app.messages[-1], (JobUpdated, PollHealth))
+    assert any(isinstance(m, PollHealth) and m.ok for m in app.messages)  # recovered
+
+
+async def test_errors_back_off_with_growing_delay_and_recover():
+    errors = [ServerError("boom", status=500) for _ in range(3)]
+    client = ScriptedClient({3: [*errors, job(3)]})
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=0.05, jitter=lambda: 1.0)
+    poller.track(3)
+    await asyncio.sleep(1.0)  # 0.05 + 0.1 + 0.2 + 0.4 of backoff, then success
+    poller.stop()
+    health = [m for m in app.messages if isinstance(m, PollHealth)]
+    failing = [m for m in health if not m.ok]
+    assert len(failing) == 3 and failing[0].reason == "boom"
+    waits = [b.retry_at - a.retry_at for a, b in zip(failing, failing[1:])]
+    assert waits[1] > waits[0] > 0  # the delay doubles
+    assert health[-1].ok  # recovered after the failures
+    assert client.calls.count(3) >= 4
+
+
+async def test_not_found_drops_the_job_and_reports_it():
+    client = ScriptedClient({9: [NotFound("gone", status=404)]})
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=0.01)
+    poller.track(9)
+    await asyncio.sleep(0.1)
+    poller.stop()
+    assert client.calls == [9]
+    assert any(isinstance(m, JobPollFailed) and m.job_id == 9 for m in app.messages)
+
+
+async def test_poll_now_polls_immediately_and_long_jobs_slow_down():
+    client = ScriptedClient({4: [job(4)]})
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=10.0)
+    poller.track(4)
+    await asyncio.sleep(0.05)
+    assert client.calls == []  # first poll is one interval away
+    poller.poll_now()
+    await asyncio.sleep(0.05)
+    assert client.calls == [4]
+    poller.stop()
+    start = poller._first_seen[4]
+    assert poller.interval_for(4, start + 10) == 10.0
+    assert poller.interval_for(4, start + 120) == 20.0
+    assert poller.interval_for(4, start + 600) == 40.0

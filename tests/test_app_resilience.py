@@ -1,0 +1,107 @@
+"""Pilot tests of the app under server faults: errors on screen, never a crash, never a double submit."""
+
+from __future__ import annotations
+
+from conftest import TEST_KEY
+from test_app_flows import connected_app_on_catalog, open_type, paste
+from test_app_helpers import make_app, static_text, wait_for
+
+from kgp_tui.screens.create import CreateScreen
+from kgp_tui.screens.jobs import JobsScreen
+
+SIZE = (120, 40)
+
+
+async def test_polling_errors_show_reconnecting_then_recover(sim, tmp_path):
+    sim.step_seconds = 0.1  # the job is still running while the server misbehaves
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        await paste(pilot, "Keep polling")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        sim.set_scenario("bad_gateway", path="/creations/jobs", times=3)
+        status = await wait_for(
+            pilot, lambda: "reconnecting, next try in" in static_text(app, "#status-bar") and static_text(app, "#status-bar"),
+            what="reconnecting",
+        )
+        assert "HTTP 502" in status or "502" in status or "non-JSON" in status
+        await wait_for(pilot, lambda: "reconnecting" not in static_text(app, "#status-bar"), timeout=10, what="recovery")
+        await wait_for(pilot, lambda: next(iter(app.store.jobs.values())).job.status == "succeeded", timeout=15,
+                       what="job done after recovery")
+
+
+async def test_no_credits_is_explained_on_the_form(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=sim.no_credit_key)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "image")
+        await paste(pilot, "A red fox")
+        await pilot.press("ctrl+s")
+        result = await wait_for(
+            pilot, lambda: "credits" in static_text(app, "#form-result") and static_text(app, "#form-result"),
+            what="credits message",
+        )
+        assert "top up" in result.lower()
+        assert isinstance(app.screen, CreateScreen)  # still on the form, values kept
+        assert app.screen.query_one("#field-prompt").text == "A red fox"
+        assert not app.store.jobs
+
+
+async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(sim, tmp_path):
+    sim.set_scenario("drop_after_create", times=1)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        await paste(pilot, "Dropped on the way back")
+        await pilot.press("ctrl+s")
+        tracked = await wait_for(pilot, lambda: list(app.store.jobs.values()), what="found creation tracked")
+        assert tracked[0].creation_id == 101
+        assert "now tracked" in static_text(app, "#form-result")
+        posts = [entry for entry in sim.request_log if entry[0] == "POST"]
+        assert len(posts) == 1  # never submitted twice
+
+
+async def test_server_field_errors_land_next_to_their_fields(sim, tmp_path):
+    from kgp_tui.api.errors import ValidationFailed
+    from kgp_tui.messages import CreateFailed
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        # what the create worker posts after a 422 with {"errors": [{"field": "scene_count", ...}]}
+        error = ValidationFailed(
+            "Invalid input", status=422, code="validation_error",
+            field_errors={"scene_count": "Must be 1–20.", "mystery": "Unknown field."},
+        )
+        app.post_message(CreateFailed("slides_video", error))
+        await wait_for(pilot, lambda: "Must be 1–20." in static_text(app, "#field-scene_count-error"), what="422")
+        result = static_text(app, "#form-result")
+        assert "Invalid input" in result and "mystery: Unknown field." in result  # no field for it: shown below
+        assert static_text(app, "#field-prompt-error") == ""
+
+
+async def test_tolerated_shapes_and_sparse_jobs_still_work(sim, tmp_path):
+    """Limits as lists of values, no voices, jobs without progress and with an undocumented status."""
+    sim.set_scenario("catalog_variants")
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        screen = await open_type(pilot, "slides_video")
+        spec = screen.specs["scene_count"]
+        assert spec.kind == "select" and [v for _, v in spec.options] == [4, 6, 8]  # a list of values
+        assert "scene_count" not in static_text(app, "#create-preview")  # no default given: left to the server
+        assert not screen.specs["voice_id"].options  # the catalog lists no voices
+        sim.set_scenario("sparse_fields")
+        await paste(pilot, "Sparse")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        table = app.screen.query_one("#jobs-table")
+        await wait_for(pilot, lambda: "?%" in table.get_cell(table.coordinate_to_cell_key((0, 0)).row_key,
+                                                             "progress").plain, what="unknown progress")
+        sim.set_scenario("unknown_status")
+        await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), timeout=10,
+                       what="done")

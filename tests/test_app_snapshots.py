@@ -1,0 +1,135 @@
+"""Snapshot tests of every screen at 80×24 and 120×40, with a frozen clock shared by the app and the simulator.
+
+Regenerate on purpose with `pytest tests/test_app_snapshots.py --snapshot-update` and look at the report.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import TEST_KEY
+from test_app_flows import connected_app_on_catalog
+from test_app_helpers import FakeClock, make_app, make_config, wait_for
+
+from kgp_tui.screens.create import CreateScreen
+from kgp_tui.screens.creation import CreationScreen
+from kgp_tui.screens.jobs import JobsScreen
+
+SIZES = [(80, 24), (120, 40)]
+FIXED_HOST = "127.0.0.1:8765"
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """A simulator on a frozen clock; the status bar shows a fixed host (the real port changes every run)."""
+    from kgp_tui.simulator import Simulator
+
+    monkeypatch.setattr("kgp_tui.widgets.status_bar.host_of", lambda _url: FIXED_HOST)
+    clock = FakeClock()
+    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=4.0, clock=clock).start()
+    try:
+        yield server, clock
+    finally:
+        server.stop()
+
+
+async def steady(pilot) -> None:
+    """No toasts, no blinking cursors: what is left is the screen itself."""
+    app = pilot.app
+    await pilot.pause()
+    app.clear_notifications()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+async def submitted(pilot) -> None:
+    """Catalog → slides_video form → a prompt → ctrl+s; ends on the jobs screen with job 5001 tracked."""
+    from textual import events
+
+    app = pilot.app
+    await connected_app_on_catalog(pilot)
+    await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen), what="form")
+    app.post_message(events.Paste("Explain how transformer attention works in 6 pages"))
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.jobs, what="jobs")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_connect_screen(snap_compare, tmp_path, size):
+    from kgp_tui.app import KGPApp
+
+    app = KGPApp(config=make_config(tmp_path), clock=FakeClock())
+    assert snap_compare(app, terminal_size=size, run_before=steady)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_catalog_screen(snap_compare, tmp_path, frozen, size):
+    sim, clock = frozen
+
+    async def run_before(pilot):
+        await connected_app_on_catalog(pilot)
+        await pilot.press("down")
+        await steady(pilot)
+
+    app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_create_screen(snap_compare, tmp_path, frozen, size):
+    sim, clock = frozen
+
+    async def run_before(pilot):
+        await connected_app_on_catalog(pilot)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CreateScreen), what="form")
+        from textual import events
+
+        pilot.app.post_message(events.Paste("Explain attention"))
+        await steady(pilot)
+
+    app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_jobs_screen_with_a_running_job(snap_compare, tmp_path, frozen, size):
+    sim, clock = frozen
+
+    async def run_before(pilot):
+        await submitted(pilot)
+        clock.advance(9.0)  # into the third of the simulator's steps
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: next(iter(pilot.app.store.jobs.values())).job.status == "running", what="run")
+        await steady(pilot)
+
+    app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_creation_screen(snap_compare, tmp_path, frozen, size):
+    sim, clock = frozen
+
+    async def run_before(pilot):
+        app = pilot.app
+        await submitted(pilot)
+        clock.advance(3600.0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: 101 in app.store.creations, what="creation detail")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")
+        await pilot.press("down")
+        await steady(pilot)
+
+    app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_too_small_terminal_gets_a_message(snap_compare, tmp_path):
+    from kgp_tui.app import KGPApp
+
+    app = KGPApp(config=make_config(tmp_path), clock=FakeClock())
+    assert snap_compare(app, terminal_size=(50, 15), run_before=steady)
