@@ -198,15 +198,21 @@ def error_text(error: BaseException) -> str:
 
 
 def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> str:
-    """What went wrong while connecting, and what to do about it (the hint comes from the client's error)."""
+    """What went wrong while connecting (first line), what the server said, and what to do (the error's hint)."""
     status = getattr(error, "status", None)
     kind = type(error).__name__
-    text = error_text(error)
+    message = sanitize(getattr(error, "message", None) or str(error) or kind, single_line=True)
+    hint = sanitize(getattr(error, "hint", None) or "", single_line=True)
     where = sanitize(base_url, single_line=True, max_len=120)
     if status == 401 or kind == "AuthError":
-        return f"The key {prefix} was refused. {text}"
-    if status == 403 or kind == "PermissionDenied":
-        return f"The key {prefix} cannot be used here. {text}"
-    if kind in ("ConnectionFailed", "RequestTimeout"):
-        return f"Could not reach {where}. {text}"
-    return f"Connecting to {where} failed. {text}"
+        head = f"The key {prefix} was refused."
+    elif status == 403 or kind == "PermissionDenied":
+        head = f"The key {prefix} may not be used here."
+    elif kind in ("ConnectionFailed", "RequestTimeout"):
+        head = f"Could not reach {where}."
+    else:
+        head = f"Connecting to {where} failed."
+    lines = [head, message]
+    if hint and hint not in message:
+        lines.append(f"→ {hint}")
+    return "\n".join(lines)

@@ -303,3 +303,19 @@ async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
         assert len(seen_statuses) >= 2  # the other row visibly progressed while the cursor stayed put
         done = [n for n in app._notifications if "succeeded" in n.message]
         assert len(done) == 2  # one notification per job state change, not one per poll
+
+
+async def test_malformed_or_cleartext_base_url_is_refused_before_sending(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        before = sim.request_count
+        await type_into(pilot, "#api-key", TEST_KEY)
+        for url, expected in (("api.kpainter.ai/openapi/v1", "is not an http(s) URL"),
+                              ("http://api.example.com/openapi/v1", "clear text")):
+            await type_into(pilot, "#base-url", url)
+            await pilot.press("enter")
+            note = static_text(app, "#connect-note")
+            assert "Base URL" in note and expected in note
+            assert app.screen.focused is app.screen.query_one("#base-url")  # back where the fix is made
+        assert sim.request_count == before  # nothing was sent
+        assert isinstance(app.screen, ConnectScreen)

@@ -134,3 +134,19 @@ def test_host_of() -> None:
     assert host_of("https://api.kpainter.ai/openapi/v1") == "api.kpainter.ai"
     assert host_of("http://127.0.0.1:8080/openapi/v1") == "127.0.0.1:8080"
     assert host_of(None) == "—"
+
+
+def test_connect_error_says_what_failed_what_server_said_and_what_to_do():
+    from kgp_tui.api.errors import AuthError, ConnectionFailed
+    from kgp_tui.format import describe_connect_error
+
+    refused = AuthError("The key is not valid.", status=401, code="invalid_api_key")
+    lines = describe_connect_error(refused, "https://api.kpainter.ai/openapi/v1", "kgp_live_3f9a…").split("\n")
+    assert lines[0] == "The key kgp_live_3f9a… was refused."
+    assert lines[1] == "The key is not valid."
+    assert lines[2].startswith("→ ") and "API Key page" in lines[2]
+    assert len(lines) == 3  # each thing said once
+
+    down = ConnectionFailed("Could not connect to 127.0.0.1:9 (refused)")
+    text = describe_connect_error(down, "http://127.0.0.1:9/openapi/v1", "k…")
+    assert text.startswith("Could not reach http://127.0.0.1:9/openapi/v1.\nCould not connect to 127.0.0.1:9")

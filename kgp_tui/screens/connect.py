@@ -70,9 +70,17 @@ class ConnectScreen(KGPScreen):
     @on(Input.Submitted)
     @on(Button.Pressed, "#connect-button")
     def action_connect(self) -> None:
+        from kgp_tui.config import check_base_url
+
         app: Any = self.app
         base_url = self.query_one("#base-url", Input).value.strip() or DEFAULT_BASE_URL
         api_key = self.query_one("#api-key", Input).value.strip()
+        try:
+            base_url = check_base_url(base_url, allow_insecure_http=getattr(app.config, "allow_insecure_http", False))
+        except ValueError as problem:
+            app.set_connect_note("error", f"Base URL: {problem}")
+            self.query_one("#base-url", Input).focus()
+            return
         if not api_key:
             app.set_connect_note("error", "Enter your API key (from the API Key page on the KPainter website).")
             self.query_one("#api-key", Input).focus()

@@ -23,7 +23,7 @@ from kgp_tui.screens.base import KGPScreen
 # (key, label, width); "creation" and "step" share what is left. Narrow terminals drop Type and Updated (the
 # detail line below the table repeats them).
 FIXED_NARROW = [("status", "Status", 11), ("progress", "Progress", 13), ("elapsed", "Elapsed", 7), ("eta", "Left", 6)]
-FIXED_WIDE = [("type", "Type", 13), *FIXED_NARROW, ("updated", "Updated", 8)]
+FIXED_WIDE = [("type", "Type", 16), *FIXED_NARROW, ("updated", "Updated", 8)]
 WIDE_FROM = 120
 
 
