@@ -1,0 +1,167 @@
+"""Regenerate screenshots/*.png from the real app driven by keys against the simulator.
+
+    apt-get install librsvg2-bin   # or: .venv/bin/pip install cairosvg
+    .venv/bin/python scripts/screenshots.py [--size 120x36]
+
+The app and the simulator share a frozen clock, so the timings shown are the same on every run. Textual exports
+each screen as SVG; rsvg-convert (or cairosvg) turns it into a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "screenshots"
+KEY = "kgp_demo_7c2e5b1d9a4f3e08"
+
+
+class FrozenClock:
+    def __init__(self, start: float = 1_795_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def to_png(svg: Path, png: Path) -> None:
+    """rsvg-convert (Debian's librsvg2-bin) renders Textual's SVG faithfully; cairosvg is the pip fallback."""
+    import shutil
+    import subprocess
+
+    if shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", "-w", "1600", str(svg), "-o", str(png)], check=True)
+    else:
+        import cairosvg
+
+        cairosvg.svg2png(url=str(svg), write_to=str(png), output_width=1600)
+
+
+async def until(pilot, predicate, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def shoot(pilot, name: str) -> None:
+    app = pilot.app
+    await pilot.pause(0.2)
+    app.clear_notifications()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause(0.1)
+    svg = app.export_screenshot(title=f"kgp-tui — {name}")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{name}.svg"
+        source.write_text(svg, encoding="utf-8")
+        to_png(source, OUT / f"{name}.png")
+    print(f"screenshots/{name}.png")
+
+
+async def submit(pilot, type_name: str, prompt: str) -> None:
+    """From the catalog: '/' filter to one type, Enter twice, paste a prompt, ctrl+s."""
+    from textual import events
+
+    from kgp_tui.screens.catalog import CatalogScreen
+    from kgp_tui.screens.create import CreateScreen
+    from kgp_tui.screens.jobs import JobsScreen
+
+    app = pilot.app
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, CatalogScreen), "catalog")
+    await pilot.press("slash", *type_name, "enter")
+    await pilot.pause(0.1)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, CreateScreen), "create form")
+    app.post_message(events.Paste(prompt))
+    await pilot.pause(0.1)
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: isinstance(app.screen, JobsScreen), "jobs screen")
+
+
+async def run(size: tuple[int, int]) -> None:
+    from textual import events
+
+    from kgp_tui.app import KGPApp
+    from kgp_tui.config import Config, Connection
+    from kgp_tui.screens.catalog import CatalogScreen
+    from kgp_tui.screens.create import CreateScreen
+    from kgp_tui.screens.creation import CreationScreen
+    from kgp_tui.simulator import Simulator
+
+    OUT.mkdir(exist_ok=True)
+    clock = FrozenClock()
+    tmp = Path(tempfile.mkdtemp(prefix="kgp-shots-"))
+    config = Config(path=tmp / "config.toml", poll_interval=0.2, env={})
+
+    # 1. The connect screen, as a new user without a key sees it, after a wrong key.
+    app = KGPApp(config=config, clock=clock)
+    with Simulator(api_key=KEY, step_seconds=4.0, clock=clock) as sim:
+        async with app.run_test(size=size) as pilot:
+            base = app.screen.query_one("#base-url")
+            base.value = sim.base_url
+            key = app.screen.query_one("#api-key")
+            key.focus()
+            app.post_message(events.Paste("kgp_live_0000wrongkey0000"))
+            await pilot.press("enter")
+            await until(pilot, lambda: "refused" in str(app.screen.query_one("#connect-note").render()), "refusal")
+            await shoot(pilot, "connect")
+
+        # 2-6. Connected with the demo key: catalog, form, jobs, creation, edit.
+        connection = Connection(base_url=sim.base_url, api_key=KEY, profile="demo")
+        app = KGPApp(config=config, connection=connection, clock=clock)
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, CatalogScreen) and app.store.catalog, "catalog")
+            await pilot.press("down")
+            await shoot(pilot, "catalog")
+
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CreateScreen), "create form")
+            app.post_message(events.Paste("Explain how transformer attention works in 6 pages"))
+            await pilot.press("tab")
+            await shoot(pilot, "create")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.store.jobs, "first job")
+
+            clock.now += 60  # the first job has finished by now
+            sim.set_scenario("job_failure", fail_at_step=3, times=1)
+            await submit(pilot, "slide_deck", "A 10-slide deck on the water cycle for 12-year-olds")
+            sim.set_scenario("default")
+            clock.now += 20
+            await submit(pilot, "explainer_video", "Why the sky is blue, in 45 seconds")
+            await submit(pilot, "ai_video", "A short clip of a paper boat sailing down a rainy street")
+            clock.now += 9
+            await pilot.press("f5")
+            await until(pilot, lambda: all(t.job.status != "queued" for t in app.store.jobs.values()), "progress")
+            await pilot.pause(0.3)
+            await pilot.press("home")
+            await shoot(pilot, "jobs")
+
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen.creation, "detail")
+            await pilot.press("down", "down")
+            await shoot(pilot, "creation")
+
+            await pilot.press("e")
+            await pilot.pause(0.3)
+            await shoot(pilot, "edit-narration")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS (default 120x36)")
+    args = parser.parse_args()
+    cols, rows = (int(part) for part in args.size.lower().split("x"))
+    asyncio.run(run((cols, rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
