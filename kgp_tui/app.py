@@ -67,7 +67,12 @@ class KGPApp(App):
         self._clock = clock
         self.store = Store()
         self.client: Any = None
-        self.poller = JobPoller(self, lambda: self.client, interval=self.poll_interval)
+        self.poller = JobPoller(
+            self,
+            lambda: self.client,
+            interval=self.poll_interval,
+            requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
+        )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
 
     # -- small accessors ---------------------------------------------------------------------------------
@@ -421,6 +426,21 @@ class KGPApp(App):
         yield SystemCommand("Connect", "Change server or key (F4)", lambda: self.action_show_mode("connect"))
         yield SystemCommand("Refresh jobs", "Poll every active job now (F5)", self.action_refresh_jobs)
         yield SystemCommand("Help", "Show the keys of this screen (F1)", self.action_toggle_help)
+        catalog = self.store.catalog
+        if catalog is not None and self.store.can_create:
+            for ct in catalog.content_types:
+                label = sanitize(ct.label, single_line=True, max_len=60)
+                yield SystemCommand(
+                    f"New {label}", f"Open the create form for {sanitize(ct.type, single_line=True, max_len=40)}",
+                    lambda name=ct.type: self.open_create_form(name),
+                )
+        for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
+            if tracked.creation_id is not None:
+                title = sanitize(tracked.title or "", single_line=True, max_len=50)
+                yield SystemCommand(
+                    f"Open #{tracked.creation_id} {title}", f"{tracked.type_name} · {tracked.job.status}",
+                    lambda cid=tracked.creation_id: self.open_creation(cid),
+                )
         yield from super().get_system_commands(screen)
 
     def on_resize(self, event: Any) -> None:

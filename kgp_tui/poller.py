@@ -18,6 +18,34 @@ from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
 MAX_BACKOFF = 60.0
 
 
+class RequestBudget:
+    """A token bucket: on average at most `rate` polls per second, in bursts of at most `rate` (at least 1)."""
+
+    def __init__(self, rate: float, monotonic: Callable[[], float]) -> None:
+        self.rate = max(0.1, float(rate))
+        self.capacity = max(1.0, self.rate)
+        self.tokens = self.capacity
+        self._now = monotonic
+        self._last = monotonic()
+
+    def _refill(self) -> None:
+        now = self._now()
+        self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
+        self._last = now
+
+    def take(self, wanted: int) -> int:
+        """Spend up to `wanted` tokens; returns how many were granted."""
+        self._refill()
+        granted = min(wanted, int(self.tokens))
+        self.tokens -= granted
+        return granted
+
+    def wait_time(self) -> float:
+        """Seconds until one token is there."""
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
 class JobPoller:
     def __init__(
         self,
@@ -26,6 +54,7 @@ class JobPoller:
         *,
         interval: float = 3.0,
         max_in_flight: int = 3,
+        requests_per_second: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2),
     ) -> None:
@@ -35,6 +64,7 @@ class JobPoller:
         self.max_in_flight = max(1, int(max_in_flight))
         self._now = monotonic
         self._jitter = jitter
+        self.budget = RequestBudget(requests_per_second, monotonic)
         self._due: dict[int, float] = {}
         self._first_seen: dict[int, float] = {}
         self._timer: Any = None
@@ -95,7 +125,7 @@ class JobPoller:
         if self._in_flight or self._timer is not None or not self._due:
             return
         now = self._now()
-        wake = max(min(self._due.values()), self._paused_until)
+        wake = max(min(self._due.values()), self._paused_until, now + self.budget.wait_time())
         self._schedule(max(0.0, wake - now))
 
     def _schedule(self, delay: float) -> None:
@@ -122,12 +152,17 @@ class JobPoller:
 
         client = self._client()
         now = self._now()
-        due = sorted(job_id for job_id, when in self._due.items() if when <= now)
+        due = [job_id for job_id, when in self._due.items() if when <= now]
         if client is None:  # not connected (yet): look again in one interval rather than spin
             for job_id in due:
                 self._due[job_id] = now + self.interval
             return
-        if not due or now < self._paused_until:
+        if now < self._paused_until:
+            return
+        # Most overdue first; what the request budget does not allow now stays due for the next round.
+        due.sort(key=self._due.__getitem__)
+        due = due[: self.budget.take(len(due))]
+        if not due:
             return
         gate = asyncio.Semaphore(self.max_in_flight)
         rate_limited: list[float] = []

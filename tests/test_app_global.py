@@ -59,6 +59,22 @@ async def test_command_palette_switches_screens(sim, tmp_path):
         assert "No jobs yet" in static_text(app, "#jobs-empty")
 
 
+async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp_path):
+    from kgp_tui.screens.create import CreateScreen
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"New Slide Deck")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        assert screen.type_name == "slide_deck"
+        assert "New Slide Deck" in screen_text(app)
+
+
 async def test_small_terminal_gets_a_message_and_recovers(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:

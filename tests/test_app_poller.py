@@ -131,3 +131,32 @@ async def test_poll_now_polls_immediately_and_long_jobs_slow_down():
     assert poller.interval_for(4, start + 10) == 10.0
     assert poller.interval_for(4, start + 120) == 20.0
     assert poller.interval_for(4, start + 600) == 40.0
+
+
+def test_request_budget_is_a_token_bucket():
+    from kgp_tui.poller import RequestBudget
+
+    now = [0.0]
+    budget = RequestBudget(10, lambda: now[0])
+    assert budget.take(500) == 10  # a full bucket: one burst of `rate`
+    assert budget.take(5) == 0 and budget.wait_time() == 0.1
+    now[0] += 0.55
+    assert budget.take(500) == 5  # refills at `rate` per second
+    now[0] += 100
+    assert budget.take(500) == 10  # never more than one burst, however long it was idle
+    slow = RequestBudget(0.5, lambda: now[0])
+    assert slow.take(3) == 1  # a budget below 1/s still allows one request at a time
+
+
+async def test_many_due_jobs_never_exceed_the_request_budget():
+    jobs = {n: [job(n)] for n in range(1, 201)}
+    client = ScriptedClient(jobs)
+    app = FakeApp()
+    poller = JobPoller(app, lambda: client, interval=0.05, requests_per_second=20, jitter=lambda: 1.0)
+    for n in jobs:
+        poller.track(n)
+    await asyncio.sleep(1.0)
+    poller.stop()
+    # one burst of 20, then 20 per second: 200 jobs due every 50 ms would otherwise be ~4,000 polls
+    assert 5 <= len(client.calls) <= 20 + 20 * 1.0 + 2
+    assert len(set(client.calls)) == len(client.calls)  # most overdue first: nobody polled twice before all once
