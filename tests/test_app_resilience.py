@@ -65,23 +65,24 @@ async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(s
 
 
 async def test_server_field_errors_land_next_to_their_fields(sim, tmp_path):
-    from kgp_tui.api.errors import ValidationFailed
-    from kgp_tui.messages import CreateFailed
-
+    """The catalog changed on the server after the form was built: the real 422 lands next to its field."""
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         await open_type(pilot, "slides_video")
-        # what the create worker posts after a 422 with {"errors": [{"field": "scene_count", ...}]}
-        error = ValidationFailed(
-            "Invalid input", status=422, code="validation_error",
-            field_errors={"scene_count": "Must be 1–20.", "mystery": "Unknown field."},
-        )
-        app.post_message(CreateFailed("slides_video", error))
-        await wait_for(pilot, lambda: "Must be 1–20." in static_text(app, "#field-scene_count-error"), what="422")
-        result = static_text(app, "#form-result")
-        assert "Invalid input" in result and "mystery: Unknown field." in result  # no field for it: shown below
+        await paste(pilot, "Explain attention")
+        await pilot.click("#field-scene_count")
+        await pilot.press("ctrl+a", "ctrl+k", "1", "5")  # fine by the catalog the form was built from
+        sim.set_scenario("catalog_variants")  # now the server allows only 4, 6 or 8 scenes
+        await pilot.press("ctrl+s")
+        error = await wait_for(pilot, lambda: static_text(app, "#field-scene_count-error"), what="422 on the field")
         assert static_text(app, "#field-prompt-error") == ""
+        assert error == "✖ must be one of: 4, 6, 8"  # the server's own words, next to the field
+        assert "Fix the marked fields" in static_text(app, "#form-result")
+        assert not app.store.jobs  # nothing was created
+        assert app.screen.query_one("#field-prompt").text == "Explain attention"  # nothing the user typed is lost
+        posts = [entry for entry in sim.request_log if entry[0] == "POST"]
+        assert [status for *_, status in posts] == [422]
 
 
 async def test_tolerated_shapes_and_sparse_jobs_still_work(sim, tmp_path):
