@@ -5,68 +5,10 @@ Nothing here imports Textual; every function is a plain value-in, value-out tran
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import datetime, timezone
+from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ ... ST), other two-byte ESC sequences.
-_ESCAPE_SEQUENCE = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]            # CSI
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)? # OSC, terminated by BEL or ST (or unterminated)
-    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?    # DCS, SOS, PM, APC
-    | \x9b[0-?]*[ -/]*[@-~]            # 8-bit CSI
-    | \x9d[^\x07\x9c]*(?:\x07|\x9c)?   # 8-bit OSC
-    | \x1b[@-Z\\-_]?                   # any other ESC + one byte (or a lone ESC)
-    """,
-    re.VERBOSE,
-)
+__all__ = ["ELLIPSIS", "parse_time", "sanitize", "truncate"]  # re-exported: the app formats through this module
 
-# Bidi controls can reorder what follows them on screen (the "Trojan Source" trick); they are dropped.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-ELLIPSIS = "…"
-
-
-def sanitize(text: object, *, max_len: int | None = None, single_line: bool = False) -> str:
-    """Server text made safe to show: escape sequences and control characters removed.
-
-    Newlines and tabs survive unless `single_line` is set, in which case all whitespace runs become one space.
-    The result is still *data*: render it with `rich.text.Text`, never as markup.
-    """
-    if text is None:
-        return ""
-    value = str(text)
-    value = _ESCAPE_SEQUENCE.sub("", value)
-    kept = []
-    for char in value:
-        if char in "\n\t":
-            kept.append(" " if single_line else char)
-            continue
-        if char == "\r":
-            kept.append(" " if single_line else "")
-            continue
-        if char in _BIDI_CONTROLS:
-            continue
-        category = unicodedata.category(char)
-        if category == "Cc":
-            continue
-        kept.append(char)
-    value = "".join(kept)
-    if single_line:
-        value = " ".join(value.split())
-    if max_len is not None:
-        value = truncate(value, max_len)
-    return value
-
-
-def truncate(text: str, max_len: int) -> str:
-    """`text` cut to at most `max_len` characters, marking the cut with an ellipsis."""
-    if max_len <= 0:
-        return ""
-    if len(text) <= max_len:
-        return text
-    return text[: max_len - 1] + ELLIPSIS
 
 
 def human_size(size: int | float | None) -> str:
@@ -151,27 +93,6 @@ def status_label(status: object) -> str:
     word = sanitize(status, single_line=True, max_len=20) or "unknown"
     symbol = STATUS_SYMBOLS.get(word.lower(), "?")
     return f"{symbol} {word}"
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO-8601 timestamp (with 'Z' or an offset) as an aware UTC datetime; None if absent or unreadable."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if not text:
-            return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def seconds_between(start: object, end: object) -> float | None:

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from .redact import redact
+from .text import sanitize, truncate
 
 MESSAGE_MAX = 300
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
-_SPACES = re.compile(r"\s+")
 
 _AMBIGUOUS_HINT = (
     "The request may have reached the server: check your creations before submitting again."
@@ -24,13 +22,10 @@ _AMBIGUOUS_HINT = (
 
 
 def clean_text(text: object, *keys: str, limit: int = MESSAGE_MAX) -> str:
-    """Server or library text made safe to show: one line, no control characters, no key, capped."""
-    value = text if isinstance(text, str) else str(text)
-    value = _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+    """Server or library text made safe to show: one line, no escape sequences or control characters, no key."""
+    value = sanitize(text if isinstance(text, str) else str(text), single_line=True)
     value = redact(value, *keys)  # after joining lines, so a key split by control characters is caught too
-    if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return value
+    return truncate(value, limit)
 
 
 def status_phrase(status: int | None) -> str:

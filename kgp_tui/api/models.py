@@ -22,9 +22,9 @@ from .tolerant import (
     StrList,
     as_number,
     canonical_type,
-    parse_time,
     valid_items,
 )
+from .text import parse_time
 
 __all__ = [
     "ALIASES", "CREATION_STATUSES", "JOB_STATUSES", "JOB_TERMINAL", "Artifact", "Catalog", "ContentType",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
@@ -23,30 +22,6 @@ def canonical_type(name: str) -> str:
     """The canonical content-type name for ``name`` (aliases mapped, surrounding spaces dropped)."""
     name = (name or "").strip()
     return ALIASES.get(name.lower(), name)
-
-
-def parse_time(value: object) -> datetime | None:
-    """An aware datetime from an ISO-8601 string (``Z`` allowed) or epoch seconds/ms; never raises."""
-    try:
-        if isinstance(value, datetime):
-            moment = value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) or (
-            isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
-        ):
-            seconds = float(value)  # type: ignore[arg-type]
-            if not math.isfinite(seconds):
-                return None
-            moment = datetime.fromtimestamp(seconds / 1000 if seconds > 1e12 else seconds, tz=timezone.utc)
-        elif isinstance(value, str) and value.strip():
-            text = value.strip()
-            if text[-1] in "zZ":
-                text = text[:-1] + "+00:00"
-            moment = datetime.fromisoformat(text)
-        else:
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    except (ValueError, OverflowError, OSError, TypeError):
-        return None
 
 
 class KGPModel(BaseModel):
