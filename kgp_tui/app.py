@@ -154,7 +154,9 @@ class KGPApp(App):
 
     def start_connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
         from kgp_tui.api.redact import key_prefix
+        from kgp_tui.logs import REDACTOR
 
+        REDACTOR.add_secret(api_key)  # a key typed on the connect screen is scrubbed from the log file too
         self.set_connect_note("info", f"Connecting to {base_url} with key {key_prefix(api_key)}…")
         self.connect(base_url, api_key, save_as)
 

@@ -85,6 +85,9 @@ async def test_connect_with_good_key_typed_on_connect_screen(sim, tmp_path):
         assert TEST_KEY not in text
         saved = (tmp_path / "config.toml").read_text()
         assert TEST_KEY in saved and sim.base_url in saved  # offered and done: saved as the default profile
+        from kgp_tui.logs import REDACTOR
+
+        assert TEST_KEY in REDACTOR.secrets  # a typed key is scrubbed from the log file like one from the config
 
 
 async def test_connect_with_bad_key_explains_and_does_not_crash(sim, tmp_path):
