@@ -373,20 +373,12 @@ class KGPApp(App):
 
     @work(exit_on_error=False, group="creation")
     async def load_creation(self, creation_id: int) -> None:
-        import asyncio
-
-        for attempt in range(3):  # a fetch after a job ends is worth a couple of retries on transient faults
-            try:
-                creation = await self.client.creation(creation_id)
-            except Exception as error:  # noqa: BLE001
-                transient = getattr(error, "status", None) in (None, 429) or (getattr(error, "status", 0) or 0) >= 500
-                if attempt < 2 and transient and type(error).__name__ != "ValueError":
-                    await asyncio.sleep(float(getattr(error, "retry_after", None) or 0.5 * (attempt + 1)))
-                    continue
-                self.post_message(msg.CreationLoadFailed(creation_id, error))
-                return
-            self.post_message(msg.CreationLoaded(creation))
+        try:  # a fetch after a job ends is worth a couple of retries on transient faults (429, 5xx, network)
+            creation = await self.client.creation(creation_id, retries=2)
+        except Exception as error:  # noqa: BLE001
+            self.post_message(msg.CreationLoadFailed(creation_id, error))
             return
+        self.post_message(msg.CreationLoaded(creation))
 
     def on_creation_loaded(self, message: msg.CreationLoaded) -> None:
         self.store.set_creation(message.creation)

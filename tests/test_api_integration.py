@@ -301,6 +301,15 @@ async def test_too_few_retries_surface_the_last_error(sim):
         assert (await kgp.me()).can_use  # the fault has used its two times
 
 
+async def test_per_call_retries_override_the_client_default(sim):
+    async with KGPClient(sim.base_url, sim.api_key, backoff_base=0.01, backoff_cap=0.05) as kgp:
+        created = await kgp.create({"type": "image", "prompt": "a red kite"})
+        sim.set_scenario("bad_gateway", times=2)
+        before = sim.request_count
+        assert (await kgp.creation(created.creation_id, retries=2)).creation_id == created.creation_id
+        assert sim.request_count - before == 3
+
+
 async def test_no_retries_by_default(sim, client):
     sim.set_scenario("server_error", times=1)
     await expect(ServerError, client.me(), sim)

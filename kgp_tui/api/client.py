@@ -167,9 +167,9 @@ class KGPClient:
             data = {"page": page, "page_size": page_size, **data}
         return self._parse(CreationPage, data, status, "GET", "/creations")
 
-    async def creation(self, creation_id: int) -> Creation:
-        """GET /creations/{id}: detail with main_url, artifacts and scenes."""
-        return await self._get_model(Creation, f"/creations/{_id(creation_id)}")
+    async def creation(self, creation_id: int, *, retries: int | None = None) -> Creation:
+        """GET /creations/{id}: detail with main_url, artifacts and scenes (``retries`` overrides get_retries)."""
+        return await self._get_model(Creation, f"/creations/{_id(creation_id)}", retries=retries)
 
     async def job(self, job_id: int) -> Job:
         """GET /creations/jobs/{id}: a create or edit job's state."""
@@ -185,8 +185,10 @@ class KGPClient:
 
     # -- plumbing --------------------------------------------------------------------------------------
 
-    async def _get_model(self, model: type[ModelT], path: str, *, auth: bool = True) -> ModelT:
-        status, data = await self._call("GET", path, auth=auth)
+    async def _get_model(
+        self, model: type[ModelT], path: str, *, auth: bool = True, retries: int | None = None
+    ) -> ModelT:
+        status, data = await self._call("GET", path, auth=auth, retries=retries)
         return self._parse(model, data, status, "GET", path)
 
     async def _call(
@@ -197,9 +199,12 @@ class KGPClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         auth: bool = True,
+        retries: int | None = None,
     ) -> tuple[int, Any]:
-        """(status, decoded JSON) of a 2xx reply; anything else raises a ``KGPError``."""
-        attempts = 1 + (self.get_retries if method == "GET" else 0)
+        """(status, decoded JSON) of a 2xx reply; anything else raises a ``KGPError``. Only GETs are retried."""
+        if method != "GET":
+            retries = 0
+        attempts = 1 + max(0, self.get_retries if retries is None else retries)
         for attempt in range(attempts):
             try:
                 return await self._send(method, path, params=params, body=body, auth=auth)
