@@ -94,9 +94,19 @@ class KGPApp(App):
             return value.timestamp()
         return float(value)
 
+    def _check_keymap(self) -> None:
+        """Say once which [keymap] ids name no binding (after the first paint: it imports every screen)."""
+        from kgp_tui.screens import binding_ids
+
+        unknown = sorted(set(getattr(self.config, "keymap", None) or {}) - binding_ids(self))
+        if unknown:
+            self.notify(f"[keymap] names no binding: {', '.join(unknown)} (the README lists the ids)",
+                        severity="warning", markup=False, timeout=10)
+
     # -- start and stop -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.set_keymap(getattr(self.config, "keymap", None) or {})
         theme = getattr(self.config, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -107,6 +117,9 @@ class KGPApp(App):
         self._after_first_paint()
 
     def _after_first_paint(self) -> None:
+        self._check_keymap()
+        for warning in getattr(self.config, "warnings", None) or []:
+            self.notify(warning, severity="warning", markup=False, timeout=15)
         if self.demo or (self.simulator is not None and self.initial_connection is None):
             if self.simulator is not None:
                 self._connect_demo(self.simulator)

@@ -144,6 +144,7 @@ class Config:
     theme: str = DEFAULT_THEME
     allow_insecure_http: bool = False
     profiles: dict[str, Profile] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
 
@@ -215,16 +216,25 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f"not valid TOML: {reason}", path, int(match.group(1)) if match else None) from None
     config = Config(path=path, env=os.environ if env is None else env)
     for key, value in data.items():
-        if key == "profiles":
+        if key in ("profiles", "keymap"):
             continue
         if key not in SETTINGS:
-            raise ConfigError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)}, [profiles.NAME])", path,
+            raise ConfigError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)}, [keymap], [profiles.NAME])", path,
                               _line_of(text, key))
         kind, _default, limits = SETTINGS[key]
         try:
             setattr(config, key, _coerce(value, kind, limits, key))
         except ValueError as exc:
             raise ConfigError(str(exc), path, _line_of(text, key)) from None
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict):
+        raise ConfigError("keymap must be a table: [keymap] with binding-id = \"keys\"", path, _line_of(text, "keymap"))
+    for binding_id, keys in keymap.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                f"keymap.{binding_id} must be a string of keys like \"f3,j\"", path, _line_of(text, binding_id, "keymap")
+            )
+        config.keymap[binding_id] = keys.strip()
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError("profiles must be a table: [profiles.NAME]", path, _line_of(text, "profiles"))

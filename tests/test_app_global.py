@@ -75,6 +75,24 @@ async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp
         assert "New Slide Deck" in screen_text(app)
 
 
+async def test_config_keymap_rebinds_by_id_and_names_unknown_ids(sim, tmp_path):
+    from dataclasses import replace
+
+    from test_app_helpers import make_config
+
+    from kgp_tui.app import KGPApp
+    from kgp_tui.config import Connection
+
+    config = replace(make_config(tmp_path), keymap={"app.jobs": "f3,j", "app.nonsense": "x"})
+    app = KGPApp(config=config, connection=Connection(sim.base_url, TEST_KEY, "t"))
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs via the rebound key")
+        warnings = [n.message for n in app._notifications if "keymap" in n.message]
+        assert warnings == ["[keymap] names no binding: app.nonsense (the README lists the ids)"]
+
+
 async def test_small_terminal_gets_a_message_and_recovers(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:

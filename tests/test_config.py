@@ -233,3 +233,23 @@ def test_cli_routes_simulator_subcommand(isolated_dirs):
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert {"default", "rate_limit", "drop_after_create", "bad_gateway"} <= set(names)
+
+
+def test_keymap_table_is_read_and_checked(tmp_path):
+    text = '[keymap]\n"app.jobs" = "f3,j"\n"catalog.filter" = "slash,ctrl+f"\n'
+    assert load_config(write(tmp_path / "c.toml", text), env={}).keymap == {
+        "app.jobs": "f3,j", "catalog.filter": "slash,ctrl+f"}
+    with pytest.raises(ConfigError, match="keymap.app.jobs must be a string of keys") as info:
+        load_config(write(tmp_path / "c.toml", '\n[keymap]\n"app.jobs" = 3\n'), env={})
+    assert info.value.line == 3
+
+
+def test_example_config_is_valid_and_documents_every_setting():
+    from kgp_tui.config import PROFILE_KEYS, SETTINGS
+
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    config = load_config(example, env={})
+    assert config.profiles and config.keymap
+    for key in [*SETTINGS, *PROFILE_KEYS, "[keymap]", "[profiles."]:
+        assert key in text, f"config.example.toml does not mention {key}"

@@ -1,1 +1,22 @@
-"""One module per screen: connect, catalog, create, jobs, creation."""
+"""One module per screen: connect, catalog, create, jobs, creation (and the scene edit dialog)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def binding_ids(app: Any) -> set[str]:
+    """Every binding id of the app and its screens: what a [keymap] in the config may rebind."""
+    from textual.binding import Binding
+
+    from kgp_tui.screens import catalog, connect, create, creation, edit, jobs
+
+    classes = [type(app), connect.ConnectScreen, catalog.CatalogScreen, create.CreateScreen,
+               creation.CreationScreen, edit.SceneEditScreen, jobs.JobsScreen]
+    return {
+        binding.id
+        for cls in classes
+        for klass in cls.__mro__
+        for binding in klass.__dict__.get("BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    }
