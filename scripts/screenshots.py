@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 import time
@@ -29,12 +30,33 @@ class FrozenClock:
         return self.now
 
 
+_TEXT_RUN = re.compile(r'<text ([^>]*?)x="([\d.]+)"([^>]*?)textLength="([\d.]+)"([^>]*)>((?:&#160;)+)([^<]*)</text>')
+
+
+def _shift_leading_spaces(svg: str) -> str:
+    """librsvg drops the leading spaces of a <text> run and stretches the rest over its textLength, so
+    'ready   Type' renders as 'readyType'. Move such a run right by its spaces instead."""
+
+    def shift(match: re.Match[str]) -> str:
+        before, x, middle, length, after, spaces, rest = match.groups()
+        count = spaces.count("&#160;")
+        chars = count + len(re.sub(r"&[^;]+;", "_", rest))
+        if not rest or not chars:
+            return match.group(0)
+        width = float(length) / chars
+        return (f'<text {before}x="{float(x) + count * width:.1f}"{middle}textLength="{float(length) - count * width:.1f}"'
+                f"{after}>{rest}</text>")
+
+    return _TEXT_RUN.sub(shift, svg)
+
+
 def to_png(svg: Path, png: Path) -> None:
     """rsvg-convert (Debian's librsvg2-bin) renders Textual's SVG faithfully; cairosvg is the pip fallback."""
     import shutil
     import subprocess
 
     if shutil.which("rsvg-convert"):
+        svg.write_text(_shift_leading_spaces(svg.read_text("utf-8")), encoding="utf-8")
         subprocess.run(["rsvg-convert", "-w", "1600", str(svg), "-o", str(png)], check=True)
     else:
         import cairosvg

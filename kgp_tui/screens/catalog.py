@@ -98,8 +98,8 @@ class CatalogScreen(KGPScreen):
         super().on_mount()
         table = self.query_one("#types", DataTable)
         narrow = self.app.size.width < 100
-        table.add_column("Content type", key="name", width=18 if narrow else 22)
-        table.add_column("Type id", key="type", width=12 if narrow else 16)
+        table.add_column("Content type", key="name", width=18 if narrow else 29)
+        table.add_column("Type id", key="type", width=12 if narrow else 18)
         self.call_after_refresh(self._render_catalog)  # the Select must finish composing before it is filled
         table.focus()
 
