@@ -19,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
-KEY = "kgp_demo_7c2e5b1d9a4f3e08"
 
 
 class FrozenClock:
@@ -116,6 +115,7 @@ async def run(size: tuple[int, int]) -> None:
     from kgp_tui.screens.catalog import CatalogScreen
     from kgp_tui.screens.create import CreateScreen
     from kgp_tui.screens.creation import CreationScreen
+    from kgp_tui.simulator import DEFAULT_API_KEY as KEY
     from kgp_tui.simulator import Simulator
 
     OUT.mkdir(exist_ok=True)
@@ -125,7 +125,11 @@ async def run(size: tuple[int, int]) -> None:
 
     # 1. The connect screen, as a new user without a key sees it, after a wrong key.
     app = KGPApp(config=config, clock=clock)
-    with Simulator(api_key=KEY, step_seconds=4.0, clock=clock) as sim:
+    try:  # a fixed port keeps the status bar (and so the PNGs) the same from run to run
+        sim = Simulator(api_key=KEY, port=8765, step_seconds=4.0, clock=clock).start()
+    except OSError:
+        sim = Simulator(api_key=KEY, port=0, step_seconds=4.0, clock=clock).start()
+    with sim:
         async with app.run_test(size=size) as pilot:
             base = app.screen.query_one("#base-url")
             base.value = sim.base_url
