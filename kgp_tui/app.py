@@ -181,8 +181,9 @@ class KGPApp(App):
         client = None
         try:
             client = KGPClient(base_url, api_key, timeout=self.request_timeout, get_retries=0)
-            me = await client.me()
-            catalog = await client.catalog()
+            # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
+            me = await client.me(retries=2)
+            catalog = await client.catalog(retries=2)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
             if client is not None:
                 await client.aclose()

@@ -129,6 +129,9 @@ def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> 
         head = f"The key {prefix} was refused."
     elif status == 403 or kind == "PermissionDenied":
         head = f"The key {prefix} may not be used here."
+    elif status == 404:  # /me itself is missing: the base URL points somewhere that is not the KGP API
+        head = f"{where} answered 404 for /me: no KGP API there."
+        hint = "Check the base URL: it usually ends in /openapi/v1, like https://api.kpainter.ai/openapi/v1."
     elif kind in ("ConnectionFailed", "RequestTimeout"):
         head = f"Could not reach {where}."
     else:

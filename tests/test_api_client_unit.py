@@ -156,3 +156,25 @@ async def test_connection_failure_hints_follow_the_stage():
             with pytest.raises(ConnectionFailed) as caught:
                 await client.me()
         assert caught.value.stage == stage and words in caught.value.hint
+
+
+def replying(content: bytes, status: int = 200) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(status, content=content))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000, b'{"job_id": 0, "status": "running"}', b'{"job_id": -4}', b'{"status": "running"}'],
+    ids=["nested-100k", "id-zero", "id-negative", "id-missing"],
+)
+async def test_replies_that_cannot_be_a_job_are_malformed_not_crashes(content):
+    async with KGPClient("http://kgp.test/openapi/v1", KEY, transport=replying(content)) as client:
+        with pytest.raises(MalformedResponse):
+            await client.job(5001)
+
+
+async def test_nan_progress_is_read_as_unknown():
+    content = b'{"job_id": 5001, "status": "running", "progress_pct": NaN, "current_step": "x"}'
+    async with KGPClient("http://kgp.test/openapi/v1", KEY, transport=replying(content)) as client:
+        job = await client.job(5001)
+    assert job.progress_pct is None and job.current_step == "x"

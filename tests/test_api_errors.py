@@ -46,7 +46,7 @@ def err(status, payload=b"", headers=None, method="GET", path="/me") -> KGPError
         (404, "not_found", NotFound, "does not exist"),
         (422, "validation_error", ValidationFailed, "submit again"),
         (429, "rate_limited", RateLimited, "wait"),
-        (500, "internal_error", ServerError, "retrying"),
+        (500, "internal_error", ServerError, "retried with backoff"),
         (503, "internal_error", ServerError, "fault"),
         (418, "teapot", KGPError, "refused"),
     ],
@@ -80,7 +80,19 @@ def test_detail_as_a_fastapi_list_joins_msgs_and_fills_field_errors():
     error = err(422, body(detail))
     assert isinstance(error, ValidationFailed)
     assert error.message == "field required; bad quality; too short"
-    assert error.field_errors == {"prompt": "field required; too short", "quality": "bad quality"}
+    # nested locations keep their path, as the form names the field: image_generation.quality
+    assert error.field_errors == {"prompt": "field required; too short", "image_generation.quality": "bad quality"}
+
+
+def test_field_errors_beside_detail_are_read_too():
+    payload = body({"code": "validation_error", "message": "Invalid"}, errors=[{"field": "scene_count", "message": "1-20"}])
+    assert err(422, payload).field_errors == {"scene_count": "1-20"}
+
+
+def test_absurdly_nested_or_huge_values_never_escape_as_other_exceptions():
+    nested = err(502, "[" * 100_000)
+    assert "non-JSON" in nested.message
+    assert err(429, b"{}", headers={"Retry-After": "1e308"}).retry_after == 3600.0
 
 
 def test_detail_object_with_errors_gives_field_errors():

@@ -190,6 +190,9 @@ def test_image_generation_rules():
                                                                            "model": "nano-banana-2"})
     assert "image_generation.size" in check("image", image_generation={"model": "gpt-image-1", "size": "9x9"})
     assert check("image", image_generation="big") == {"image_generation": "Expected image settings."}
+    # an explicitly empty `qualities` (the catalog's nano-banana-2) means the model takes no quality at all
+    no_quality = check("image", image_generation={"provider": "gemini", "model": "nano-banana-2", "quality": "high"})
+    assert no_quality == {"image_generation.quality": "nano-banana-2 has no quality setting."}
 
 
 def test_video_generation_rules():

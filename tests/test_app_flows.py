@@ -322,3 +322,15 @@ async def test_malformed_or_cleartext_base_url_is_refused_before_sending(sim, tm
             assert app.screen.focused is app.screen.query_one("#base-url")  # back where the fix is made
         assert sim.request_count == before  # nothing was sent
         assert isinstance(app.screen, ConnectScreen)
+
+
+async def test_base_url_without_the_api_path_is_explained(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "#api-key", TEST_KEY)
+        await type_into(pilot, "#base-url", sim.base_url.removesuffix("/openapi/v1"))
+        await pilot.press("enter")
+        note = await wait_for(pilot, lambda: "404" in static_text(app, "#connect-note") and static_text(
+            app, "#connect-note"), what="404 explained")
+        assert "no KGP API there" in note and "/openapi/v1" in note
+        assert "creation or job" not in note  # not the generic 404 hint

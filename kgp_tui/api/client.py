@@ -134,17 +134,17 @@ class KGPClient:
 
     # -- endpoints -------------------------------------------------------------------------------------
 
-    async def health(self) -> Health:
+    async def health(self, *, retries: int | None = None) -> Health:
         """GET /health: liveness; sends no key."""
-        return await self._get_model(Health, "/health", auth=False)
+        return await self._get_model(Health, "/health", auth=False, retries=retries)
 
-    async def me(self) -> Me:
+    async def me(self, *, retries: int | None = None) -> Me:
         """GET /me: is the key valid, user-level, allowed to create?"""
-        return await self._get_model(Me, "/me")
+        return await self._get_model(Me, "/me", retries=retries)
 
-    async def catalog(self) -> Catalog:
+    async def catalog(self, *, retries: int | None = None) -> Catalog:
         """GET /catalog: content types with their limits; languages, voices, styles."""
-        return await self._get_model(Catalog, "/catalog")
+        return await self._get_model(Catalog, "/catalog", retries=retries)
 
     async def create(self, payload: Mapping[str, Any]) -> CreateResponse:
         """POST /creations. Never retried; a failure after sending raises with ``ambiguous=True``."""
@@ -158,11 +158,13 @@ class KGPClient:
         type: str | None = None,
         status: str | None = None,
         query: str | None = None,
+        *,
+        retries: int | None = None,
     ) -> CreationPage:
         """GET /creations: the key owner's creations, one page; None filters are not sent."""
         params = {"page": page, "page_size": page_size, "type": type, "status": status, "query": query}
         params = {name: value for name, value in params.items() if value is not None}
-        status, data = await self._call("GET", "/creations", params=params)
+        status, data = await self._call("GET", "/creations", params=params, retries=retries)
         if isinstance(data, dict):
             data = {"page": page, "page_size": page_size, **data}
         return self._parse(CreationPage, data, status, "GET", "/creations")
@@ -171,9 +173,9 @@ class KGPClient:
         """GET /creations/{id}: detail with main_url, artifacts and scenes (``retries`` overrides get_retries)."""
         return await self._get_model(Creation, f"/creations/{_id(creation_id)}", retries=retries)
 
-    async def job(self, job_id: int) -> Job:
+    async def job(self, job_id: int, *, retries: int | None = None) -> Job:
         """GET /creations/jobs/{id}: a create or edit job's state."""
-        return await self._get_model(Job, f"/creations/jobs/{_id(job_id)}")
+        return await self._get_model(Job, f"/creations/jobs/{_id(job_id)}", retries=retries)
 
     async def edit(self, creation_id: int, payload: Mapping[str, Any]) -> EditResponse:
         """POST /creations/{id}/edit. Never retried; a failure after sending raises with ``ambiguous=True``."""
@@ -250,9 +252,9 @@ class KGPClient:
             raise error_from_response(
                 status, response.headers, response.content, method, path, keys=(self._api_key,), host=self._host
             )
-        try:
-            return status, json.loads(response.content)
-        except ValueError:
+        try:  # NaN/Infinity are not JSON: read as null; absurd nesting is a malformed reply, not a crash
+            return status, json.loads(response.content, parse_constant=lambda _name: None)
+        except (ValueError, RecursionError):
             pass
         raise MalformedResponse(
             f"HTTP {status}: the reply to {method} {path} is not JSON",

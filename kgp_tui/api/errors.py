@@ -15,6 +15,7 @@ from .redact import redact
 from .text import sanitize, truncate
 
 MESSAGE_MAX = 300
+RETRY_AFTER_MAX = 3600.0  # a server asking for more is treated as asking for an hour
 
 _AMBIGUOUS_HINT = (
     "The request may have reached the server: check your creations before submitting again."
@@ -142,7 +143,7 @@ class ServerError(KGPError):
 
     def _base_hint(self) -> str:
         if self.method in (None, "GET"):
-            return "The KPainter server had a fault; retrying with backoff."
+            return "The KPainter server had a fault; reads are retried with backoff, so try again in a moment."
         if self.ambiguous:
             return "The KPainter server had a fault while handling the request."
         return "The KPainter server had a fault; try again in a moment."
@@ -218,7 +219,7 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, name:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header; an HTTP-date, a negative number or garbage gives None."""
+    """Seconds from a ``Retry-After`` header, at most an hour; an HTTP-date, a negative number or garbage: None."""
     if value is None:
         return None
     try:
@@ -227,7 +228,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return seconds
+    return min(seconds, RETRY_AFTER_MAX)
 
 
 def _field_errors(items: object, *keys: str) -> dict[str, str]:
@@ -242,7 +243,11 @@ def _field_errors(items: object, *keys: str) -> dict[str, str]:
         if field is None:
             loc = item.get("loc")
             if isinstance(loc, (list, tuple)) and loc:
-                field = loc[-1]
+                # ["body", "image_generation", "quality"] names the form's field image_generation.quality
+                parts = [str(part) for part in loc]
+                if len(parts) > 1 and parts[0] in ("body", "query", "path"):
+                    parts = parts[1:]
+                field = ".".join(parts)
         text = item.get("message", item.get("msg"))
         if field is None or text is None:
             continue
@@ -277,6 +282,8 @@ def _message_from_json(data: Any, *keys: str) -> tuple[str | None, str | None, d
         message = data["message"]
     if code is None and isinstance(data.get("code"), str):
         code = data["code"]
+    if not fields:  # where the per-field list sits is not documented: beside `detail` is read too
+        fields = _field_errors(data.get("errors"), *keys)
     return message, code, fields
 
 
@@ -307,7 +314,7 @@ def error_from_response(
     else:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             message = f"{label}: the server answered with a non-JSON page"
         else:
             message, code, fields = _message_from_json(data, *secrets)

@@ -26,6 +26,8 @@ from .tolerant import (
 )
 from .text import parse_time
 
+Id = Annotated[int, Field(ge=1)]  # creation and job ids are integers ≥ 1 [doc]; 0 or less is a malformed reply
+
 __all__ = [
     "ALIASES", "CREATION_STATUSES", "JOB_STATUSES", "JOB_TERMINAL", "Artifact", "Catalog", "ContentType",
     "CreateResponse", "Creation", "CreationPage", "CreationSummary", "Credits", "EditResponse", "Health",
@@ -255,7 +257,7 @@ class Catalog(KGPModel):
 
 
 class JobRef(KGPModel):
-    job_id: int
+    job_id: Id
     status: str = "queued"
     progress_pct: float | None = None
     current_step: str | None = None
@@ -276,13 +278,13 @@ class _StartsJob(KGPModel):
 
 
 class CreateResponse(_StartsJob):
-    creation_id: int
+    creation_id: Id
     status: str = "queued"
     type: str | None = None
 
 
 class EditResponse(_StartsJob):
-    creation_id: int | None = None
+    creation_id: Id | None = None
 
 
 class JobError(KGPModel):
@@ -296,8 +298,8 @@ class JobError(KGPModel):
 
 
 class Job(KGPModel):
-    job_id: int
-    creation_id: int | None = None
+    job_id: Id
+    creation_id: Id | None = None
     kind: str | None = None
     action: str | None = None
     status: str = "unknown"
@@ -334,14 +336,14 @@ class Scene(KGPModel):
 
 
 class CreationSummary(KGPModel):
-    creation_id: int
+    creation_id: Id
     type: str | None = None
     status: str = "unknown"
     title: str | None = None
     prompt: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
-    latest_job_id: int | None = None
+    latest_job_id: Id | None = None
     main_url: str | None = None
     thumbnail_url: str | None = None
 

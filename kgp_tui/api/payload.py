@@ -254,9 +254,12 @@ def _check_image(value: Any, catalog: Catalog) -> dict[str, str]:
         else:
             if provider and model.provider and model.provider != provider and "image_generation.provider" not in errors:
                 errors["image_generation.provider"] = f"{model.model} is a {model.provider} model."
-            if quality and model.qualities and "image_generation.quality" not in errors:
-                if problem := _one_of(quality, model.qualities):
-                    errors["image_generation.quality"] = problem
+            if quality and "image_generation.quality" not in errors:
+                if model.qualities:
+                    if problem := _one_of(quality, model.qualities):
+                        errors["image_generation.quality"] = problem
+                elif "qualities" in model.model_fields_set:  # the catalog lists none: this model has no setting
+                    errors["image_generation.quality"] = f"{model.model} has no quality setting."
             sizes = (model.model_extra or {}).get("sizes")
             size = _text(value.get("size"))
             if size and isinstance(sizes, list) and sizes and (problem := _one_of(size, sizes)):
