@@ -216,6 +216,10 @@ def test_edit_payloads():
     assert build_edit_payload(" regenerate_scene ", scene_id="s1", prompt="  ") == {
         "action": "regenerate_scene", "scene_id": "s1"}
     assert build_edit_payload("iterate", prompt="more rain", voice_id="") == {"action": "iterate", "prompt": "more rain"}
+    # only what the action takes is sent: a voice means nothing to regenerate_scene, a scene nothing to iterate
+    assert build_edit_payload(" regenerate_scene ", scene_id="s1", voice_id="v_en_f1", narration_text="x") == {
+        "action": "regenerate_scene", "scene_id": "s1"}
+    assert build_edit_payload("iterate", scene_id="s1", prompt="again") == {"action": "iterate", "prompt": "again"}
 
 
 def test_validate_edit():
@@ -233,3 +237,6 @@ def test_validate_edit():
     assert validate_edit("iterate", video, {"prompt": "again"}) == {}
     assert validate_edit("iterate", video, {"prompt": " "}) == {"prompt": "This field is required."}
     assert validate_edit("iterate", video, {"prompt": "z" * 10_001})["prompt"].startswith("At most")
+    # iterate is documented for ai_video only, even if another type's editable_actions listed it
+    deck = Creation.model_validate({"creation_id": 3, "type": "slide_deck", "editable_actions": ["iterate"]})
+    assert "ai_video" in validate_edit("iterate", deck, {"prompt": "again"})["action"]

@@ -114,6 +114,14 @@ def build_create_payload(ct: ContentType, values: Mapping[str, Any]) -> dict[str
     return payload
 
 
+# What each documented edit action takes [doc]; an action we do not know keeps every given field.
+EDIT_FIELDS: dict[str, tuple[str, ...]] = {
+    "update_scene_narration": ("scene_id", "narration_text", "voice_id"),
+    "regenerate_scene": ("scene_id", "prompt"),
+    "iterate": ("prompt",),
+}
+
+
 def build_edit_payload(
     action: str,
     scene_id: str | int | None = None,
@@ -121,7 +129,7 @@ def build_edit_payload(
     voice_id: str | None = None,
     prompt: str | None = None,
 ) -> dict[str, Any]:
-    """The body of POST /creations/{id}/edit: ``action`` plus the given, non-empty fields, trimmed."""
+    """The body of POST /creations/{id}/edit: ``action`` plus the non-empty fields that action takes, trimmed."""
     fields = {
         "action": action,
         "scene_id": str(scene_id) if isinstance(scene_id, int) and not isinstance(scene_id, bool) else scene_id,
@@ -129,6 +137,9 @@ def build_edit_payload(
         "voice_id": voice_id,
         "prompt": prompt,
     }
+    allowed = EDIT_FIELDS.get(_text(action))
+    if allowed is not None:
+        fields = {name: value for name, value in fields.items() if name == "action" or name in allowed}
     return clean_value(fields) or {}
 
 
@@ -308,6 +319,8 @@ def validate_edit(action: str, creation: Creation, values: Mapping[str, Any]) ->
     if action not in creation.editable_actions:
         offered = ", ".join(creation.editable_actions) or "none"
         return {"action": f"This creation does not allow {action} (allowed: {offered})."}
+    if action == "iterate" and creation.type and creation.type != "ai_video":
+        return {"action": "Iterate is only for AI videos (ai_video made with gemini-omni-flash)."}
     errors: dict[str, str] = {}
     needs = {
         "update_scene_narration": ("scene_id", "narration_text"),
