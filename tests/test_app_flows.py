@@ -334,3 +334,26 @@ async def test_base_url_without_the_api_path_is_explained(sim, tmp_path):
             app, "#connect-note"), what="404 explained")
         assert "no KGP API there" in note and "/openapi/v1" in note
         assert "creation or job" not in note  # not the generic 404 hint
+
+
+async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tmp_path):
+    """A burst of keys (a fast typist, or tmux send-keys) arrives before a focus change takes effect."""
+    from textual import events
+
+    from kgp_tui.screens.create import CreateScreen
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        table = app.screen.query_one("#types")
+        for burst in ("/slides", "slides"):  # with the filter key, and typed straight at the list
+            await pilot.press("escape")
+            assert app.screen.focused is table and app.screen.query_one("#type-filter").value == ""
+            for char in burst:  # as the terminal driver delivers them: all queued at once
+                app.post_message(events.Key("slash" if char == "/" else char, char))
+            await pilot.pause(0.2)
+            assert app.screen.query_one("#type-filter").value == "slides"
+            assert table.row_count == 1
+        await pilot.press("enter", "enter")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        assert screen.type_name == "slides_video"

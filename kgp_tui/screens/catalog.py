@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -182,6 +182,16 @@ class CatalogScreen(KGPScreen):
     @on(Input.Submitted, "#type-filter")
     def _filter_done(self) -> None:
         self.query_one("#types", DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list filters it (k9s-style): the letters go to the filter, none is lost to a focus change."""
+        table = self.query_one("#types", DataTable)
+        if self.focused is table and event.is_printable and event.character and event.character not in " /":
+            event.stop()
+            event.prevent_default()
+            filter_input = self.query_one("#type-filter", Input)
+            filter_input.insert_text_at_cursor(event.character)
+            filter_input.focus()
 
     def action_filter(self) -> None:
         self.query_one("#type-filter", Input).focus()
