@@ -186,6 +186,8 @@ class CatalogScreen(KGPScreen):
     def on_key(self, event: events.Key) -> None:
         """Typing on the list filters it (k9s-style): the letters go to the filter, none is lost to a focus change."""
         table = self.query_one("#types", DataTable)
+        if event.key in self.active_bindings:  # a key someone bound (a [keymap] entry, say) keeps its action
+            return
         if self.focused is table and event.is_printable and event.character and event.character not in " /":
             event.stop()
             event.prevent_default()
