@@ -5,7 +5,7 @@ Nothing here imports Textual; every function is a plain value-in, value-out tran
 
 from __future__ import annotations
 
-from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate
+from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate, url_host
 
 __all__ = ["ELLIPSIS", "parse_time", "sanitize", "truncate"]  # re-exported: the app formats through this module
 
@@ -104,11 +104,8 @@ def seconds_between(start: object, end: object) -> float | None:
 
 
 def host_of(base_url: str | None) -> str:
-    """The host[:port] part of a base URL, for the status bar."""
-    if not base_url:
-        return "—"
-    text = base_url.split("://", 1)[-1]
-    return sanitize(text.split("/", 1)[0], single_line=True, max_len=40)
+    """The host[:port] part of a base URL for the status bar (never a user:password@ part)."""
+    return sanitize(url_host(base_url), single_line=True, max_len=40) or "—"
 
 
 def error_text(error: BaseException) -> str:

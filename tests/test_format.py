@@ -150,3 +150,8 @@ def test_connect_error_says_what_failed_what_server_said_and_what_to_do():
     down = ConnectionFailed("Could not connect to 127.0.0.1:9 (refused)")
     text = describe_connect_error(down, "http://127.0.0.1:9/openapi/v1", "k…")
     assert text.startswith("Could not reach http://127.0.0.1:9/openapi/v1.\nCould not connect to 127.0.0.1:9")
+
+
+def test_host_of_never_shows_credentials_in_the_url() -> None:
+    assert host_of("https://ada:s3cret@api.kpainter.ai/openapi/v1") == "api.kpainter.ai"
+    assert host_of("not a url") == "—"

@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -31,6 +30,7 @@ from .errors import (
 )
 from .models import Catalog, CreateResponse, Creation, CreationPage, EditResponse, Health, Job, Me
 from .redact import key_prefix, redact
+from .text import url_host
 
 __all__ = ["API_KEY_HEADER", "KGPClient", "is_ambiguous"]
 
@@ -64,15 +64,6 @@ def _shown_url(url: str) -> str:
     return re.sub(r"//[^/@]*@", "//", url, count=1)
 
 
-def _host_of(base_url: str) -> str:
-    """host[:port] of the base URL, without user info or path (safe to show)."""
-    try:
-        netloc = urlsplit(base_url).netloc
-    except ValueError:
-        netloc = ""
-    return netloc.rpartition("@")[2] or "the server"
-
-
 class KGPClient:
     """Talks to one KGP server with one key. Use ``async with KGPClient(...) as client`` or call ``aclose()``.
 
@@ -98,7 +89,7 @@ class KGPClient:
             raise ValueError("The API key contains spaces or characters that cannot be sent in an HTTP header.")
         self._api_key = api_key
         self._base_url = (base_url or "").strip().rstrip("/")
-        self._host = redact(_host_of(self._base_url), api_key)
+        self._host = redact(url_host(self._base_url) or "the server", api_key)
         self._timeout = timeout
         self.get_retries = max(0, int(get_retries))
         self.backoff_base = backoff_base

@@ -41,7 +41,7 @@ DEFAULT_LIMITS = {
 VIDEO_DURATION = Limit(min=3, max=10)
 # Fields sent as whole numbers: a form hands them over as text.
 INTEGER_FIELDS = frozenset({"scene_count", "duration_seconds"})
-_REQUIRED = "This field is required."
+REQUIRED = "This field is required."
 
 
 def _integer(value: Any) -> int | None:
@@ -182,7 +182,7 @@ def validate_create(ct: ContentType, values: Mapping[str, Any], catalog: Catalog
     fields = set(ct.fields)
     for field in ct.required:
         if field in fields and _is_empty(values.get(field)):
-            errors[field] = _REQUIRED
+            errors[field] = REQUIRED
     for field in ct.fields:
         value = values.get(field)
         if field in errors or _is_empty(value):
@@ -315,7 +315,7 @@ def validate_edit(action: str, creation: Creation, values: Mapping[str, Any]) ->
     """Checks before POST /creations/{id}/edit: the creation must offer the action, with what it needs."""
     action = _text(action)
     if not action:
-        return {"action": _REQUIRED}
+        return {"action": REQUIRED}
     if action not in creation.editable_actions:
         offered = ", ".join(creation.editable_actions) or "none"
         return {"action": f"This creation does not allow {action} (allowed: {offered})."}
@@ -329,7 +329,7 @@ def validate_edit(action: str, creation: Creation, values: Mapping[str, Any]) ->
     }.get(action, ())
     for field in needs:
         if _is_empty(values.get(field)):
-            errors[field] = _REQUIRED
+            errors[field] = REQUIRED
     scene_id = values.get("scene_id")
     if "scene_id" in needs and "scene_id" not in errors and creation.scenes:
         if str(scene_id).strip() not in {s.scene_id for s in creation.scenes}:

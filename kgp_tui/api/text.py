@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ ... ST), other two-byte ESC sequences.
 _ESCAPE_SEQUENCE = re.compile(
@@ -93,3 +94,12 @@ def parse_time(value: object) -> datetime | None:
         return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     except (ValueError, OverflowError, OSError, TypeError):
         return None
+
+
+def url_host(url: str | None) -> str:
+    """host[:port] of a URL without any ``user:password@`` part (safe to show); "" when there is none."""
+    try:
+        netloc = urlsplit(url or "").netloc
+    except ValueError:
+        netloc = ""
+    return netloc.rpartition("@")[2]

@@ -102,10 +102,10 @@ class CreateScreen(KGPScreen):
             found[name] = read_widget(spec, self.query_one(f"#{field_id(name)}"))
         return found
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, values: dict[str, Any]) -> dict[str, Any]:
         from kgp_tui.api.payload import build_create_payload
 
-        return build_create_payload(self.content_type, self.values())
+        return build_create_payload(self.content_type, values)
 
     # -- live updates ----------------------------------------------------------------------------------
 
@@ -122,9 +122,9 @@ class CreateScreen(KGPScreen):
 
     def _refresh_derived(self) -> None:
         """Counts, local validation and the preview follow every keystroke; the draft is saved too."""
-        from kgp_tui.api.payload import validate_create
+        from kgp_tui.api.payload import REQUIRED, validate_create
 
-        values = self.values()
+        values = self.values()  # read every widget once per keystroke: counts, checks and preview share it
         self.app.store.set_draft(self.type_name, values)
         for name in LONG_TEXT_FIELDS:
             if name in self.specs:
@@ -135,9 +135,9 @@ class CreateScreen(KGPScreen):
         errors = validate_create(self.content_type, values, self.app.store.catalog)
         # Before the first submit, "required" is noise on an empty form: show only real mistakes.
         if not self._attempted:
-            errors = {k: v for k, v in errors.items() if v != "This field is required."}
+            errors = {k: v for k, v in errors.items() if v != REQUIRED}
         self._show_errors(errors)
-        preview = json.dumps(self.payload(), indent=2, ensure_ascii=False)
+        preview = json.dumps(self.payload(values), indent=2, ensure_ascii=False)
         self.query_one("#create-preview", Static).update(Text(sanitize(preview)))
 
     def _update_voices(self) -> None:
@@ -214,7 +214,7 @@ class CreateScreen(KGPScreen):
         self._submitting = True
         self.query_one("#submit", Button).disabled = True
         self.query_one("#form-result", Static).update(Text("… submitting"))
-        self.app.submit_create(self.type_name, self.payload())
+        self.app.submit_create(self.type_name, self.payload(values))
 
     def action_back(self) -> None:
         self.dismiss()
