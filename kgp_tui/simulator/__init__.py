@@ -4,8 +4,8 @@
     with Simulator(step_seconds=0.05) as sim:      # serves on a daemon thread; base_url ends in /openapi/v1
         ...
 
-It is written from the contract alone (stdlib only, nothing from kgp_tui.api), so a client that reads a shape
-wrongly fails against it. Importing this package starts nothing.
+It is written from the contract alone (stdlib, plus the loopback rule from kgp_tui.config; nothing from
+kgp_tui.api), so a client that reads a shape wrongly fails against it. Importing this package starts nothing.
 
 Choices made where the contract is silent:
 - Keys: the primary key (scope "user", can create, 1200 credits "pro"); `<key>_ro` is valid but cannot create or

@@ -6,7 +6,6 @@ ever written anywhere.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 import socketserver
@@ -18,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import urlsplit
 
+from kgp_tui.config import is_loopback_host
+
 from . import seeding
 from .routes import Api, Reply, Request, error, not_found
 from .scenarios import BAD_GATEWAY_HTML, PREFIX, Scenario, sparse, with_extra_fields
@@ -27,13 +28,8 @@ MAX_BODY_BYTES = 1024 * 1024
 ADMIN_PREFIX = "/_sim"
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# One loopback rule for the app's base-URL check and the simulator's bind check (not wire format: no wall crossed).
+is_loopback = is_loopback_host
 
 
 class _Server(ThreadingHTTPServer):
