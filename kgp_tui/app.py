@@ -20,6 +20,7 @@ from textual.screen import Screen
 from kgp_tui import messages as msg
 from kgp_tui.format import describe_connect_error, error_text, sanitize, status_label
 from kgp_tui.poller import JobPoller
+from kgp_tui.resume import Persistence
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.connect import ConnectScreen
 from kgp_tui.screens.jobs import JobsScreen
@@ -74,6 +75,7 @@ class KGPApp(App):
             requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
         )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
+        self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class KGPApp(App):
 
     def _after_first_paint(self) -> None:
         self._check_keymap()
+        self.persistence.start()
         for warning in getattr(self.config, "warnings", None) or []:
             self.notify(warning, severity="warning", markup=False, timeout=15)
         if self.demo or (self.simulator is not None and self.initial_connection is None):
@@ -151,6 +154,7 @@ class KGPApp(App):
 
     async def on_unmount(self) -> None:
         self.poller.stop()
+        self.persistence.close()
         if self.client is not None:
             try:
                 await self.client.aclose()
@@ -208,6 +212,7 @@ class KGPApp(App):
         me = message.me
         prefix = getattr(message.client, "key_prefix", "") or getattr(me, "key_prefix", "")
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, me=me))
+        self.persistence.activate(message.base_url, prefix)
         self.store.set_catalog(message.catalog)
         name = sanitize(getattr(me, "display_name", "") or "", single_line=True, max_len=40)
         if getattr(me, "can_use", False):
@@ -243,19 +248,21 @@ class KGPApp(App):
         """After a POST that may have reached the server, look for what it made before anyone submits again.
 
         The list has no idempotency key to match on: take the newest creation of this type made since the
-        submit began (with slack for clock skew), preferring one whose prompt matches when the server sends it.
+        submit began (with slack for clock skew) that this session did not already know, preferring one whose
+        prompt matches when the server sends it.
         """
         from kgp_tui.format import parse_time
 
+        known = set(self.store.creations) | {t.creation_id for t in self.store.jobs.values()}
         try:
-            page = await self.client.list_creations(page=1, page_size=10, type=payload.get("type"))
+            page = await self.client.list_creations(page=1, page_size=10, type=payload.get("type"), retries=2)
         except Exception:  # noqa: BLE001
             return None
         prompt = (payload.get("prompt") or "").strip()
         recent = []
         for item in getattr(page, "items", []) or []:
             made = parse_time(getattr(item, "created_at", None))
-            if made is not None and made.timestamp() >= started - 120:
+            if made is not None and made.timestamp() >= started - 120 and item.creation_id not in known:
                 recent.append(item)
         exact = [i for i in recent if (getattr(i, "prompt", None) or "").strip() == prompt]
         candidates = exact or recent
@@ -312,7 +319,9 @@ class KGPApp(App):
             self._track_found(message.found, message.type_name)
         elif getattr(error, "ambiguous", False):
             text += " — the request may have reached the server; check the jobs list before submitting again."
-        self.store.set_form_result(message.type_name, "error", text, fields)
+        # "unsure": the next submit of this form asks before sending again (kgp_tui.screens.create)
+        severity = "unsure" if message.found is None and getattr(error, "ambiguous", False) else "error"
+        self.store.set_form_result(message.type_name, severity, text, fields)
         self.notify(text, severity="error", markup=False)
 
     def _track_found(self, creation: Any, type_name: str) -> None:
@@ -368,6 +377,8 @@ class KGPApp(App):
             self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", markup=False)
 
     def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
+        if self.persistence.job_gone(message.job_id, message.error):
+            return  # a 404: marked gone, said once for all such jobs
         self.notify(f"Job {message.job_id}: {error_text(message.error)}", severity="warning", markup=False)
 
     def on_poll_health(self, message: msg.PollHealth) -> None:
@@ -400,6 +411,9 @@ class KGPApp(App):
         if job_id and int(job_id) not in self.store.jobs and message.creation.status in ("queued", "processing"):
             self.load_job(int(job_id))
 
+    def on_state_restored(self, message: msg.StateRestored) -> None:
+        self.persistence.apply(message)
+
     def on_creation_load_failed(self, message: msg.CreationLoadFailed) -> None:
         self.notify(f"Creation #{message.creation_id}: {error_text(message.error)}", severity="error", markup=False)
 
@@ -407,6 +421,7 @@ class KGPApp(App):
         from kgp_tui.screens.creation import CreationScreen
 
         self.push_screen(CreationScreen(creation_id))
+        self.persistence.viewed(creation_id)
         self.load_creation(creation_id)
 
     def open_create_form(self, type_name: str) -> None:
@@ -442,6 +457,7 @@ class KGPApp(App):
                     f"New {label}", f"Open the create form for {sanitize(ct.type, single_line=True, max_len=40)}",
                     lambda name=ct.type: self.open_create_form(name),
                 )
+        yield from self.persistence.recent_commands()
         for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
             if tracked.creation_id is not None:
                 title = sanitize(tracked.title or "", single_line=True, max_len=50)

@@ -18,6 +18,7 @@ JOBS = "jobs"
 CREATIONS = "creations"
 POLL = "poll"
 FORM = "form"
+DRAFTS = "drafts"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class TrackedJob:
     received_at: float = 0.0
     first_seen: float = 0.0
     previous_status: str | None = None
+    label: str = ""  # what an edit job does ("narration scene 3"); the jobs list shows it after the title
 
     @property
     def job_id(self) -> int:
@@ -97,10 +99,12 @@ class Store:
         self.catalog = catalog
         self._changed(CATALOG)
 
-    def track_job(self, job: Any, *, type_name: str = "", title: str = "", now: float = 0.0) -> TrackedJob:
+    def track_job(self, job: Any, *, type_name: str = "", title: str = "", now: float = 0.0,
+                  label: str = "") -> TrackedJob:
         tracked = self.jobs.get(job.job_id)
         if tracked is None:
-            tracked = TrackedJob(job=job, type_name=type_name, title=title, received_at=now, first_seen=now)
+            tracked = TrackedJob(job=job, type_name=type_name, title=title, received_at=now, first_seen=now,
+                                 label=label)
             self.jobs[job.job_id] = tracked
         else:
             tracked.previous_status = tracked.job.status
@@ -131,13 +135,34 @@ class Store:
             if tracked.creation_id == creation.creation_id:
                 title = getattr(creation, "title", None)
                 if title:
-                    tracked.title = str(title)
+                    tracked.title = str(title) + (f" · {tracked.label}" if tracked.label else "")
                 tracked.type_name = tracked.type_name or str(getattr(creation, "type", "") or "")
         self._changed(CREATIONS, creation.creation_id)
 
     def set_draft(self, type_name: str, values: dict[str, Any]) -> None:
-        """Drafts change on every keystroke; nobody renders them, so no observers are told."""
+        """Drafts change on every keystroke: only the persistence observer cares (it saves them debounced)."""
         self.drafts[type_name] = dict(values)
+        self._changed(DRAFTS, type_name)
+
+    def restore(self, jobs: list[TrackedJob], creations: list[Any], drafts: dict[str, dict[str, Any]]) -> None:
+        """Put back what the local state file kept from an earlier run; what this run already knows wins."""
+        for tracked in jobs:
+            self.jobs.setdefault(tracked.job_id, tracked)
+        for creation in creations:
+            self.creations.setdefault(creation.creation_id, creation)
+        for type_name, values in drafts.items():
+            self.drafts.setdefault(type_name, dict(values))
+        self._changed(JOBS)
+        self._changed(CREATIONS)
+
+    def reset_local(self) -> None:
+        """Forget the jobs, creations and drafts of the previous profile (the user connected elsewhere)."""
+        self.jobs.clear()
+        self.creations.clear()
+        self.drafts.clear()
+        self.form_results.clear()
+        self._changed(JOBS)
+        self._changed(CREATIONS)
 
     def set_form_result(self, type_name: str, severity: str, message: str, fields: dict[str, str]) -> None:
         self.form_results[type_name] = (severity, message, dict(fields))
@@ -163,13 +188,17 @@ class Store:
 
 
 def _merge_job(old: Any, new: Any) -> Any:
-    """A poll that omits progress or step keeps the last known value rather than blanking the row."""
+    """A poll that omits progress or step keeps the last known value rather than blanking the row, and progress
+    of a running job never goes backwards on screen (a stale reply, a server restarted from an older snapshot)."""
     if getattr(new, "is_terminal", False):
         return new
     updates = {}
     for name in ("progress_pct", "current_step"):
         if getattr(new, name, None) is None and getattr(old, name, None) is not None:
             updates[name] = getattr(old, name)
+    before, after = getattr(old, "progress_pct", None), getattr(new, "progress_pct", None)
+    if before is not None and after is not None and after < before and not getattr(old, "is_terminal", False):
+        updates["progress_pct"] = before
     if updates and hasattr(new, "model_copy"):
         return new.model_copy(update=updates)
     return new

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from kgp_tui.format import sanitize
@@ -29,6 +30,44 @@ READ_ONLY_MESSAGE = (
     "This key is read-only: it cannot create. Use a user-level key that can create "
     "(see the API Key page on the KPainter website), then reconnect with F4."
 )
+RESEND_QUESTION = (
+    "The last submit may have reached the server: the connection broke before its answer, and no new creation "
+    "was found in your list. Sending again may create it twice. Check Jobs (F3) or History first.\n\n"
+    "Send again?  y = send · n / Esc = don't send"
+)
+
+
+class ConfirmResendScreen(ModalScreen[bool]):
+    """Asked before re-sending a create whose last POST may have reached the server (never retried blindly)."""
+
+    DEFAULT_CSS = """
+    ConfirmResendScreen { align: center middle; }
+    ConfirmResendScreen > Vertical { width: 70; max-width: 95%; height: auto; border: thick $warning;
+                                     background: $surface; padding: 1 2; }
+    ConfirmResendScreen Horizontal { height: auto; margin-top: 1; }
+    ConfirmResendScreen Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Send again", id="resend.yes"),
+        Binding("n", "answer(False)", "Don't send", id="resend.no"),
+        Binding("escape", "answer(False)", "Don't send", id="resend.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(RESEND_QUESTION), id="resend-question", markup=False)
+            with Horizontal():
+                yield Button("Send again (y)", id="resend-yes", variant="warning")
+                yield Button("Don't send (n)", id="resend-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#resend-no", Button).focus()  # Enter on the default does the safe thing
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "resend-yes")
+
+    def action_answer(self, send: bool) -> None:
+        self.dismiss(send)
 
 
 class CreateScreen(KGPScreen):
@@ -183,10 +222,10 @@ class CreateScreen(KGPScreen):
         severity, message, fields = result
         if fields:
             self._show_errors(fields)
-        lines = [("✖ " if severity == "error" else "✔ ") + sanitize(message, single_line=True, max_len=400)]
+        lines = [("✔ " if severity == "ok" else "✖ ") + sanitize(message, single_line=True, max_len=400)]
         lines += self._unplaced
         widget.update(Text("\n".join(lines)))
-        widget.set_class(severity == "error", "-error")
+        widget.set_class(severity != "ok", "-error")
 
     # -- actions ---------------------------------------------------------------------------------------
 
@@ -211,6 +250,19 @@ class CreateScreen(KGPScreen):
             names = ", ".join(sanitize(name, single_line=True, max_len=40) for name in errors)
             self.notify(f"Fix before sending: {names}.", severity="warning", markup=False)
             return
+        result = self.app.store.form_results.get(self.type_name)
+        if result is not None and result[0] == "unsure":
+            self.app.push_screen(ConfirmResendScreen(), self._resend_answered)
+            return
+        self._send(values)
+
+    def _resend_answered(self, send: bool | None) -> None:
+        if send:
+            self._send(self.values())
+        else:
+            self.notify("Not sent. Jobs (F3) shows what is running.", timeout=4)
+
+    def _send(self, values: dict[str, Any]) -> None:
         self._submitting = True
         self.query_one("#submit", Button).disabled = True
         self.query_one("#form-result", Static).update(Text("… submitting"))
