@@ -1,0 +1,309 @@
+"""On-disk state that must survive a restart: tracked jobs, creations, form drafts, recently viewed creations.
+
+One SQLite file in the platformdirs data dir (``kgp-tui locate`` prints it). WAL mode with ``synchronous=NORMAL``:
+a committed transaction survives the process being killed (its pages are in the OS cache and the WAL), though a
+power cut may lose the last few commits — acceptable for what is a local copy of server state plus drafts.
+
+Rows are grouped by a *profile id*: the base URL and the key's shown prefix (``kgp_live_3f9a…``), never the key.
+The schema version lives in ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
+A file that SQLite cannot read, or one written by a newer kgp-tui, is moved aside and a fresh one started;
+``LocalStore.notice`` then holds the one line the app shows. Plain stdlib: no Textual, no pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "state.sqlite3"
+RECENT_KEPT = 50  # recently viewed creations kept per profile
+DEMO_PREFIX = "demo|"
+
+
+def profile_id(base_url: str, key_prefix: str, *, demo: bool = False) -> str:
+    """Who a row belongs to: base URL + the key's shown prefix. The key itself is never an argument here."""
+    return f"{DEMO_PREFIX if demo else ''}{base_url.strip().rstrip('/')}|{key_prefix}"
+
+
+def default_path() -> Path:
+    from kgp_tui.config import app_paths
+
+    return app_paths().data_dir / DB_NAME
+
+
+# -- schema: one step per version ------------------------------------------------------------------------------
+
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE jobs (
+            profile TEXT NOT NULL, job_id INTEGER NOT NULL, creation_id INTEGER, kind TEXT, action TEXT, scene TEXT,
+            type_name TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
+            progress REAL, step TEXT, error TEXT, created_at TEXT, updated_at TEXT, finished_at TEXT,
+            first_seen REAL, received_at REAL, data TEXT NOT NULL,
+            PRIMARY KEY (profile, job_id)) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE creations (profile TEXT NOT NULL, creation_id INTEGER NOT NULL, data TEXT NOT NULL,
+            saved_at REAL NOT NULL, PRIMARY KEY (profile, creation_id)) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE drafts (profile TEXT NOT NULL, type_name TEXT NOT NULL, data TEXT NOT NULL,
+            saved_at REAL NOT NULL, PRIMARY KEY (profile, type_name)) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE recent (profile TEXT NOT NULL, creation_id INTEGER NOT NULL, viewed_at REAL NOT NULL,
+            PRIMARY KEY (profile, creation_id)) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX recent_by_time ON recent (profile, viewed_at)")
+
+
+# MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+
+JOB_COLUMNS = (
+    "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
+    "error", "created_at", "updated_at", "finished_at", "first_seen", "received_at", "data",
+)
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+@dataclass
+class Snapshot:
+    """What one profile left behind: job rows (dicts of JOB_COLUMNS), creations and drafts as JSON-decoded
+    values, and recently viewed creations as (creation_id, viewed_at), newest first."""
+
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    creations: list[Any] = field(default_factory=list)
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recent: list[tuple[int, float]] = field(default_factory=list)
+
+
+class NewerSchema(Exception):
+    def __init__(self, found: int) -> None:
+        super().__init__(f"schema v{found} is newer than this kgp-tui knows (v{schema_version()})")
+        self.found = found
+
+
+class LocalStore:
+    """A thread-safe handle on the state file; every write is one short transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, notice: str = "") -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self.path = path
+        self.notice = notice  # one line for the user when the file was moved aside or could not be used
+
+    # -- opening -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, now: Callable[[], float] = time.time) -> LocalStore:
+        """Open (creating and migrating) the state file; a corrupt or newer one is moved aside first.
+
+        Never raises for a bad file: when even a fresh file cannot be made (a read-only data dir), the state lives
+        in memory for this run and `notice` says so.
+        """
+        path = Path(path) if path is not None else default_path()
+        notice = ""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return cls(_open_checked(path), path)
+        except (NewerSchema, sqlite3.DatabaseError) as error:
+            why, reason = ("newer", f"it was written by a newer kgp-tui ({error})") if isinstance(
+                error, NewerSchema) else ("corrupt", f"SQLite cannot read it ({error})")
+            try:
+                notice = _move_aside(path, why, now(), reason)
+            except OSError as move_error:
+                return cls.in_memory(f"kgp-tui cannot use {path}: {reason}, and it could not be moved aside "
+                                     f"({move_error}); nothing will be kept after this run.")
+        except OSError as error:
+            return cls.in_memory(f"kgp-tui cannot use {path} ({error}); nothing will be kept after this run.")
+        try:
+            return cls(_open_checked(path), path, notice)
+        except (sqlite3.Error, OSError, NewerSchema) as error:
+            return cls.in_memory(f"{notice} A fresh file could not be made either ({error}); "
+                                 "nothing will be kept after this run.")
+
+    @classmethod
+    def in_memory(cls, notice: str = "") -> LocalStore:
+        return cls(_open_checked(":memory:"), None, notice.strip())
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def save(
+        self,
+        profile: str,
+        *,
+        jobs: Iterable[dict[str, Any]] = (),
+        creations: Iterable[tuple[int, Any]] = (),
+        drafts: Iterable[tuple[str, dict[str, Any]]] = (),
+        now: float | None = None,
+    ) -> None:
+        """Upsert job rows, creations (id, JSON-able value) and drafts (type name, values) in one transaction."""
+        stamp = time.time() if now is None else now
+        job_rows = [(profile, *(_column(row, name) for name in JOB_COLUMNS)) for row in jobs]
+        creation_rows = [(profile, int(cid), _dumps(value), stamp) for cid, value in creations]
+        draft_rows = [(profile, name, _dumps(values), stamp) for name, values in drafts]
+        if not (job_rows or creation_rows or draft_rows):
+            return
+        marks = ", ".join("?" * (len(JOB_COLUMNS) + 1))
+        with self._write() as conn:
+            if job_rows:
+                conn.executemany(f"INSERT OR REPLACE INTO jobs (profile, {', '.join(JOB_COLUMNS)}) VALUES ({marks})",
+                                 job_rows)
+            if creation_rows:
+                conn.executemany("INSERT OR REPLACE INTO creations VALUES (?, ?, ?, ?)", creation_rows)
+            if draft_rows:
+                conn.executemany("INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)", draft_rows)
+
+    def viewed(self, profile: str, creation_id: int, viewed_at: float) -> None:
+        """Remember that a creation was opened; only the newest RECENT_KEPT per profile are kept."""
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO recent VALUES (?, ?, ?)", (profile, int(creation_id), viewed_at))
+            conn.execute(
+                "DELETE FROM recent WHERE profile = ? AND creation_id NOT IN "
+                "(SELECT creation_id FROM recent WHERE profile = ? ORDER BY viewed_at DESC LIMIT ?)",
+                (profile, profile, RECENT_KEPT),
+            )
+
+    def forget_profiles(self, prefix: str, keep: str = "") -> None:
+        """Delete every row of the profiles whose id starts with `prefix`, except `keep` (old demo runs)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._write() as conn:
+            for table in ("jobs", "creations", "drafts", "recent"):
+                conn.execute(f"DELETE FROM {table} WHERE profile LIKE ? ESCAPE '\\' AND profile != ?", (pattern, keep))
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def load(self, profile: str) -> Snapshot:
+        snapshot = Snapshot()
+        with self._lock:
+            conn = self._conn
+            cursor = conn.execute(f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE profile = ? ORDER BY job_id",
+                                  (profile,))
+            for values in cursor:
+                row = dict(zip(JOB_COLUMNS, values))
+                row["error"] = _loads(row["error"])
+                row["data"] = _loads(row["data"])
+                snapshot.jobs.append(row)
+            for (data,) in conn.execute("SELECT data FROM creations WHERE profile = ? ORDER BY creation_id",
+                                        (profile,)):
+                value = _loads(data)
+                if value is not None:
+                    snapshot.creations.append(value)
+            for name, data in conn.execute("SELECT type_name, data FROM drafts WHERE profile = ?", (profile,)):
+                value = _loads(data)
+                if isinstance(value, dict):
+                    snapshot.drafts[name] = value
+            snapshot.recent = [
+                (int(cid), float(at))
+                for cid, at in conn.execute(
+                    "SELECT creation_id, viewed_at FROM recent WHERE profile = ? ORDER BY viewed_at DESC", (profile,)
+                )
+            ]
+        return snapshot
+
+    def profiles(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT profile FROM jobs UNION SELECT profile FROM creations UNION SELECT profile FROM drafts "
+                "UNION SELECT profile FROM recent"
+            ).fetchall()
+        return sorted(profile for (profile,) in rows)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+def _open_checked(path: Path | str) -> sqlite3.Connection:
+    """Connect, refuse a newer schema, check the file is sound, then run the migrations it still needs."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
+    try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > schema_version():
+            raise NewerSchema(found)
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Run MIGRATIONS from the file's user_version up; each step and its version bump is one transaction."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number in range(version, schema_version()):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number](conn)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        version = number + 1
+    return version
+
+
+def _move_aside(path: Path, why: str, now: float, reason: str) -> str:
+    """Rename the file (and its -wal/-shm companions) to `<name>.<why>-<timestamp>`; returns the user's message."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    target = path.with_name(f"{path.name}.{why}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{target}{suffix}"))
+    return f"Local state {path.name}: {reason}; moved it to {target.name} and started afresh."
+
+
+def _column(row: dict[str, Any], name: str) -> Any:
+    value = row.get(name)
+    if name in ("error", "data"):
+        return _dumps(value)
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _loads(text: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None

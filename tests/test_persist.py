@@ -1,0 +1,250 @@
+"""The local state file (kgp_tui.persist): round trip, profiles, migrations, damage, and no key on disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from conftest import TEST_KEY
+
+from kgp_tui import persist
+from kgp_tui.api.redact import key_prefix
+from kgp_tui.persist import LocalStore, profile_id
+
+BASE = "http://127.0.0.1:8765/openapi/v1"
+PROFILE = profile_id(BASE, key_prefix(TEST_KEY))
+
+
+def job_row(job_id: int, status: str = "running", **extra) -> dict:
+    data = {"job_id": job_id, "creation_id": job_id - 4900, "kind": "create", "status": status,
+            "progress_pct": 40.0, "current_step": "Writing script"}
+    row = {"job_id": job_id, "creation_id": job_id - 4900, "kind": "create", "action": None, "scene": None,
+           "type_name": "explainer_video", "title": "Photosynthesis", "status": status, "progress": 40.0,
+           "step": "Writing script", "error": None, "created_at": "2026-01-01T10:00:00Z", "updated_at": None,
+           "finished_at": None, "first_seen": 1.0, "received_at": 2.0, "data": data}
+    row.update(extra)
+    return row
+
+
+def test_round_trip_of_jobs_creations_drafts_and_recent(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    db = LocalStore.open(path)
+    error = {"code": "render_failed", "message": "GPU ran out of \x1b[2J memory [bold]"}
+    db.save(PROFILE, jobs=[job_row(5001), job_row(5002, "failed", error=error)],
+            creations=[(101, {"creation_id": 101, "title": "Ünïcode ✓ עברית", "scenes": [{"scene_id": "sc_101_1"}]})],
+            drafts=[("explainer_video", {"prompt": "Why is the sky blue?", "duration": 60, "voice_id": None})])
+    db.viewed(PROFILE, 101, 100.0)
+    db.viewed(PROFILE, 102, 200.0)
+    db.save(PROFILE, jobs=[job_row(5001, "succeeded", progress=100.0)])  # an update replaces the row
+    db.close()
+
+    snap = LocalStore.open(path).load(PROFILE)
+    assert [(j["job_id"], j["status"]) for j in snap.jobs] == [(5001, "succeeded"), (5002, "failed")]
+    assert snap.jobs[0]["progress"] == 100.0 and snap.jobs[0]["type_name"] == "explainer_video"
+    assert snap.jobs[1]["error"] == error  # server text is stored as data, byte for byte
+    assert snap.jobs[1]["data"]["job_id"] == 5002
+    assert snap.creations == [{"creation_id": 101, "title": "Ünïcode ✓ עברית", "scenes": [{"scene_id": "sc_101_1"}]}]
+    assert snap.drafts == {"explainer_video": {"prompt": "Why is the sky blue?", "duration": 60, "voice_id": None}}
+    assert snap.recent == [(102, 200.0), (101, 100.0)]
+
+
+def test_profiles_are_isolated(tmp_path):
+    db = LocalStore.open(tmp_path / "state.sqlite3")
+    other_key = profile_id(BASE, key_prefix("kgp_live_abcd99999999999"))
+    other_server = profile_id("https://api.kpainter.ai/openapi/v1/", key_prefix(TEST_KEY))
+    db.save(PROFILE, jobs=[job_row(5001)], drafts=[("image", {"prompt": "mine"})])
+    db.save(other_key, jobs=[job_row(6001)])
+    db.save(other_server, drafts=[("image", {"prompt": "theirs"})])
+    assert [j["job_id"] for j in db.load(PROFILE).jobs] == [5001]
+    assert [j["job_id"] for j in db.load(other_key).jobs] == [6001]
+    assert db.load(other_server).drafts == {"image": {"prompt": "theirs"}}
+    assert db.load(PROFILE).drafts == {"image": {"prompt": "mine"}}
+    assert profile_id(BASE + "/", "p") == profile_id(BASE, "p")  # a trailing slash is the same server
+
+
+def test_forget_profiles_drops_old_demo_runs_only(tmp_path):
+    db = LocalStore.open(tmp_path / "state.sqlite3")
+    old_demo = profile_id("http://127.0.0.1:40001/openapi/v1", "kgp_demo…", demo=True)
+    new_demo = profile_id("http://127.0.0.1:40002/openapi/v1", "kgp_demo…", demo=True)
+    for profile in (old_demo, new_demo, PROFILE):
+        db.save(profile, jobs=[job_row(5001)])
+        db.viewed(profile, 101, 1.0)
+    db.forget_profiles(persist.DEMO_PREFIX, keep=new_demo)
+    assert db.profiles() == sorted([new_demo, PROFILE])
+
+
+def test_recent_keeps_only_the_newest(tmp_path):
+    db = LocalStore.open(tmp_path / "state.sqlite3")
+    for n in range(persist.RECENT_KEPT + 5):
+        db.viewed(PROFILE, 100 + n, float(n))
+    recent = db.load(PROFILE).recent
+    assert len(recent) == persist.RECENT_KEPT and recent[0] == (100 + persist.RECENT_KEPT + 4, persist.RECENT_KEPT + 4.0)
+
+
+def test_new_file_is_wal_at_the_current_version(tmp_path):
+    path = tmp_path / "deep" / "dir" / "state.sqlite3"
+    LocalStore.open(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 1
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"jobs", "creations", "drafts", "recent"} <= tables
+
+
+def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
+    path = tmp_path / "state.sqlite3"
+    db = LocalStore.open(path)  # a v1 file, as the released version writes it
+    db.save(PROFILE, jobs=[job_row(5001)], creations=[(101, {"creation_id": 101})])
+    db.close()
+
+    def v2(conn):
+        conn.execute("ALTER TABLE creations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(persist, "MIGRATIONS", [*persist.MIGRATIONS, v2])
+    db = LocalStore.open(path)
+    assert db.notice == ""  # an older file is upgraded in place, not moved aside
+    snap = db.load(PROFILE)
+    assert [j["job_id"] for j in snap.jobs] == [5001] and snap.creations == [{"creation_id": 101}]
+    db.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT pinned FROM creations").fetchall() == [(0,)]
+
+
+def test_a_failing_migration_step_rolls_back_to_the_last_good_version(tmp_path, monkeypatch):
+    path = tmp_path / "state.sqlite3"
+    LocalStore.open(path).close()
+
+    def broken(conn):
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(persist, "MIGRATIONS", [*persist.MIGRATIONS, broken])
+    conn = sqlite3.connect(path, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError):
+        persist.migrate(conn)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_corrupt_file_is_moved_aside_and_a_fresh_one_started(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    path.write_bytes(b"this is not a database\x00" * 200)
+    db = LocalStore.open(path, now=lambda: 1_795_000_000.0)
+    assert "cannot read it" in db.notice and ".corrupt-" in db.notice and "\n" not in db.notice
+    moved = [p.name for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert len(moved) == 1 and moved[0] in db.notice
+    assert (tmp_path / moved[0]).read_bytes().startswith(b"this is not a database")
+    db.save(PROFILE, jobs=[job_row(5001)])  # the fresh file works
+    assert [j["job_id"] for j in db.load(PROFILE).jobs] == [5001]
+
+
+def test_damaged_pages_are_found_and_moved_aside(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    db = LocalStore.open(path)
+    db.save(PROFILE, jobs=[job_row(5000 + n) for n in range(300)])
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    raw[2 * page: 4 * page] = b"\xff" * (2 * page)  # scribble over two pages of table data
+    path.write_bytes(bytes(raw))
+    db = LocalStore.open(path)
+    assert ".corrupt-" in db.notice
+    assert db.load(PROFILE).jobs == []
+
+
+def test_newer_version_is_moved_aside_not_touched(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    db = LocalStore.open(path)
+    assert "newer kgp-tui" in db.notice and "v99" in db.notice and ".newer-" in db.notice
+    moved = [p for p in tmp_path.iterdir() if ".newer-" in p.name and not p.name.endswith(("-wal", "-shm"))]
+    assert len(moved) == 1 and moved[0].read_bytes() == before  # kept as it was, for the newer kgp-tui
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_unusable_location_falls_back_to_memory_with_a_notice(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data dir should be")
+    db = LocalStore.open(blocker / "state.sqlite3")
+    assert db.path is None and "nothing will be kept" in db.notice
+    db.save(PROFILE, drafts=[("image", {"prompt": "still works this run"})])
+    assert db.load(PROFILE).drafts == {"image": {"prompt": "still works this run"}}
+
+
+def test_the_key_never_reaches_the_file(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    db = LocalStore.open(path)
+    profile = profile_id(BASE, key_prefix(TEST_KEY))
+    assert TEST_KEY not in profile
+    db.save(profile, jobs=[job_row(5001)], creations=[(101, {"creation_id": 101})],
+            drafts=[("image", {"prompt": "p"})])
+    db.viewed(profile, 101, 1.0)
+    db.close()
+    secret = TEST_KEY.encode()
+    hidden = TEST_KEY[len(key_prefix(TEST_KEY)) - 1:].encode()  # the part after the shown prefix
+    for file in tmp_path.iterdir():
+        data = file.read_bytes()
+        assert secret not in data and hidden not in data, file.name
+
+
+def test_locate_names_the_state_file(isolated_dirs):
+    result = subprocess.run([sys.executable, "-m", "kgp_tui", "locate"], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "XDG_DATA_HOME": str(isolated_dirs / "data")})
+    assert f"state:  {isolated_dirs / 'data' / 'kgp-tui' / 'state.sqlite3'}" in result.stdout
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from kgp_tui.persist import LocalStore
+    db = LocalStore.open(sys.argv[1])
+    n = 0
+    while True:
+        n += 1
+        rows = [{"job_id": n * 10 + i, "status": "running", "progress": float(i), "data": {"x": "y" * 2000}}
+                for i in range(10)]
+        db.save("p", jobs=rows, creations=[(n, {"creation_id": n, "blob": "z" * 5000})])
+        print(n, flush=True)  # committed: the parent counts this as durable
+    """
+)
+
+
+def test_kill_9_in_the_middle_of_writes_leaves_a_sound_file(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    committed = 0
+    try:
+        deadline = time.monotonic() + 60
+        while committed < 200 and time.monotonic() < deadline:  # well into a stream of writes
+            line = proc.stdout.readline()
+            if not line:
+                break
+            committed = int(line)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert committed >= 200, "the writer did not get going"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    db = LocalStore.open(path)
+    assert db.notice == ""
+    snap = db.load("p")
+    ids = {j["job_id"] for j in snap.jobs}
+    assert all(n * 10 + i in ids for n in range(1, committed + 1) for i in range(10))  # every reported commit
+    assert {c["creation_id"] for c in snap.creations} >= set(range(1, committed + 1))
