@@ -300,11 +300,13 @@ class KGPApp(App):
         job = Job(job_id=ref.job_id, creation_id=message.creation_id, kind="edit", action=message.action,
                   status=ref.status, progress_pct=ref.progress_pct, current_step=ref.current_step)
         creation = self.store.creations.get(message.creation_id)
-        title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=40)
-        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=f"{title} (edit)",
-                             now=self.now())
+        title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
+        label = sanitize(message.label or message.action, single_line=True, max_len=40)
+        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=f"{title} · {label}",
+                             now=self.now(), label=label)
         self.poller.track(job.job_id)
-        self.notify(f"Edit of creation #{message.creation_id} started (job {job.job_id}).", markup=False)
+        self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so
+        self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {job.job_id}).", markup=False)
 
     def on_edit_failed(self, message: msg.EditFailed) -> None:
         self.notify(f"Edit of #{message.creation_id} failed: {error_text(message.error)}", severity="error",
@@ -366,6 +368,8 @@ class KGPApp(App):
     def _announce(self, tracked: Any) -> None:
         job = tracked.job
         what = f"#{tracked.creation_id}" if tracked.creation_id else f"job {job.job_id}"
+        if getattr(job, "kind", None) == "edit":
+            what = f"{what} (edit: {sanitize(tracked.label or job.action or '', single_line=True, max_len=40)})"
         label = status_label(job.status)
         if job.status == "failed":
             error = getattr(job, "error", None)

@@ -114,11 +114,12 @@ class CreditsRefreshed(Message):
 class EditSubmitted(Message):
     """POST /creations/{id}/edit answered 202: its job is polled like a create job."""
 
-    def __init__(self, creation_id: int, action: str, response: Any) -> None:
+    def __init__(self, creation_id: int, action: str, response: Any, label: str = "") -> None:
         super().__init__()
         self.creation_id = creation_id
         self.action = action
         self.response = response
+        self.label = label  # what the edit does, for the jobs list: "narration scene 3"
 
 
 class EditFailed(Message):

@@ -5,23 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name
 from kgp_tui.format import human_duration, human_size, progress_bar, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+
+
+TITLE_MAX = 2000
+MARK = "✎ changed"
 
 
 def clean(value: Any, max_len: int = 80) -> str:
     return sanitize(value, single_line=True, max_len=max_len)
 
 
-def describe_creation(creation: Any, tracked: Any) -> Text:
+def describe_creation(creation: Any, tracked: Any, changes: str = "") -> Text:
     text = Text()
-    title = clean(creation.title or "(untitled)", 120)
+    # Tables truncate; the detail shows the whole title, wrapped.
+    title = sanitize(creation.title or "(untitled)", single_line=True, max_len=TITLE_MAX)
     text.append(f"#{creation.creation_id} {title}\n", style="bold")
     text.append("Status  ", style="bold")
     text.append(status_label(creation.status))
@@ -42,6 +48,9 @@ def describe_creation(creation: Any, tracked: Any) -> Text:
     text.append(sanitize(creation.prompt or "—", single_line=True, max_len=300) + "\n")
     text.append("Main URL ", style="bold")
     text.append(clean(creation.main_url, 400) if creation.main_url else "not ready yet")
+    if changes:
+        text.append("\n✎ Changed while you watched: ", style="bold")
+        text.append(changes)
     return text
 
 
@@ -51,6 +60,7 @@ class CreationScreen(KGPScreen):
         Binding("y", "copy_url", "Copy URL", id="creation.copy_url"),
         Binding("e", "edit('update_scene_narration')", "Edit narration", id="creation.edit_narration"),
         Binding("g", "edit('regenerate_scene')", "Regenerate scene", id="creation.regenerate_scene"),
+        Binding("i", "edit('iterate')", "Iterate", id="creation.iterate"),
         Binding("r", "reload", "Reload", id="creation.reload"),
         Binding("escape", "back", "Back", id="creation.back"),
     ]
@@ -59,6 +69,9 @@ class CreationScreen(KGPScreen):
         super().__init__()
         self.creation_id = creation_id
         self._shown: Any = None
+        # What changed while this screen was open (an edit finished): scene_id -> words, and the main URL.
+        self.changed: dict[str, list[str]] = {}
+        self.main_changed = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(f"Loading creation #{self.creation_id}…"), id="creation-info", markup=False)
@@ -96,7 +109,10 @@ class CreationScreen(KGPScreen):
         if creation is None:
             return
         tracked = self.app.store.job_for_creation(self.creation_id)
-        self.query_one("#creation-info", Static).update(describe_creation(creation, tracked))
+        if creation is not self._shown:
+            self._note_changes(self._shown, creation)
+        self.query_one("#creation-info", Static).update(describe_creation(creation, tracked, self._changes_text()))
+        self.refresh_bindings()  # what may be edited follows the creation's status and editable_actions
         if creation is self._shown:
             return
         self._shown = creation
@@ -117,7 +133,8 @@ class CreationScreen(KGPScreen):
                 str(scene.index if scene.index is not None else number),
                 clean(scene.title or "—", 80),
                 human_duration(scene.duration_seconds),
-                status_label(scene.status) if scene.status else "—",
+                (status_label(scene.status) if scene.status else "—")
+                + (f" {MARK}" if scene.scene_id in self.changed else ""),
             )
             for number, scene in enumerate(creation.scenes, start=1)
         ]
@@ -189,39 +206,68 @@ class CreationScreen(KGPScreen):
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the {what} to the clipboard: {clean(url, 200)}", markup=False)
 
+    # -- editing ----------------------------------------------------------------------------------------
+
+    def _note_changes(self, before: Any, after: Any) -> None:
+        """Mark the scenes that differ between the creation shown so far and the one just loaded."""
+        if before is None:
+            return
+        for scene_id, words in changed_scenes(before.scenes, after.scenes).items():
+            known = self.changed.setdefault(scene_id, [])
+            known.extend(word for word in words if word not in known)
+        if before.main_url and after.main_url != before.main_url:
+            self.main_changed = True
+
+    def _changes_text(self) -> str:
+        creation = self.creation
+        parts = []
+        if creation is not None:
+            for scene in creation.scenes:
+                if scene.scene_id in self.changed:
+                    parts.append(f"{scene_name(scene)} ({', '.join(self.changed[scene.scene_id])})")
+        if self.main_changed:
+            parts.append("main URL (a new version)")
+        return clean("; ".join(parts), 400)
+
+    def edit_blocked(self, action: str) -> str | None:
+        tracked = self.app.store.job_for_creation(self.creation_id)
+        busy = tracked is not None and not tracked.job.is_terminal
+        return edit_refusal(self.creation, action, can_create=self.app.store.can_create, busy=busy)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An edit the creation does not offer right now is left out of the footer; its key says why (on_key).
+        if action == "edit" and parameters:
+            return self.edit_blocked(str(parameters[0])) is None
+        return True
+
+    def on_key(self, event: Any) -> None:
+        """A key bound to an edit that is unavailable says why, rather than doing nothing silently."""
+        bindings = self._bindings.copy()
+        bindings.apply_keymap(getattr(self.app, "_keymap", None) or {})
+        for binding in bindings.key_to_bindings.get(event.key, ()):
+            if binding.action.startswith("edit(") and "'" in binding.action:
+                action = binding.action.split("'")[1]
+                reason = self.edit_blocked(action)
+                if reason is not None:
+                    event.stop()
+                    event.prevent_default()
+                    self._refuse(reason)
+                return
+
+    def _refuse(self, reason: str) -> None:
+        self.notify(f"Cannot edit: {reason}.", severity="warning", markup=False)
+
     def action_edit(self, action: str) -> None:
-        """Open the scene edit modal; what it returns is sent by the edit worker."""
+        """Open the edit dialog (it sends the request itself and closes once the server took the edit)."""
         from kgp_tui.screens.edit import SceneEditScreen
 
-        creation = self.creation
-        scene = self._selected("#scenes", creation.scenes) if creation else None
-        tracked = self.app.store.job_for_creation(self.creation_id)
-        if creation is None or scene is None:
-            self.notify("Select a scene first.", severity="warning")
-        elif action not in creation.editable_actions:
-            self.notify(f"This creation does not allow {action}.", severity="warning", markup=False)
-        elif not self.app.store.can_create:
-            self.notify("This key is read-only: it cannot edit.", severity="warning")
-        elif (tracked is not None and not tracked.job.is_terminal) or creation.status != "ready":
-            self.notify("Wait until the creation is ready before editing it.", severity="warning")
-        else:
-            self.app.push_screen(SceneEditScreen(action, creation, scene), self._send_edit)
-
-    def _send_edit(self, payload: dict | None) -> None:
-        if payload:
-            self.submit_edit(payload)
-
-    @work(exclusive=True, exit_on_error=False, group="edit")
-    async def submit_edit(self, payload: dict) -> None:
-        from kgp_tui.messages import EditFailed, EditSubmitted
-
-        action = payload.get("action", "")
-        try:
-            response = await self.app.client.edit(self.creation_id, payload)
-        except Exception as error:  # noqa: BLE001 - shown as a notification, never a crash
-            self.app.post_message(EditFailed(self.creation_id, action, error))
+        reason = self.edit_blocked(action)
+        if reason is not None:
+            self._refuse(reason)
             return
-        self.app.post_message(EditSubmitted(self.creation_id, action, response))
+        creation = self.creation
+        scene = self._selected("#scenes", creation.scenes) if action in SCENE_ACTIONS else None
+        self.app.push_screen(SceneEditScreen(action, creation, scene, self.app.store.catalog))
 
     def action_reload(self) -> None:
         self.app.load_creation(self.creation_id)

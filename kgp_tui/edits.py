@@ -1,0 +1,132 @@
+"""What editing a creation means for the app, as plain functions: which actions a creation offers and why not,
+how to label an edit, what a confirmation says, and which scenes an edit changed. No Textual, no httpx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kgp_tui.api.text import sanitize
+
+NARRATE = "update_scene_narration"
+REGENERATE = "regenerate_scene"
+ITERATE = "iterate"
+SCENE_ACTIONS = (NARRATE, REGENERATE)
+# The contract [doc]: iterate is only for ai_video made with gemini-omni-flash.
+ITERATE_MODELS = frozenset({"gemini-omni-flash"})
+SHORT_NAMES = {NARRATE: "narration", REGENERATE: "regenerate", ITERATE: "iterate"}
+# Scene fields and the word an info line uses when they change (status moves during any edit: not a change).
+_FIELD_WORDS = {"narration_text": "narration", "voice_id": "voice", "duration_seconds": "length", "title": "title"}
+
+
+def creation_model(creation: Any) -> str | None:
+    """The video model a creation was made with, when the detail says (`video_generation.model`)."""
+    value = getattr(creation, "video_generation", None)
+    if value is None:
+        value = (getattr(creation, "model_extra", None) or {}).get("video_generation")
+    model = value.get("model") if isinstance(value, dict) else getattr(value, "model", None)
+    return model if isinstance(model, str) and model else None
+
+
+def iterate_possible(creation: Any) -> bool:
+    """ai_video made with an iterate model; a detail that does not name its model is left to editable_actions."""
+    model = creation_model(creation)
+    return getattr(creation, "type", None) == "ai_video" and (model is None or model in ITERATE_MODELS)
+
+
+def edit_refusal(creation: Any, action: str, *, can_create: bool, busy: bool) -> str | None:
+    """Why `action` cannot be started on `creation` now, in a few words; None when it can."""
+    if creation is None:
+        return "the creation is still loading"
+    if not can_create:
+        return "read-only key: it cannot edit"
+    if action not in (getattr(creation, "editable_actions", None) or []):
+        return f"this creation does not allow {action}"
+    if action == ITERATE and not iterate_possible(creation):
+        model = sanitize(creation_model(creation) or "?", single_line=True, max_len=40)
+        return f"iterate is only for ai_video made with gemini-omni-flash (this one: {model})"
+    if busy or creation.status != "ready":
+        return f"not ready yet ({sanitize(creation.status, single_line=True, max_len=20)})"
+    if action in SCENE_ACTIONS and not creation.scenes:
+        return "this creation has no scenes"
+    return None
+
+
+def scene_name(scene: Any) -> str:
+    index = scene.index if scene.index is not None else "?"
+    title = sanitize(scene.title or "", single_line=True, max_len=40)
+    return f"scene {index}" + (f" · {title}" if title else "")
+
+
+def edit_label(action: str, scene: Any = None) -> str:
+    """What an edit job does, for the jobs list: "narration scene 3", "regenerate scene 2", "iterate"."""
+    name = SHORT_NAMES.get(action) or sanitize(action, single_line=True, max_len=30)
+    if scene is None:
+        return name
+    return f"{name} scene {scene.index if scene.index is not None else sanitize(scene.scene_id, max_len=20)}"
+
+
+def voice_label(catalog: Any, voice_id: str | None) -> str:
+    if not voice_id:
+        return "none"
+    voice = catalog.voice(voice_id) if catalog is not None else None
+    label = f"{voice.label} ({voice_id})" if voice is not None and voice.label != voice_id else voice_id
+    return sanitize(label, single_line=True, max_len=60)
+
+
+def _words(text: str | None) -> int:
+    return len((text or "").split())
+
+
+def edit_summary(action: str, creation: Any, scene: Any, payload: dict, catalog: Any = None) -> list[str]:
+    """The lines a confirmation shows before an edit is sent: what changes, in words."""
+    lines = []
+    if action == NARRATE and scene is not None:
+        lines.append(f"Narration: {_words(scene.narration_text)} words now → {_words(payload.get('narration_text'))}"
+                     " words")
+        if payload.get("voice_id"):
+            lines.append(f"Voice: {voice_label(catalog, scene.voice_id)} → {voice_label(catalog, payload['voice_id'])}")
+        else:
+            lines.append(f"Voice: kept ({voice_label(catalog, scene.voice_id)})")
+    elif action == REGENERATE:
+        lines.append("The scene is rendered again: it gets new images and URLs.")
+    elif action == ITERATE:
+        lines.append("A new version of the video is made from this prompt; the current one stays as an artifact.")
+    if action in (REGENERATE, ITERATE):
+        prompt = payload.get("prompt")
+        lines.append("Prompt: " + (sanitize(prompt, single_line=True, max_len=200) if prompt else "(none)"))
+    return lines
+
+
+def body_text(payload: dict) -> str:
+    """The JSON body as it will be sent, made safe to show (it holds text the user typed or pasted)."""
+    return sanitize(json.dumps(payload, indent=2, ensure_ascii=False), max_len=20_000)
+
+
+def scene_state(scene: Any) -> dict:
+    data = scene.model_dump() if hasattr(scene, "model_dump") else dict(vars(scene))
+    data.pop("status", None)
+    return data
+
+
+def changed_scenes(before: list[Any], after: list[Any]) -> dict[str, list[str]]:
+    """scene_id → what changed ("narration", "voice", "media", …) between two versions of a creation's scenes."""
+    old = {scene.scene_id: scene_state(scene) for scene in before}
+    changes: dict[str, list[str]] = {}
+    for scene in after:
+        previous = old.get(scene.scene_id)
+        if previous is None:
+            if old:
+                changes[scene.scene_id] = ["new"]
+            continue
+        now = scene_state(scene)
+        words = []
+        for key in sorted(set(previous) | set(now)):
+            if previous.get(key) == now.get(key):
+                continue
+            word = _FIELD_WORDS.get(key) or ("media" if key.endswith("_url") or "version" in key else key)
+            if word not in words:
+                words.append(word)
+        if words:
+            changes[scene.scene_id] = words
+    return changes
