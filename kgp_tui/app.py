@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kgp_tui import messages as msg
-from kgp_tui.format import describe_connect_error, error_text, sanitize, status_label
+from kgp_tui.format import describe_connect_error, error_text, markup_literal, sanitize, status_label
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.catalog import CatalogScreen
@@ -456,17 +456,18 @@ class KGPApp(App):
         catalog = self.store.catalog
         if catalog is not None and self.store.can_create:
             for ct in catalog.content_types:
-                label = sanitize(ct.label, single_line=True, max_len=60)
+                label = markup_literal(ct.label, max_len=60)  # the palette reads titles as markup
                 yield SystemCommand(
-                    f"New {label}", f"Open the create form for {sanitize(ct.type, single_line=True, max_len=40)}",
+                    f"New {label}", f"Open the create form for {markup_literal(ct.type, max_len=40)}",
                     lambda name=ct.type: self.open_create_form(name),
                 )
         yield from self.persistence.recent_commands()
         for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
             if tracked.creation_id is not None:
-                title = sanitize(tracked.title or "", single_line=True, max_len=50)
+                title = markup_literal(tracked.title or "", max_len=50)
                 yield SystemCommand(
-                    f"Open #{tracked.creation_id} {title}", f"{tracked.type_name} · {tracked.job.status}",
+                    f"Open #{tracked.creation_id} {title}",
+                    markup_literal(f"{tracked.type_name} · {tracked.job.status}", max_len=60),
                     lambda cid=tracked.creation_id: self.open_creation(cid),
                 )
         yield from super().get_system_commands(screen)

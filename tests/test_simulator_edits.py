@@ -106,3 +106,42 @@ def test_iterate_adds_a_version_of_an_omni_flash_video(sim):
     assert after["artifacts"][-1]["label"] == "Version 2"
     veo = create_ready(sim, {"type": "ai_video", "prompt": "x", "video_generation": {"model": "veo-3"}})
     assert veo["editable_actions"] == []
+
+
+def test_a_failed_edit_leaves_the_creation_ready_and_unchanged(sim):
+    ready = create_ready(sim, QUICKSTART_BODY)
+    cid, scene = ready["creation_id"], ready["scenes"][0]
+    sim.set_scenario("job_failure", fail_at_step=2)
+    reply = _edit(sim, cid, {"action": "update_scene_narration", "scene_id": scene["scene_id"],
+                             "narration_text": "Never applied."})
+    last = wait_job(sim, reply.json()["job"]["job_id"])[-1]
+    assert (last["status"], last["kind"]) == ("failed", "edit") and last["error"]["code"]
+    sim.set_scenario("default")
+    after = call(sim, "GET", f"/creations/{cid}").json()
+    assert after["status"] == "ready" and after["scenes"] == ready["scenes"]
+    # the next edit of the same scene works, and numbers its image from the last successful one
+    reply = _edit(sim, cid, {"action": "regenerate_scene", "scene_id": scene["scene_id"]})
+    assert wait_job(sim, reply.json()["job"]["job_id"])[-1]["status"] == "succeeded"
+    assert call(sim, "GET", f"/creations/{cid}").json()["scenes"][0]["image_url"].endswith("1_v2.png")
+
+
+def test_edits_belong_to_the_key_that_made_the_creation(sim):
+    ready = create_ready(sim, QUICKSTART_BODY)
+    body = {"action": "regenerate_scene", "scene_id": ready["scenes"][0]["scene_id"]}
+    read_only = _edit(sim, ready["creation_id"], body, key=sim.readonly_key)
+    assert (read_only.status, read_only.detail["code"]) == (403, "insufficient_permission")
+    other = _edit(sim, ready["creation_id"], body, key=sim.no_credit_key)
+    assert (other.status, other.detail["code"]) == (404, "not_found")
+    assert call(sim, "GET", f"/creations/{ready['creation_id']}").json()["latest_job_id"] == ready["latest_job_id"]
+
+
+def test_each_iteration_adds_the_next_version(sim):
+    ready = create_ready(sim, {"type": "ai_video", "prompt": "A paper boat in the rain",
+                               "video_generation": {"model": "gemini-omni-flash"}})
+    for version in (2, 3):
+        reply = _edit(sim, ready["creation_id"], {"action": "iterate", "prompt": f"take {version}"})
+        assert wait_job(sim, reply.json()["job"]["job_id"])[-1]["status"] == "succeeded"
+    after = call(sim, "GET", f"/creations/{ready['creation_id']}").json()
+    assert after["main_url"].endswith("main_v3.mp4")
+    assert [a["label"] for a in after["artifacts"][-2:]] == ["Version 2", "Version 3"]
+    assert after["editable_actions"] == ["iterate"] and after["video_generation"]["model"] == "gemini-omni-flash"
