@@ -49,10 +49,12 @@ def _fail(message: str, code: int = 2) -> int:
 
 def locate(config_path: str | None) -> int:
     from kgp_tui.config import app_paths
+    from kgp_tui.persist import DB_NAME
 
     paths = app_paths(config_path)
     print(f"config: {paths.config_file}{'' if paths.config_file.exists() else '  (not created yet)'}")
     print(f"data:   {paths.data_dir}")
+    print(f"state:  {paths.data_dir / DB_NAME}  (jobs, drafts, recently viewed; delete it to reset)")
     print(f"logs:   {paths.log_file}")
     return 0
 

@@ -128,3 +128,16 @@ class EditFailed(Message):
         self.creation_id = creation_id
         self.action = action
         self.error = error
+
+
+class StateRestored(Message):
+    """The local state file was read for `profile` (on a worker thread): what to put back in the store."""
+
+    def __init__(self, profile: str, jobs: list, creations: list, drafts: dict, recent: list, notice: str = "") -> None:
+        super().__init__()
+        self.profile = profile
+        self.jobs = jobs
+        self.creations = creations
+        self.drafts = drafts
+        self.recent = recent
+        self.notice = notice

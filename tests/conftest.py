@@ -28,6 +28,13 @@ def sim():
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path, monkeypatch):
+    """Every test gets its own data dir: the app's local state file (kgp_tui.persist) never touches the user's,
+    and no test restores another test's jobs."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
 @pytest.fixture
 def isolated_dirs(tmp_path, monkeypatch):
     """Point every platformdirs path (config, data, logs) into the test's own tmp dir."""
