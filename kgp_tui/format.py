@@ -137,3 +137,13 @@ def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> 
     if hint and hint not in message:
         lines.append(f"→ {hint}")
     return "\n".join(lines)
+
+
+def markup_literal(text: object, *, max_len: int | None = None) -> str:
+    """Server text for the few Textual APIs that accept only markup (command palette titles and help).
+
+    Sanitised (one line), then every '[' gets one more backslash in front, so any bracket, closed or not, shows as
+    typed: Content.from_markup(markup_literal(s)).plain == sanitize(s, single_line=True).
+    """
+    value = sanitize(text, single_line=True, max_len=max_len)
+    return value.replace("[", "\\[")

@@ -15,7 +15,7 @@ from typing import Callable
 from urllib.parse import parse_qs
 
 from . import catalog as cat
-from .scenarios import Scenario
+from .scenarios import Scenario, with_hostile_text
 from .state import Account, Fate, NotFound, NotReady, Store, key_prefix
 from .validation import ValidationFailed, validate_create
 
@@ -85,9 +85,12 @@ class Api:
                              {"Allow": allow})
             request.ids = match.groupdict()
             try:
-                return handler(request)
+                reply = handler(request)
             except Abort as abort:
-                return abort.reply
+                reply = abort.reply
+            if not isinstance(reply.body, bytes) and self._take("reply", request) is not None:
+                reply = Reply(reply.status, with_hostile_text(reply.body), reply.headers, reply.content_type)
+            return reply
         return not_found("", f"/openapi/v1{request.path}")
 
     # -- shared checks --------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 A scenario acts at one point of request handling (its `point`): before the request is handled (`pre`), at the key
 check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
-is served or used to validate a create (`catalog`), after the request is handled (`post`), or after a create that
-succeeded (`after_create`). Common parameters: `times=N` acts on the next N matching requests only, then the
+is served or used to validate a create (`catalog`), on the reply the API built, errors included (`reply`), after
+the request is handled (`post`), or after a create that succeeded (`after_create`). Common parameters: `times=N` acts on the next N matching requests only, then the
 simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without
 `/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
 """
@@ -36,6 +36,9 @@ SCENARIOS: dict[str, str] = {
     "unknown_status": "Jobs report the undocumented status waiting_for_gpu during their first running step.",
     "sparse_fields": "Jobs lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
                      "(list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
+    "hostile_text": "Every human-readable string in every reply (titles, names, labels, descriptions, steps, "
+                    "narration, messages) gains Rich markup, terminal escape sequences (CSI, OSC 52), control "
+                    "characters, emoji and right-to-left text; titles also grow past 5,000 characters.",
 }
 
 _POINTS = {
@@ -45,6 +48,7 @@ _POINTS = {
     "catalog_variants": "catalog", "extra_type": "catalog",
     "malformed_json": "post", "extra_fields": "post", "sparse_fields": "post",
     "drop_after_create": "after_create",
+    "hostile_text": "reply",
 }
 
 # Each scenario's own parameters and their defaults.
@@ -164,4 +168,27 @@ def sparse(value: object, list_shape: str) -> object:
     if "job_id" in changed and "progress_pct" in changed:
         del changed["progress_pct"]
         changed["current_step"] = None
+    return changed
+
+
+# What hostile_text adds: markup that must show literally, a screen clear, an OSC 52 clipboard write, control
+# characters, a bidi override, right-to-left script and emoji (a ZWJ family among them).
+HOSTILE = ("[bold]B[/bold] [@click=app.quit]Q[/] \x1b[2J\x1b]52;c;aGk=\x07\x00\x08\x7f "
+           "\u202eevil\u202c \u05e9\u05dc\u05d5\u05dd \U0001f600\U0001f469\u200d\U0001f467")
+HOSTILE_KEYS = frozenset({"title", "display_name", "description", "name", "label", "narration_text",
+                          "current_step", "message", "plan"})
+LONG_TAIL = " " + "long" * 1250  # 5,000 more characters
+
+
+def with_hostile_text(value: object) -> object:
+    """A copy of a JSON value whose human-readable strings carry HOSTILE (and titles LONG_TAIL); ids stay."""
+    if isinstance(value, list):
+        return [with_hostile_text(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    changed = {}
+    for key, item in value.items():
+        if key in HOSTILE_KEYS and isinstance(item, str):
+            item = f"{item} {HOSTILE}" + (LONG_TAIL if key == "title" else "")
+        changed[key] = with_hostile_text(item)
     return changed
