@@ -43,10 +43,11 @@ class SceneEditScreen(ModalScreen):
                                  border: thick $primary; background: $surface; padding: 0 1; }
     SceneEditScreen #edit-pickers { height: auto; }
     SceneEditScreen #edit-pickers > Vertical { width: 1fr; height: auto; }
-    SceneEditScreen TextArea { height: 1fr; min-height: 3; max-height: 10; }
+    SceneEditScreen TextArea { height: auto; min-height: 5; max-height: 10; }
     SceneEditScreen .field-error { color: $error; height: auto; }
     SceneEditScreen .field-error.-empty { display: none; }
     SceneEditScreen #edit-status { color: $text-muted; height: auto; }
+    SceneEditScreen #edit-status.-empty { display: none; }
     SceneEditScreen #edit-buttons { height: auto; }
     SceneEditScreen Button { margin: 0 2 0 0; }
     """
@@ -90,7 +91,7 @@ class SceneEditScreen(ModalScreen):
             yield TextArea(start, id="edit-text", soft_wrap=True, tab_behavior="focus")
             yield Static("", id="error-text", classes="field-error -empty", markup=False)
             yield Static("", id="edit-error", classes="field-error -empty", markup=False)
-            yield Static("", id="edit-status", markup=False)
+            yield Static("", id="edit-status", classes="-empty", markup=False)
             with Horizontal(id="edit-buttons"):
                 yield Button("Review and send (ctrl+s)", id="edit-send", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="edit-cancel", compact=True)
@@ -109,7 +110,14 @@ class SceneEditScreen(ModalScreen):
         return options
 
     def on_mount(self) -> None:
-        self.query_one("#edit-text", TextArea).focus()
+        area = self.query_one("#edit-text", TextArea)
+        area.move_cursor(area.document.end)  # most edits add to or fix the end of the narration
+        area.focus()
+
+    def _set_status(self, text: str) -> None:
+        status = self.query_one("#edit-status", Static)
+        status.update(Text(text))
+        status.set_class(not text, "-empty")
 
     # -- the form ----------------------------------------------------------------------------------------
 
@@ -176,7 +184,7 @@ class SceneEditScreen(ModalScreen):
     def _confirmed(self, confirmed: bool | None, payload: dict) -> None:
         if confirmed:
             self.sending = True
-            self.query_one("#edit-status", Static).update(Text("Sending…"))
+            self._set_status("Sending…")
             self.query_one("#edit-send", Button).disabled = True
             self.submit(payload, edit_label(self.action, self.scene))
 
@@ -205,8 +213,8 @@ class SceneEditScreen(ModalScreen):
         general = error_text(error)
         if getattr(error, "ambiguous", False):
             general += " The request may have reached the server: reload the creation (r) before sending again."
-        self.query_one("#edit-status", Static).update(Text("Not sent: the server refused it. Fix and send again."
-                                                           if getattr(error, "field_errors", None) else ""))
+        self._set_status("Not sent: the server refused it. Fix and send again."
+                         if getattr(error, "field_errors", None) else "Not sent.")
         self.show_errors(dict(getattr(error, "field_errors", None) or {}), general)
 
     @on(Button.Pressed, "#edit-cancel")
