@@ -2,13 +2,14 @@
 
 The next cycle is scheduled only after the last one finished (no pile-ups); each job has its own due time,
 so long-running jobs are polled less often; at most `max_in_flight` requests run at once. A 429 pauses
-everything for Retry-After; other failures back off exponentially with jitter. The poller never touches the
-store or a widget: it posts `JobUpdated`, `JobPollFailed` and `PollHealth` to the App.
+everything for Retry-After; other failures (a refused key too) back off exponentially with jitter, capped.
+The poller never touches the store or a widget: it posts `JobUpdated`, `JobPollFailed` and `PollHealth` to the App.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from typing import Any, Callable
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
 
 MAX_BACKOFF = 60.0
+log = logging.getLogger("kgp_tui.poller")
 
 
 class RequestBudget:
@@ -181,10 +183,8 @@ class JobPoller:
                     self.app.post_message(JobPollFailed(job_id, error))
                     return
                 except KGPError as error:
-                    if getattr(error, "status", None) in (401, 403):
-                        self.forget(job_id)
-                        self.app.post_message(JobPollFailed(job_id, error))
-                        return
+                    # 401/403 included: a key refused for a while (revoked, then restored) must not drop the job;
+                    # the status bar says why and polls back off like any other failure.
                     transient.append(getattr(error, "message", "") or type(error).__name__)
                     return
                 except Exception as error:  # noqa: BLE001 - a poll must never kill the loop
@@ -216,5 +216,9 @@ class JobPoller:
     def _report(self, ok: bool, retry_at: float | None = None, reason: str = "") -> None:
         if ok and self._healthy:
             return
+        if ok:
+            log.info("job polls answer again")
+        else:
+            log.warning("job polls failing (%s); next try in %.1f s", reason, max(0.0, (retry_at or 0) - self._now()))
         self._healthy = ok
         self.app.post_message(PollHealth(ok, retry_at, reason))
