@@ -44,6 +44,7 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, secrets: tuple[s
         log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
+        logging.getLogger("kgp_tui").addHandler(logging.NullHandler())  # no file: still nothing on the terminal
         return None
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(REDACTOR)

@@ -12,12 +12,13 @@ import asyncio
 import logging
 import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, KeysView
 
 from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
 
-MAX_BACKOFF = 60.0
+MAX_BACKOFF = 30.0  # a long outage costs one poll round per 30 s, and recovery is seen within 30 s
 log = logging.getLogger("kgp_tui.poller")
+log.addHandler(logging.NullHandler())  # without the log file (unwritable dir, tests) nothing goes to stderr
 
 
 class RequestBudget:
@@ -69,6 +70,8 @@ class JobPoller:
         self.budget = RequestBudget(requests_per_second, monotonic)
         self._due: dict[int, float] = {}
         self._first_seen: dict[int, float] = {}
+        self._seen: dict[int, tuple[Any, ...]] = {}  # (status, progress, step) of the last reply
+        self._changed_at: dict[int, float] = {}  # when that last changed
         self._timer: Any = None
         self._in_flight = False
         self._failures = 0
@@ -79,8 +82,9 @@ class JobPoller:
     # -- public --------------------------------------------------------------------------------------
 
     @property
-    def active(self) -> set[int]:
-        return set(self._due)
+    def active(self) -> KeysView[int]:
+        """The jobs being polled (a live view: `job_id in poller.active` costs O(1), not a copy per reply)."""
+        return self._due.keys()
 
     def track(self, job_id: int) -> None:
         """Start polling a job (first poll after one interval: the create reply is already fresh)."""
@@ -92,6 +96,24 @@ class JobPoller:
 
     def forget(self, job_id: int) -> None:
         self._due.pop(job_id, None)
+        self._seen.pop(job_id, None)
+        self._changed_at.pop(job_id, None)
+
+    def _note(self, job_id: int, job: Any) -> None:
+        state = (getattr(job, "status", None), getattr(job, "progress_pct", None), getattr(job, "current_step", None))
+        if self._seen.get(job_id) != state:
+            self._seen[job_id] = state
+            self._changed_at[job_id] = self._now()
+
+    def _priority(self, job_id: int, now: float) -> int:
+        """When the budget cannot poll every due job, first those nearest to done, then those that just moved."""
+        seen = self._seen.get(job_id)
+        progress = seen[1] if seen else None
+        if isinstance(progress, (int, float)) and progress >= 80:
+            return 0
+        if now - self._changed_at.get(job_id, -1e9) <= 2 * self.interval:
+            return 1
+        return 2
 
     def poll_now(self) -> None:
         """Manual refresh: every active job is due now (unless a 429 pause is still running)."""
@@ -162,7 +184,7 @@ class JobPoller:
         if now < self._paused_until:
             return
         # Most overdue first; what the request budget does not allow now stays due for the next round.
-        due.sort(key=self._due.__getitem__)
+        due.sort(key=lambda job_id: (self._priority(job_id, now), self._due[job_id]))
         due = due[: self.budget.take(len(due))]
         if not due:
             return
@@ -190,6 +212,7 @@ class JobPoller:
                 except Exception as error:  # noqa: BLE001 - a poll must never kill the loop
                     transient.append(type(error).__name__)
                     return
+            self._note(job_id, job)
             self.app.post_message(JobUpdated(job))
             if getattr(job, "is_terminal", False):
                 self.forget(job_id)

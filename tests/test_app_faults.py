@@ -27,10 +27,10 @@ POLL = 0.1
 WINDOW = 1.5  # seconds each fault is watched for
 
 
-def fault_app(sim, tmp_path):
+def fault_app(sim, tmp_path, timeout: float = TIMEOUT):
     from kgp_tui.app import KGPApp
 
-    config = Config(path=tmp_path / "config.toml", poll_interval=POLL, request_timeout=TIMEOUT,
+    config = Config(path=tmp_path / "config.toml", poll_interval=POLL, request_timeout=timeout,
                     requests_per_second=BUDGET, env={})
     return KGPApp(config=config, connection=Connection(base_url=sim.base_url, api_key=TEST_KEY, profile="test"))
 
@@ -90,9 +90,10 @@ FAULTS = {
     # name: (scenario params, what the status bar names as the reason)
     "server_error": ({}, "internal error"),
     "bad_gateway": ({}, "502"),
-    "slow": ({"delay": 2.0}, "did not answer"),
+    "slow": ({"delay": 3.0}, "did not answer"),  # the app's timeout is 1.5 s here
     "drop_connection": ({}, "broke before a full reply"),
     "malformed_json": ({}, "not JSON"),
+    "reject_key": ({}, "is not valid"),  # a key refused for a while: the job is kept, polls back off
 }
 
 
@@ -100,7 +101,7 @@ FAULTS = {
 async def test_fault_while_a_job_runs(sim, tmp_path, fault):
     params, reason = FAULTS[fault]
     sim.step_seconds = 1.0  # the job runs on while the server misbehaves
-    app = fault_app(sim, tmp_path)
+    app = fault_app(sim, tmp_path, timeout=1.5 if fault == "slow" else TIMEOUT)
     samples: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
         job_id = await start_job(pilot)
@@ -110,8 +111,10 @@ async def test_fault_while_a_job_runs(sim, tmp_path, fault):
         sim.set_scenario(fault, **params)
         if fault == "slow":  # a poll is hanging right now: keys must still answer
             await wait_for(pilot, lambda: app.poller._in_flight, timeout=2, what="a poll in flight")
-            await keys_still_answer(pilot)
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen), timeout=1.0, what="F2 answered")
             assert app.poller._in_flight, "the slow poll should still be pending"
+            await pilot.press("f3")
         status = await wait_for(pilot, lambda: "reconnecting" in static_text(app, "#status-bar")
                                 and static_text(app, "#status-bar"), timeout=5, what="reconnecting")
         assert reason.lower() in status.lower(), status
