@@ -33,13 +33,19 @@ _IMPORTED_AT = time.perf_counter()
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
+def _history_screen() -> Screen:
+    from kgp_tui.screens.history import HistoryScreen  # imported when first shown: startup stays lean
+
+    return HistoryScreen()
+
+
 class KGPApp(App):
     """The kgp-tui application."""
 
     CSS_PATH = Path(__file__).with_name("kgp_tui.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "kgp-tui"
     ENABLE_COMMAND_PALETTE = True
-    MODES = {"connect": ConnectScreen, "catalog": CatalogScreen, "jobs": JobsScreen}
+    MODES = {"connect": ConnectScreen, "catalog": CatalogScreen, "jobs": JobsScreen, "history": _history_screen}
     DEFAULT_MODE = "connect"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -49,6 +55,7 @@ class KGPApp(App):
         Binding("f3", "show_mode('jobs')", "Jobs", id="app.jobs"),
         Binding("f4", "show_mode('connect')", "Connect", id="app.connect"),
         Binding("f5", "refresh_jobs", "Refresh jobs", id="app.refresh", show=False),
+        Binding("f6", "show_mode('history')", "History", id="app.history"),
     ]
 
     def __init__(
@@ -139,6 +146,7 @@ class KGPApp(App):
 
         try:
             simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0).start()
+            simulator.seed_creations(60)  # a past worth browsing in History (F6)
         except Exception as error:  # noqa: BLE001 - e.g. no loopback socket allowed
             self.post_message(msg.ConnectFailed(error, "the built-in simulator", ""))
             return
@@ -413,7 +421,8 @@ class KGPApp(App):
         self.store.set_creation(message.creation)
         job_id = getattr(message.creation, "latest_job_id", None)
         if job_id and int(job_id) not in self.store.jobs and message.creation.status in ("queued", "processing"):
-            self.load_job(int(job_id))
+            title = sanitize(getattr(message.creation, "title", "") or "", single_line=True, max_len=60)
+            self.load_job(int(job_id), str(getattr(message.creation, "type", "") or ""), title)
 
     def on_state_restored(self, message: msg.StateRestored) -> None:
         self.persistence.apply(message)
@@ -451,6 +460,8 @@ class KGPApp(App):
         yield SystemCommand("Catalog", "Browse content types (F2)", lambda: self.action_show_mode("catalog"))
         yield SystemCommand("Jobs", "Monitor running jobs (F3)", lambda: self.action_show_mode("jobs"))
         yield SystemCommand("Connect", "Change server or key (F4)", lambda: self.action_show_mode("connect"))
+        yield SystemCommand("History", "Every past creation: search, filter, open (F6)",
+                            lambda: self.action_show_mode("history"))
         yield SystemCommand("Refresh jobs", "Poll every active job now (F5)", self.action_refresh_jobs)
         yield SystemCommand("Help", "Show the keys of this screen (F1)", self.action_toggle_help)
         catalog = self.store.catalog

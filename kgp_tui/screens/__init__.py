@@ -9,10 +9,11 @@ def binding_ids(app: Any) -> set[str]:
     """Every binding id of the app and its screens: what a [keymap] in the config may rebind."""
     from textual.binding import Binding
 
-    from kgp_tui.screens import catalog, connect, create, creation, edit, jobs
+    from kgp_tui.screens import catalog, connect, create, creation, edit, history, jobs
 
     classes = [type(app), connect.ConnectScreen, catalog.CatalogScreen, create.CreateScreen,
-               creation.CreationScreen, edit.SceneEditScreen, jobs.JobsScreen]
+               creation.CreationScreen, edit.SceneEditScreen, jobs.JobsScreen,
+               history.HistoryScreen]
     return {
         binding.id
         for cls in classes

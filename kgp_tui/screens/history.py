@@ -1,0 +1,419 @@
+"""HistoryScreen: every creation of the key's owner (GET /creations), page by page as the user scrolls.
+
+Filters (type, status) and a debounced search restart the list from page 1. Each restart bumps a generation
+counter; a reply from an older generation is dropped, so a slow answer to an old search never overwrites a newer
+one. Rows are small tuples (see `HistoryRow`), not models: ten thousand of them stay cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Input, Select, Static
+
+from kgp_tui.format import error_text, sanitize, status_label
+from kgp_tui.screens.base import KGPScreen
+
+PAGE_SIZE = 100
+PREFETCH_ROWS = 20  # ask for the next page when the cursor or the scroll is this close to the last loaded row
+DEBOUNCE_SECONDS = 0.3
+STATUSES = ("queued", "processing", "ready", "failed", "invalid")  # the documented creation statuses
+ACTIVE = ("queued", "processing")
+
+
+class HistoryRow(NamedTuple):
+    """One listed creation, already sanitised: what the table shows and what Enter needs."""
+
+    creation_id: int
+    type: str
+    status: str
+    title: str
+    created: float | None  # epoch seconds
+
+
+class Query(NamedTuple):
+    text: str = ""
+    type: str | None = None
+    status: str | None = None
+
+
+def row_of(item: Any) -> HistoryRow:
+    from kgp_tui.format import parse_time
+
+    moment = parse_time(getattr(item, "created_at", None))
+    title = getattr(item, "title", None) or getattr(item, "prompt", None) or ""
+    return HistoryRow(
+        int(item.creation_id),
+        sanitize(getattr(item, "type", None) or "—", single_line=True, max_len=40),
+        sanitize(getattr(item, "status", None) or "unknown", single_line=True, max_len=20),
+        sanitize(title, single_line=True, max_len=200),
+        moment.timestamp() if moment is not None else None,
+    )
+
+
+def when(created: float | None, now: float) -> str:
+    """'just now', '12m ago', '5h ago', '3d ago', else the UTC date."""
+    if created is None:
+        return "—"
+    age = now - created
+    if -60 <= age < 60:
+        return "just now"
+    if 0 <= age < 3600:
+        return f"{int(age // 60)}m ago"
+    if 0 <= age < 86400:
+        return f"{int(age // 3600)}h ago"
+    if 0 <= age < 7 * 86400:
+        return f"{int(age // 86400)}d ago"
+    return datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+class Plain:
+    """A table cell holding server text: rendered as literal text (never markup), built only when drawn."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __rich__(self) -> Text:
+        return Text(self.text, no_wrap=True, overflow="ellipsis", end="")
+
+
+def columns_for(width: int) -> list[tuple[str, str, int]]:
+    """(key, label, width); the title takes what is left."""
+    fixed = [("id", "#", 6), ("type", "Type", 14 if width < 100 else 18), ("status", "Status", 12),
+             ("created", "Created", 10)]
+    spare = width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 1) - 2
+    return [*fixed[:3], ("title", "Title", max(12, spare)), fixed[3]]
+
+
+class HistoryTable(DataTable):
+    """A list of rows: Home and End go to the first and the last row (DataTable's own go to columns)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
+
+
+class HistoryPage(Message):
+    """One page of GET /creations for the query of `generation`."""
+
+    def __init__(self, generation: int, page: int, rows: list[HistoryRow], total: int | None,
+                 has_next: bool) -> None:
+        super().__init__()
+        self.generation, self.page, self.rows, self.total, self.has_next = generation, page, rows, total, has_next
+
+
+class HistoryFailed(Message):
+    def __init__(self, generation: int, page: int, error: BaseException) -> None:
+        super().__init__()
+        self.generation, self.page, self.error = generation, page, error
+
+
+class HistoryScreen(KGPScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="history.open"),
+        Binding("slash", "search", "Search", id="history.search"),
+        Binding("t", "pick_type", "Type", id="history.type"),
+        Binding("s", "pick_status", "Status", id="history.status"),
+        Binding("r", "reload", "Reload", id="history.reload"),
+        Binding("escape", "clear_search", "Clear search", id="history.clear_search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[HistoryRow] = []
+        self._positions: dict[int, int] = {}  # creation id -> index in self.rows
+        self.query_state = Query()
+        self.generation = 0
+        self.total: int | None = None
+        self.has_next = False
+        self._next_page = 1
+        self.fetching: int | None = None  # the page being fetched for the current generation
+        self.failed_page: int | None = None
+        self.stale_replies = 0  # replies dropped because a newer query had started (tests read it)
+        self._note = ""
+        self._client: Any = None
+        self._columns: list[tuple[str, str, int]] = []
+        self._type_options: list[str] | None = None
+        self._quick_pick: Select | None = None  # the filter list opened with t or s
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="history-filters"):
+            yield Input(placeholder="/ search title or prompt", id="history-search")
+            yield Select([], prompt="All types", id="history-type", compact=True)
+            yield Select([(status_label(s), s) for s in STATUSES], prompt="All statuses", id="history-status",
+                         compact=True)
+        yield Static("", id="history-summary", markup=False)
+        yield HistoryTable(id="history-table", cursor_type="row")
+        yield Static("", id="history-message", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#history-table", DataTable)
+        self._layout_columns()
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        for select in self.query(Select):
+            self.watch(select, "expanded", self._select_closed, init=False)
+        self.call_after_refresh(self._fill_type_options)  # the Select must finish composing first
+        table.focus()
+        self._client = self.app.client
+        if self._client is not None:
+            self.restart()
+        else:
+            self._show_status()
+
+    def on_resize(self) -> None:
+        self._layout_columns()
+
+    def on_store(self, topic: str, key: Any) -> None:
+        if topic == "catalog":
+            self._fill_type_options()
+            if self.app.client is not None and self.app.client is not self._client:
+                self._client = self.app.client  # connected anew (another server or key): start over
+                self.restart()
+        elif topic == "creations" and key in self._positions:
+            self._update_status(key)
+
+    # -- fetching ------------------------------------------------------------------------------------------
+
+    def restart(self, debounce: float = 0.0) -> None:
+        """A new query (or a reload): fetch page 1; the rows on screen stay until it arrives."""
+        self.generation += 1
+        self.failed_page = None
+        self._request(1, debounce)
+
+    def _request(self, page: int, debounce: float = 0.0) -> None:
+        if self.app.client is None:
+            self._note = "Not connected: F4 connects."
+            self._show_status()
+            return
+        self.fetching = page
+        self._note = ""
+        self._show_status()
+        self._fetch(self.generation, page, self.query_state, debounce)
+
+    @work(exclusive=True, exit_on_error=False, group="history-fetch")
+    async def _fetch(self, generation: int, page: int, query: Query, debounce: float) -> None:
+        if debounce:
+            await asyncio.sleep(debounce)  # a newer keystroke cancels this worker (exclusive) before it sends
+        try:
+            result = await self.app.client.list_creations(
+                page=page, page_size=PAGE_SIZE, type=query.type, status=query.status, query=query.text or None,
+                retries=1,
+            )
+            rows = [row_of(item) for item in result.items]
+        except Exception as error:  # noqa: BLE001 - every failure becomes the message line
+            self.post_message(HistoryFailed(generation, page, error))
+            return
+        self.post_message(HistoryPage(generation, page, rows, result.total, result.has_next))
+
+    def on_history_page(self, message: HistoryPage) -> None:
+        if message.generation != self.generation:
+            self.stale_replies += 1
+            return
+        self.fetching = None
+        self.failed_page = None
+        self.total = message.total
+        self.has_next = message.has_next and bool(message.rows)
+        table = self.query_one("#history-table", DataTable)
+        if message.page == 1:
+            self.rows.clear()
+            self._positions.clear()
+            table.clear()
+        fresh = [row for row in message.rows if row.creation_id not in self._positions]  # pages shift as new
+        now = self.app.now()                                                           # creations arrive
+        for row in fresh:
+            self._positions[row.creation_id] = len(self.rows)
+            self.rows.append(row)
+        table.add_rows(self._cells(row, now) for row in fresh)
+        self._next_page = message.page + 1
+        self._show_status()
+        self.call_after_refresh(self._maybe_load_more)
+
+    def on_history_failed(self, message: HistoryFailed) -> None:
+        if message.generation != self.generation:
+            self.stale_replies += 1
+            return
+        self.fetching = None
+        self.failed_page = message.page
+        what = "Searching" if message.page == 1 else f"Loading page {message.page}"
+        kept = f" The {len(self.rows)} rows loaded stay." if self.rows else ""
+        self._note = f"{what} failed: {error_text(message.error)} — r retries.{kept}"
+        self._show_status()
+
+    def _maybe_load_more(self) -> None:
+        """The next page, when the cursor or the view is near the last loaded row and nothing is in flight."""
+        if self.fetching is not None or self.failed_page is not None or not self.has_next or not self.is_mounted:
+            return
+        table = self.query_one("#history-table", DataTable)
+        bottom_row = table.scroll_y + table.scrollable_content_region.height
+        if table.cursor_row >= len(self.rows) - PREFETCH_ROWS or bottom_row >= len(self.rows) - PREFETCH_ROWS:
+            self._request(self._next_page)
+
+    def _scrolled(self, _value: float) -> None:
+        self._maybe_load_more()
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def _highlighted(self) -> None:
+        self._maybe_load_more()
+
+    # -- showing -------------------------------------------------------------------------------------------
+
+    def _cells(self, row: HistoryRow, now: float) -> tuple[Any, ...]:
+        values = {"id": Plain(str(row.creation_id)), "type": Plain(row.type), "status": Plain(status_label(row.status)),
+                  "title": Plain(row.title), "created": Plain(when(row.created, now))}
+        return tuple(values[key] for key, _, _ in self._columns)
+
+    def _layout_columns(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        wanted = columns_for(self.size.width or self.app.size.width)
+        if wanted == self._columns:
+            return
+        if not self._columns:
+            for key, label, width in wanted:
+                table.add_column(label, key=key, width=width)
+        else:  # same columns, new widths: change them in place rather than re-adding thousands of rows
+            for key, _, width in wanted:
+                table.columns[key].width = width  # type: ignore[index]
+            table._clear_caches()  # noqa: SLF001 - Textual has no public "set column width"; pinned 8.2.8
+            table._require_update_dimensions = True  # noqa: SLF001
+            table.refresh()
+        self._columns = wanted
+
+    def _update_status(self, creation_id: int) -> None:
+        """A creation opened or polled since it was listed: its row shows the newer status."""
+        creation = self.app.store.creations.get(creation_id)
+        index = self._positions[creation_id]
+        status = sanitize(getattr(creation, "status", None) or "unknown", single_line=True, max_len=20)
+        row = self.rows[index]
+        if row.status != status:
+            self.rows[index] = row._replace(status=status)
+            table = self.query_one("#history-table", DataTable)
+            table.update_cell(table.coordinate_to_cell_key((index, 0)).row_key, "status", Plain(status_label(status)))
+
+    def _show_status(self) -> None:
+        query = self.query_state
+        parts = []
+        if self.total is not None:
+            parts.append(f"{self.total} creation{'' if self.total == 1 else 's'}")
+        parts.append(f"{len(self.rows)} loaded")
+        filters = [f"type {query.type}" if query.type else "", f"status {query.status}" if query.status else "",
+                   f"matching “{sanitize(query.text, single_line=True, max_len=40)}”" if query.text else ""]
+        if any(filters):
+            parts.append(", ".join(f for f in filters if f))
+        self.query_one("#history-summary", Static).update(Text(" · ".join(parts)))
+        message = self.query_one("#history-message", Static)
+        if self._note:
+            note = Text(self._note)
+        elif self.fetching is not None:
+            note = Text("Searching…" if self.fetching == 1 else f"Loading page {self.fetching}…")
+        elif not self.rows and self.total is not None:
+            note = Text("No creation matches these filters." if any(filters) else "No creations yet: F2 makes one.")
+        else:
+            note = Text("Enter opens · / searches · t type · s status · r reloads", style="italic")
+        message.set_class(bool(self._note), "-error")
+        message.update(note)
+
+    def _fill_type_options(self) -> None:
+        catalog = self.app.store.catalog
+        if catalog is None:
+            return
+        types = [ct.type for ct in catalog.content_types]
+        if types == self._type_options:
+            return
+        self._type_options = types
+        labels = {ct.type: sanitize(ct.display_name or ct.type, single_line=True, max_len=40)
+                  for ct in catalog.content_types}
+        self.query_one("#history-type", Select).set_options([(Text(labels[t]), t) for t in types])
+
+    # -- keys and filters -------------------------------------------------------------------------------------
+
+    def selected(self) -> HistoryRow | None:
+        table = self.query_one("#history-table", DataTable)
+        if table.row_count == 0 or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.app.open_creation(row.creation_id)
+
+    def action_search(self) -> None:
+        self.query_one("#history-search", Input).focus()
+
+    def action_pick_type(self) -> None:
+        self._open_select("#history-type")
+
+    def action_pick_status(self) -> None:
+        self._open_select("#history-status")
+
+    def _open_select(self, selector: str) -> None:
+        """t / s: open the list; once it closes (picked or not), focus is back on the rows."""
+        select = self.query_one(selector, Select)
+        select.focus()
+        select.action_show_overlay()
+        self._quick_pick = select
+
+    def _select_closed(self, expanded: bool) -> None:
+        if not expanded and self._quick_pick is not None:
+            self._quick_pick = None
+            # after the Select has re-focused itself (it does so once its overlay closes)
+            self.call_after_refresh(self.query_one("#history-table", DataTable).focus)
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#history-search", Input)
+        if search.value:
+            search.value = ""  # Input.Changed restarts the list
+        self.query_one("#history-table", DataTable).focus()
+
+    def action_reload(self) -> None:
+        if self.failed_page is not None and self.failed_page > 1:
+            page, self.failed_page = self.failed_page, None
+            self._request(page)  # the rows already loaded stay; only the missing page is asked again
+        else:
+            self.restart()
+
+    @on(Input.Changed, "#history-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._set_query(self.query_state._replace(text=event.value.strip()), debounce=DEBOUNCE_SECONDS)
+
+    @on(Input.Submitted, "#history-search")
+    def _search_submitted(self) -> None:
+        self.query_one("#history-table", DataTable).focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        value = None if event.value in (Select.NULL, None) else str(event.value)
+        if event.select.id == "history-type":
+            changed = self._set_query(self.query_state._replace(type=value))
+        elif event.select.id == "history-status":
+            changed = self._set_query(self.query_state._replace(status=value))
+        else:
+            return
+        if changed:  # picked (after t, s or Tab): back to the rows
+            self.call_after_refresh(self.query_one("#history-table", DataTable).focus)
+
+    def _set_query(self, query: Query, debounce: float = 0.0) -> bool:
+        if query == self.query_state:
+            return False
+        self.query_state = query
+        self.restart(debounce)
+        return True
