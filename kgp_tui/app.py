@@ -82,6 +82,8 @@ class KGPApp(App):
             requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
         )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
+        # creation id -> the creation as it was before its first unseen edit: the creation screen marks what changed
+        self.edit_baselines: dict[int, Any] = {}
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
 
     # -- small accessors ---------------------------------------------------------------------------------
@@ -308,6 +310,8 @@ class KGPApp(App):
         job = Job(job_id=ref.job_id, creation_id=message.creation_id, kind="edit", action=message.action,
                   status=ref.status, progress_pct=ref.progress_pct, current_step=ref.current_step)
         creation = self.store.creations.get(message.creation_id)
+        if creation is not None:
+            self.edit_baselines.setdefault(message.creation_id, creation)
         title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
         label = sanitize(message.label or message.action, single_line=True, max_len=40)
         self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=f"{title} · {label}",

@@ -103,6 +103,12 @@ def body_text(payload: dict) -> str:
     return sanitize(json.dumps(payload, indent=2, ensure_ascii=False), max_len=20_000)
 
 
+def word_order(word: str) -> tuple[int, str]:
+    """Narration first, then voice, media, length; anything else after, by name."""
+    known = ["narration", "voice", "media", "length", "title"]
+    return (known.index(word), "") if word in known else (len(known), word)
+
+
 def scene_state(scene: Any) -> dict:
     data = scene.model_dump() if hasattr(scene, "model_dump") else dict(vars(scene))
     data.pop("status", None)
@@ -128,5 +134,5 @@ def changed_scenes(before: list[Any], after: list[Any]) -> dict[str, list[str]]:
             if word not in words:
                 words.append(word)
         if words:
-            changes[scene.scene_id] = words
+            changes[scene.scene_id] = sorted(words, key=word_order)
     return changes

@@ -131,18 +131,32 @@ async def test_regenerate_a_scene_marks_it_changed(sim, tmp_path):
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
         assert modal.query_one("#edit-scene").value == old.scene_id and modal.query_one("#edit-text").text == ""
         await paste(pilot, "More contrast, please")
+        sim.step_seconds = 0.4  # the edit job outlasts the user's visit to the jobs list
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
         assert json.loads(static_text(app, "#confirm-body")) == {
             "action": "regenerate_scene", "scene_id": old.scene_id, "prompt": "More contrast, please"}
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="dialog closed")
+        # leave for the jobs list while it runs: the scene is still marked when the creation is opened again
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs list")
         tracked = await edit_job_done(pilot)
         assert tracked.title.endswith("· regenerate scene 3")
+        await wait_for(pilot, lambda: app.store.creations[101].scenes[2].image_url != old.image_url, what="reloaded")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail again")
         await wait_for(pilot, lambda: MARK in scene_rows(app)[2], timeout=15, what="scene 3 marked")
         new = app.store.creations[101].scenes[2]
         assert new.image_url != old.image_url and new.narration_text == old.narration_text
         assert sum(MARK in row for row in scene_rows(app)) == 1
         assert "scene 3" in static_text(app, "#creation-info") and "media" in static_text(app, "#creation-info")
+        # once seen, leaving the screen clears the marks
+        await pilot.press("escape")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail once more")
+        await pilot.pause(0.3)
+        assert not any(MARK in row for row in scene_rows(app))
 
 
 async def test_picking_another_scene_in_the_dialog_keeps_each_draft(sim, tmp_path):

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name
+from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name, word_order
 from kgp_tui.format import human_duration, human_size, progress_bar, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 
@@ -110,7 +110,9 @@ class CreationScreen(KGPScreen):
             return
         tracked = self.app.store.job_for_creation(self.creation_id)
         if creation is not self._shown:
-            self._note_changes(self._shown, creation)
+            # the first time, compare with the creation as it was before an edit the user has not seen finish
+            before = self._shown if self._shown is not None else self.app.edit_baselines.get(self.creation_id)
+            self._note_changes(before, creation)
         self.query_one("#creation-info", Static).update(describe_creation(creation, tracked, self._changes_text()))
         self.refresh_bindings()  # what may be edited follows the creation's status and editable_actions
         if creation is self._shown:
@@ -215,8 +217,18 @@ class CreationScreen(KGPScreen):
         for scene_id, words in changed_scenes(before.scenes, after.scenes).items():
             known = self.changed.setdefault(scene_id, [])
             known.extend(word for word in words if word not in known)
+            known.sort(key=word_order)
         if before.main_url and after.main_url != before.main_url:
             self.main_changed = True
+
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        tracked = self.app.store.job_for_creation(self.creation_id)
+        shown = self._shown
+        seen = shown is not None and shown.status not in ("queued", "processing") and (
+            tracked is None or (tracked.job.is_terminal and shown.latest_job_id == tracked.job_id))
+        if seen:  # the screen showed the creation after its last edit: the user saw what changed, and left
+            self.app.edit_baselines.pop(self.creation_id, None)
 
     def _changes_text(self) -> str:
         creation = self.creation
