@@ -12,8 +12,6 @@ NARRATE = "update_scene_narration"
 REGENERATE = "regenerate_scene"
 ITERATE = "iterate"
 SCENE_ACTIONS = (NARRATE, REGENERATE)
-# The contract [doc]: iterate is only for ai_video made with gemini-omni-flash.
-ITERATE_MODELS = frozenset({"gemini-omni-flash"})
 SHORT_NAMES = {NARRATE: "narration", REGENERATE: "regenerate", ITERATE: "iterate"}
 # Scene fields and the word an info line uses when they change (status moves during any edit: not a change).
 _FIELD_WORDS = {"narration_text": "narration", "voice_id": "voice", "duration_seconds": "length", "title": "title"}
@@ -21,15 +19,15 @@ _FIELD_WORDS = {"narration_text": "narration", "voice_id": "voice", "duration_se
 
 def creation_model(creation: Any) -> str | None:
     """The video model a creation was made with, when the detail says (`video_generation.model`)."""
-    value = getattr(creation, "video_generation", None)
-    if value is None:
-        value = (getattr(creation, "model_extra", None) or {}).get("video_generation")
-    model = value.get("model") if isinstance(value, dict) else getattr(value, "model", None)
-    return model if isinstance(model, str) and model else None
+    from kgp_tui.api.payload import video_model_of  # pydantic is loaded by then: the app is connected
+
+    return video_model_of(creation)
 
 
 def iterate_possible(creation: Any) -> bool:
     """ai_video made with an iterate model; a detail that does not name its model is left to editable_actions."""
+    from kgp_tui.api.payload import ITERATE_MODELS
+
     model = creation_model(creation)
     return getattr(creation, "type", None) == "ai_video" and (model is None or model in ITERATE_MODELS)
 

@@ -285,3 +285,27 @@ def test_the_detail_shows_the_whole_title_wrapped():
     creation = Creation(creation_id=7, status="ready", title=title, type="slides_video")
     text = describe_creation(creation, None).plain
     assert "END" in text and "\x1b" not in text and "[31m" not in text and "word " * 60 in text
+
+
+def test_who_may_edit_what():
+    """Pure functions: the reasons the creation screen gives, and the local check before an iterate is sent."""
+    from kgp_tui.api.models import Creation
+    from kgp_tui.api.payload import validate_edit
+    from kgp_tui.edits import edit_refusal
+
+    scenes = [{"scene_id": "s1", "index": 1}]
+    slides = Creation(creation_id=1, type="slides_video", status="ready", scenes=scenes,
+                      editable_actions=["update_scene_narration", "regenerate_scene"])
+    assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=False) is None
+    assert edit_refusal(slides, "regenerate_scene", can_create=False, busy=False) == "read-only key: it cannot edit"
+    assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=True).startswith("not ready yet")
+    assert edit_refusal(slides, "iterate", can_create=True, busy=False) == "this creation does not allow iterate"
+    queued = slides.model_copy(update={"status": "queued"})
+    assert edit_refusal(queued, "update_scene_narration", can_create=True, busy=False) == "not ready yet (queued)"
+    veo = Creation(creation_id=2, type="ai_video", status="ready", editable_actions=["iterate"],
+                   video_generation={"model": "veo-3"})
+    omni = veo.model_copy(update={"video_generation": {"model": "gemini-omni-flash"}})
+    assert "gemini-omni-flash" in edit_refusal(veo, "iterate", can_create=True, busy=False)
+    assert edit_refusal(omni, "iterate", can_create=True, busy=False) is None
+    assert "veo-3" in validate_edit("iterate", veo, {"action": "iterate", "prompt": "again"})["action"]
+    assert validate_edit("iterate", omni, {"action": "iterate", "prompt": "again"}) == {}

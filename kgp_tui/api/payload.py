@@ -15,6 +15,7 @@ __all__ = [
     "ALIASES",
     "ASPECT_RATIOS",
     "EDIT_ACTIONS",
+    "ITERATE_MODELS",
     "OUTPUT_QUALITIES",
     "TEXT_MAX",
     "build_create_payload",
@@ -23,6 +24,7 @@ __all__ = [
     "clean_value",
     "validate_create",
     "validate_edit",
+    "video_model_of",
 ]
 
 TEXT_MAX = 10_000
@@ -120,6 +122,19 @@ EDIT_FIELDS: dict[str, tuple[str, ...]] = {
     "regenerate_scene": ("scene_id", "prompt"),
     "iterate": ("prompt",),
 }
+
+
+# The contract [doc]: iterate is only for ai_video made with gemini-omni-flash.
+ITERATE_MODELS = frozenset({"gemini-omni-flash"})
+
+
+def video_model_of(creation: Any) -> str | None:
+    """The video model a creation was made with, when its detail says (`video_generation.model`, an extra field)."""
+    value = getattr(creation, "video_generation", None)
+    if value is None:
+        value = (getattr(creation, "model_extra", None) or {}).get("video_generation")
+    model = value.get("model") if isinstance(value, dict) else getattr(value, "model", None)
+    return model if isinstance(model, str) and model.strip() else None
 
 
 def build_edit_payload(
@@ -321,6 +336,9 @@ def validate_edit(action: str, creation: Creation, values: Mapping[str, Any]) ->
         return {"action": f"This creation does not allow {action} (allowed: {offered})."}
     if action == "iterate" and creation.type and creation.type != "ai_video":
         return {"action": "Iterate is only for AI videos (ai_video made with gemini-omni-flash)."}
+    model = video_model_of(creation)
+    if action == "iterate" and model is not None and model not in ITERATE_MODELS:
+        return {"action": f"Iterate is only for videos made with gemini-omni-flash, not {model}."}
     errors: dict[str, str] = {}
     needs = {
         "update_scene_narration": ("scene_id", "narration_text"),
