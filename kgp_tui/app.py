@@ -332,7 +332,9 @@ class KGPApp(App):
             text += f" — creation #{message.found.creation_id} was made a moment ago: it is now tracked in Jobs (F3)."
             self._track_found(message.found, message.type_name)
         elif getattr(error, "ambiguous", False):
-            text += " — the request may have reached the server; check the jobs list before submitting again."
+            if "may have reached" not in text:  # the client's hint usually says it already
+                text += " — the request may have reached the server; check the jobs list before submitting again."
+            text += " Nothing new is in your creations list: the next submit asks before sending."
         # "unsure": the next submit of this form asks before sending again (kgp_tui.screens.create)
         severity = "unsure" if message.found is None and getattr(error, "ambiguous", False) else "error"
         self.store.set_form_result(message.type_name, severity, text, fields)
