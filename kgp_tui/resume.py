@@ -95,12 +95,19 @@ class Persistence:
         """Worker thread: open the file, read the profile, build the models, post them to the App."""
         from kgp_tui.messages import StateRestored
 
+        from kgp_tui.persist import Snapshot
+
         started = time.perf_counter()
-        db = self._open()
-        notice, db.notice = db.notice, ""
-        if forget_prefix:
-            db.forget_profiles(forget_prefix, keep=profile)
-        snapshot = db.load(profile)
+        try:
+            db = self._open()
+            notice, db.notice = db.notice, ""
+            if forget_prefix:
+                db.forget_profiles(forget_prefix, keep=profile)
+            snapshot = db.load(profile)
+        except Exception as error:  # noqa: BLE001 - e.g. the disk went away: start empty, say so once
+            log.warning("could not read local state: %s", error)
+            self.app.post_message(StateRestored(profile, [], [], {}, [], f"Could not read the local state: {error}"))
+            return
         jobs = [t for t in (tracked_from_row(row) for row in snapshot.jobs) if t is not None]
         creations = [c for c in (creation_from_data(d) for d in snapshot.creations) if c is not None]
         log.info("restored %d jobs, %d creations, %d drafts in %.1f ms", len(jobs), len(creations),
