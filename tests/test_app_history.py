@@ -287,3 +287,17 @@ async def test_history_keys_can_be_rebound(sim, tmp_path):
         await pilot.press("ctrl+f")
         assert app.screen.focused is screen.query_one("#history-search")
         assert "names no binding" not in " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_r_reloads_from_page_one_and_shows_what_is_new(sim, tmp_path):
+    sim.seed_creations(10)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        assert screen.total == 10
+        newer = sim.seed_creations(3)
+        await pilot.press("down", "r")
+        await wait_for(pilot, lambda: screen.total == 13 and screen.fetching is None, what="reloaded")
+        assert [r["page"] for r in list_requests(sim)] == ["1", "1"]
+        assert {r.creation_id for r in screen.rows} >= set(newer) and len(screen.rows) == 13
+        assert "13 creations · 13 loaded" in static_text(app, "#history-summary")

@@ -2,13 +2,12 @@
 
 Filters (type, status) and a debounced search restart the list from page 1. Each restart bumps a generation
 counter; a reply from an older generation is dropped, so a slow answer to an old search never overwrites a newer
-one. Rows are small tuples (see `HistoryRow`), not models: ten thousand of them stay cheap.
+one. Rows are small tuples (kgp_tui.screens.history_list), not models: ten thousand of them stay cheap.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from rich.text import Text
@@ -17,94 +16,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.screens.history_list import HistoryList, HistoryRow, columns_for, row_of
 
 PAGE_SIZE = 100
 PREFETCH_ROWS = 20  # ask for the next page when the cursor or the scroll is this close to the last loaded row
 DEBOUNCE_SECONDS = 0.3
 STATUSES = ("queued", "processing", "ready", "failed", "invalid")  # the documented creation statuses
-ACTIVE = ("queued", "processing")
-
-
-class HistoryRow(NamedTuple):
-    """One listed creation, already sanitised: what the table shows and what Enter needs."""
-
-    creation_id: int
-    type: str
-    status: str
-    title: str
-    created: float | None  # epoch seconds
 
 
 class Query(NamedTuple):
     text: str = ""
     type: str | None = None
     status: str | None = None
-
-
-def row_of(item: Any) -> HistoryRow:
-    from kgp_tui.format import parse_time
-
-    moment = parse_time(getattr(item, "created_at", None))
-    title = getattr(item, "title", None) or getattr(item, "prompt", None) or ""
-    return HistoryRow(
-        int(item.creation_id),
-        sanitize(getattr(item, "type", None) or "—", single_line=True, max_len=40),
-        sanitize(getattr(item, "status", None) or "unknown", single_line=True, max_len=20),
-        sanitize(title, single_line=True, max_len=200),
-        moment.timestamp() if moment is not None else None,
-    )
-
-
-def when(created: float | None, now: float) -> str:
-    """'just now', '12m ago', '5h ago', '3d ago', else the UTC date."""
-    if created is None:
-        return "—"
-    age = now - created
-    if -60 <= age < 60:
-        return "just now"
-    if 0 <= age < 3600:
-        return f"{int(age // 60)}m ago"
-    if 0 <= age < 86400:
-        return f"{int(age // 3600)}h ago"
-    if 0 <= age < 7 * 86400:
-        return f"{int(age // 86400)}d ago"
-    return datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%d")
-
-
-class Plain:
-    """A table cell holding server text: rendered as literal text (never markup), built only when drawn."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __rich__(self) -> Text:
-        return Text(self.text, no_wrap=True, overflow="ellipsis", end="")
-
-
-def columns_for(width: int) -> list[tuple[str, str, int]]:
-    """(key, label, width); the title takes what is left."""
-    fixed = [("id", "#", 6), ("type", "Type", 14 if width < 100 else 18), ("status", "Status", 12),
-             ("created", "Created", 10)]
-    spare = width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 1) - 2
-    return [*fixed[:3], ("title", "Title", max(12, spare)), fixed[3]]
-
-
-class HistoryTable(DataTable):
-    """A list of rows: Home and End go to the first and the last row (DataTable's own go to columns)."""
-
-    BINDINGS = [
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
-    ]
 
 
 class HistoryPage(Message):
@@ -157,12 +84,12 @@ class HistoryScreen(KGPScreen):
             yield Select([(status_label(s), s) for s in STATUSES], prompt="All statuses", id="history-status",
                          compact=True)
         yield Static("", id="history-summary", markup=False)
-        yield HistoryTable(id="history-table", cursor_type="row")
+        yield HistoryList(id="history-table")
         yield Static("", id="history-message", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryList)
         self._layout_columns()
         self.watch(table, "scroll_y", self._scrolled, init=False)
         for select in self.query(Select):
@@ -228,17 +155,19 @@ class HistoryScreen(KGPScreen):
         self.failed_page = None
         self.total = message.total
         self.has_next = message.has_next and bool(message.rows)
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryList)
+        table.now = self.app.now()
         if message.page == 1:
-            self.rows.clear()
-            self._positions.clear()
-            table.clear()
-        fresh = [row for row in message.rows if row.creation_id not in self._positions]  # pages shift as new
-        now = self.app.now()                                                           # creations arrive
-        for row in fresh:
-            self._positions[row.creation_id] = len(self.rows)
-            self.rows.append(row)
-        table.add_rows(self._cells(row, now) for row in fresh)
+            self.rows = []
+            self._positions = {}
+        for row in message.rows:
+            if row.creation_id not in self._positions:  # pages shift as new creations arrive: no row twice
+                self._positions[row.creation_id] = len(self.rows)
+                self.rows.append(row)
+        if message.page == 1:
+            table.set_rows(self.rows)  # the list shares this list object; later pages only call grew()
+        else:
+            table.grew()
         self._next_page = message.page + 1
         self._show_status()
         self.call_after_refresh(self._maybe_load_more)
@@ -258,40 +187,25 @@ class HistoryScreen(KGPScreen):
         """The next page, when the cursor or the view is near the last loaded row and nothing is in flight."""
         if self.fetching is not None or self.failed_page is not None or not self.has_next or not self.is_mounted:
             return
-        table = self.query_one("#history-table", DataTable)
-        bottom_row = table.scroll_y + table.scrollable_content_region.height
+        table = self.query_one("#history-table", HistoryList)
+        bottom_row = table.scroll_y + table.scrollable_content_region.height - 1  # less the header line
         if table.cursor_row >= len(self.rows) - PREFETCH_ROWS or bottom_row >= len(self.rows) - PREFETCH_ROWS:
             self._request(self._next_page)
 
     def _scrolled(self, _value: float) -> None:
         self._maybe_load_more()
 
-    @on(DataTable.RowHighlighted, "#history-table")
+    @on(HistoryList.Highlighted, "#history-table")
     def _highlighted(self) -> None:
         self._maybe_load_more()
 
     # -- showing -------------------------------------------------------------------------------------------
 
-    def _cells(self, row: HistoryRow, now: float) -> tuple[Any, ...]:
-        values = {"id": Plain(str(row.creation_id)), "type": Plain(row.type), "status": Plain(status_label(row.status)),
-                  "title": Plain(row.title), "created": Plain(when(row.created, now))}
-        return tuple(values[key] for key, _, _ in self._columns)
-
     def _layout_columns(self) -> None:
-        table = self.query_one("#history-table", DataTable)
         wanted = columns_for(self.size.width or self.app.size.width)
-        if wanted == self._columns:
-            return
-        if not self._columns:
-            for key, label, width in wanted:
-                table.add_column(label, key=key, width=width)
-        else:  # same columns, new widths: change them in place rather than re-adding thousands of rows
-            for key, _, width in wanted:
-                table.columns[key].width = width  # type: ignore[index]
-            table._clear_caches()  # noqa: SLF001 - Textual has no public "set column width"; pinned 8.2.8
-            table._require_update_dimensions = True  # noqa: SLF001
-            table.refresh()
-        self._columns = wanted
+        if wanted != self._columns:
+            self._columns = wanted
+            self.query_one("#history-table", HistoryList).set_columns(wanted)
 
     def _update_status(self, creation_id: int) -> None:
         """A creation opened or polled since it was listed: its row shows the newer status."""
@@ -301,8 +215,7 @@ class HistoryScreen(KGPScreen):
         row = self.rows[index]
         if row.status != status:
             self.rows[index] = row._replace(status=status)
-            table = self.query_one("#history-table", DataTable)
-            table.update_cell(table.coordinate_to_cell_key((index, 0)).row_key, "status", Plain(status_label(status)))
+            self.query_one("#history-table", HistoryList).refresh_row(index)
 
     def _show_status(self) -> None:
         query = self.query_state
@@ -342,12 +255,12 @@ class HistoryScreen(KGPScreen):
     # -- keys and filters -------------------------------------------------------------------------------------
 
     def selected(self) -> HistoryRow | None:
-        table = self.query_one("#history-table", DataTable)
-        if table.row_count == 0 or not 0 <= table.cursor_row < len(self.rows):
+        table = self.query_one("#history-table", HistoryList)
+        if not 0 <= table.cursor_row < len(self.rows):
             return None
         return self.rows[table.cursor_row]
 
-    @on(DataTable.RowSelected, "#history-table")
+    @on(HistoryList.Selected, "#history-table")
     def _row_selected(self) -> None:
         self.action_open()
 
@@ -376,13 +289,13 @@ class HistoryScreen(KGPScreen):
         if not expanded and self._quick_pick is not None:
             self._quick_pick = None
             # after the Select has re-focused itself (it does so once its overlay closes)
-            self.call_after_refresh(self.query_one("#history-table", DataTable).focus)
+            self.call_after_refresh(self.query_one("#history-table", HistoryList).focus)
 
     def action_clear_search(self) -> None:
         search = self.query_one("#history-search", Input)
         if search.value:
             search.value = ""  # Input.Changed restarts the list
-        self.query_one("#history-table", DataTable).focus()
+        self.query_one("#history-table", HistoryList).focus()
 
     def action_reload(self) -> None:
         if self.failed_page is not None and self.failed_page > 1:
@@ -397,7 +310,7 @@ class HistoryScreen(KGPScreen):
 
     @on(Input.Submitted, "#history-search")
     def _search_submitted(self) -> None:
-        self.query_one("#history-table", DataTable).focus()
+        self.query_one("#history-table", HistoryList).focus()
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
@@ -409,7 +322,7 @@ class HistoryScreen(KGPScreen):
         else:
             return
         if changed:  # picked (after t, s or Tab): back to the rows
-            self.call_after_refresh(self.query_one("#history-table", DataTable).focus)
+            self.call_after_refresh(self.query_one("#history-table", HistoryList).focus)
 
     def _set_query(self, query: Query, debounce: float = 0.0) -> bool:
         if query == self.query_state:
