@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Callable
 
 from textual import work
@@ -21,16 +20,27 @@ from kgp_tui import messages as msg
 from kgp_tui.format import describe_connect_error, error_text, markup_literal, sanitize, status_label
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
-from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.connect import ConnectScreen
-from kgp_tui.screens.jobs import JobsScreen
 from kgp_tui.screens.small import TooSmallScreen
 from kgp_tui.store import Session, Store
+from kgp_tui.styles import first_screen_css, load_the_rest
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
 TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def _catalog_screen() -> Screen:
+    from kgp_tui.screens.catalog import CatalogScreen  # imported when first shown: not before the first frame
+
+    return CatalogScreen()
+
+
+def _jobs_screen() -> Screen:
+    from kgp_tui.screens.jobs import JobsScreen
+
+    return JobsScreen()
 
 
 def _history_screen() -> Screen:
@@ -42,10 +52,10 @@ def _history_screen() -> Screen:
 class KGPApp(App):
     """The kgp-tui application."""
 
-    CSS_PATH = Path(__file__).with_name("kgp_tui.tcss")  # absolute: subclasses elsewhere still find it
+    CSS = first_screen_css()  # kgp_tui.tcss up to the connect screen; the rest after the first frame (styles.py)
     TITLE = "kgp-tui"
     ENABLE_COMMAND_PALETTE = True
-    MODES = {"connect": ConnectScreen, "catalog": CatalogScreen, "jobs": JobsScreen, "history": _history_screen}
+    MODES = {"connect": ConnectScreen, "catalog": _catalog_screen, "jobs": _jobs_screen, "history": _history_screen}
     DEFAULT_MODE = "connect"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -128,6 +138,10 @@ class KGPApp(App):
         self._after_first_paint()
 
     def _after_first_paint(self) -> None:
+        from kgp_tui.screens.base import first_paint_done
+
+        load_the_rest(self)  # the other screens' CSS
+        first_paint_done()  # the footer of the first screen (kgp_tui.screens.base)
         self._check_keymap()
         self.persistence.start()
         for warning in getattr(self.config, "warnings", None) or []:

@@ -101,19 +101,23 @@ class JobPoller:
 
     def _note(self, job_id: int, job: Any) -> None:
         state = (getattr(job, "status", None), getattr(job, "progress_pct", None), getattr(job, "current_step", None))
-        if self._seen.get(job_id) != state:
-            self._seen[job_id] = state
+        before = self._seen.get(job_id)
+        self._seen[job_id] = state
+        if before is not None and before != state:
             self._changed_at[job_id] = self._now()
 
-    def _priority(self, job_id: int, now: float) -> int:
-        """When the budget cannot poll every due job, first those nearest to done, then those that just moved."""
+    def _head_start(self, job_id: int, now: float) -> float:
+        """When the budget cannot poll every due job: those nearest to done, then those that just moved, go first.
+
+        A bounded head start on the due time rather than a strict rank, so no job waits for ever behind others.
+        """
         seen = self._seen.get(job_id)
         progress = seen[1] if seen else None
         if isinstance(progress, (int, float)) and progress >= 80:
-            return 0
+            return self.interval
         if now - self._changed_at.get(job_id, -1e9) <= 2 * self.interval:
-            return 1
-        return 2
+            return self.interval / 2
+        return 0.0
 
     def poll_now(self) -> None:
         """Manual refresh: every active job is due now (unless a 429 pause is still running)."""
@@ -184,7 +188,7 @@ class JobPoller:
         if now < self._paused_until:
             return
         # Most overdue first; what the request budget does not allow now stays due for the next round.
-        due.sort(key=lambda job_id: (self._priority(job_id, now), self._due[job_id]))
+        due.sort(key=lambda job_id: self._due[job_id] - self._head_start(job_id, now))
         due = due[: self.budget.take(len(due))]
         if not due:
             return

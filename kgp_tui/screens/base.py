@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from kgp_tui.widgets.status_bar import StatusBar
+
+# Screens composed before the app's first frame: their Footer (one widget per key, each styled on its own, about
+# a quarter of the first frame's cost) is mounted right after that frame, in place of a blank bar of its colour.
+_WAITING_FOR_FOOTER: weakref.WeakSet[KGPScreen] = weakref.WeakSet()
+
+
+def first_paint_done() -> None:
+    """Called by the App once its first frame is on screen."""
+    for screen in list(_WAITING_FOR_FOOTER):
+        if screen.is_attached:
+            screen.mount_footer()
+    _WAITING_FOR_FOOTER.clear()
 
 
 class KGPScreen(Screen):
@@ -18,7 +31,16 @@ class KGPScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield from self.compose_body()
-        yield Footer()
+        if getattr(self.app, "_dom_ready", True):
+            yield Footer()
+        else:
+            _WAITING_FOR_FOOTER.add(self)
+            yield Static(id="footer-placeholder")
+
+    def mount_footer(self) -> None:
+        for placeholder in self.query("#footer-placeholder"):
+            placeholder.remove()
+            self.mount(Footer())
 
     def compose_body(self) -> ComposeResult:
         yield from ()

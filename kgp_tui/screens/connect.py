@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Label, Static
 
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
@@ -23,21 +22,64 @@ class ConnectScreen(KGPScreen):
         Binding("ctrl+s", "connect", "Connect", id="connect.submit", priority=True),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        from textual._context import active_app
+
+        app: Any = active_app.get(None)
+        # Started with a key (env, profile, --demo) the app connects at once and moves on to the catalog: the
+        # first frame says where it connects, and the form (its widgets cost a fifth of the start-up) is built
+        # only if the connection fails or the user comes back here (F4).
+        self._form_wanted = app is None or not (
+            getattr(app, "initial_connection", None) is not None or getattr(app, "demo", False)
+            or getattr(app, "simulator", None) is not None)
+        self._form = False
+
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="connect-body"):
             yield Label("Connect to a KGP server", classes="title")
-            yield Label("Base URL")
-            yield Input(placeholder=DEFAULT_BASE_URL, id="base-url")
-            yield Label("API key (from the API Key page on the KPainter website)")
-            yield Input(placeholder="kgp_live_…", password=True, id="api-key")
-            with Horizontal(id="connect-actions"):
-                yield Button("Connect (ctrl+s)", id="connect-button", variant="primary")
-                yield Checkbox("Save as default profile", id="save-profile")
+            if self._form_wanted:
+                yield from self._form_widgets()
             yield Static(id="connect-note", markup=False)
             yield Static(id="session-info", markup=False)
 
+    def _form_widgets(self) -> list[Any]:
+        from textual.containers import Horizontal
+        from textual.widgets import Button, Checkbox, Input
+
+        self._form = True
+        return [
+            Label("Base URL"),
+            Input(placeholder=DEFAULT_BASE_URL, id="base-url"),
+            Label("API key (from the API Key page on the KPainter website)"),
+            Input(placeholder="kgp_live_…", password=True, id="api-key"),
+            Horizontal(
+                Button("Connect (ctrl+s)", id="connect-button", variant="primary"),
+                Checkbox("Save as default profile", id="save-profile"),
+                id="connect-actions",
+            ),
+        ]
+
     def on_mount(self) -> None:
         super().on_mount()
+        if self._form:
+            self._fill_form()
+        self._render_state()
+
+    async def show_form(self) -> None:
+        """Build the form now (after a failed start-up connect, or when the user comes back with F4)."""
+        if self._form:
+            return
+        await self.query_one("#connect-body").mount_all(self._form_widgets(), before="#connect-note")
+        self._fill_form()
+
+    def on_screen_resume(self) -> None:
+        if not self._form and self.app.store.session is not None:
+            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
+
+    def _fill_form(self) -> None:
+        from textual.widgets import Checkbox, Input
+
         app: Any = self.app
         conn = app.initial_connection
         base_url = getattr(conn, "base_url", None) or getattr(app.simulator, "base_url", None) or DEFAULT_BASE_URL
@@ -47,14 +89,19 @@ class ConnectScreen(KGPScreen):
         self.query_one("#api-key", Input).focus()
         # The demo's key and loopback URL are nothing to keep; and without a config there is nowhere to save.
         self.query_one("#save-profile", Checkbox).display = not app.demo and app.config is not None
-        self._render_state()
+        session = app.store.session
+        if session is not None:
+            self.query_one("#base-url", Input).value = session.base_url
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "session":
             session = self.app.store.session
-            base_url = self.query_one("#base-url", Input)
-            if session is not None and not base_url.has_focus and base_url.value != session.base_url:
-                base_url.value = session.base_url  # show where we are connected (the demo's port, for one)
+            if self._form:
+                from textual.widgets import Input
+
+                base_url = self.query_one("#base-url", Input)
+                if session is not None and not base_url.has_focus and base_url.value != session.base_url:
+                    base_url.value = session.base_url  # show where we are connected (the demo's port, for one)
             self._render_state()
 
     def _render_state(self) -> None:
@@ -66,13 +113,25 @@ class ConnectScreen(KGPScreen):
         note_widget.set_class(severity == "error", "-error")
         note_widget.set_class(severity == "warning", "-warning")
         self.query_one("#session-info", Static).update(describe_session(app.store.session))
+        if severity == "error" and not self._form:
+            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#connect-button")
+    def on_input_submitted(self) -> None:
+        self.action_connect()
+
+    def on_button_pressed(self, event: Any) -> None:
+        if event.button.id == "connect-button":
+            self.action_connect()
+
     def action_connect(self) -> None:
+        from textual.widgets import Checkbox, Input
+
         from kgp_tui.config import check_base_url
 
         app: Any = self.app
+        if not self._form:
+            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
+            return
         base_url = self.query_one("#base-url", Input).value.strip() or DEFAULT_BASE_URL
         api_key = self.query_one("#api-key", Input).value.strip()
         try:

@@ -40,6 +40,7 @@ def columns_for(width: int) -> list[tuple[str, str, int]]:
     return cols
 
 
+TIME_COLUMNS = ("elapsed", "eta", "updated")
 EMPTY = "No jobs yet. F2 opens the catalog: pick a type, press Enter, fill the form, ctrl+s submits."
 
 
@@ -86,8 +87,11 @@ class JobsScreen(KGPScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._cells: dict[int, dict[str, str]] = {}
+        self._cells: dict[int, dict[str, str]] = {}  # what each row shows now, as plain text
+        self._by_creation: dict[int, set[int]] = {}  # creation id -> job ids, for a creation's new title
         self._columns: list[tuple[str, str, int]] = []
+        self._stale: set[int] = set()  # rows off screen whose job changed since they were last drawn
+        self._detail: Text | None = None
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="jobs-table", cursor_type="row")
@@ -97,14 +101,23 @@ class JobsScreen(KGPScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._sync()
-        self.set_interval(1.0, self._sync, name="jobs-clock")
-        self.query_one("#jobs-table", DataTable).focus()
+        # Only the time columns change with the clock, and only the rows on screen need it (see _tick).
+        self.set_interval(1.0, self._tick, name="jobs-clock")
+        table = self.query_one("#jobs-table", DataTable)
+        self.watch(table, "scroll_y", lambda *_: self._tick(), init=False)
+        table.focus()
 
     def on_resize(self) -> None:
         self._sync()
 
     def on_store(self, topic: str, key: Any) -> None:
-        if topic in ("jobs", "creations"):
+        """One poll reply changes one row: update that row only (a full pass per reply would be O(jobs²))."""
+        if topic == "jobs" and key is not None and self._columns:
+            self._update_row(key)
+        elif topic == "creations" and key is not None and self._columns:
+            for job_id in list(self._by_creation.get(key, ())):
+                self._update_row(job_id)
+        elif topic in ("jobs", "creations"):
             self._sync()
 
     def _wanted_columns(self) -> list[tuple[str, str, int]]:
@@ -116,40 +129,90 @@ class JobsScreen(KGPScreen):
         wanted = self._wanted_columns()
         if wanted != self._columns:
             table.clear(columns=True)
+            self._stale.clear()
             for key, label, width in wanted:
                 table.add_column(label, key=key, width=width)
             self._columns = wanted
             self._cells.clear()
         now = self.app.now()
-        keys = [key for key, _, _ in wanted]
-        for job_id, tracked in sorted(self.app.store.jobs.items()):
-            cells = job_cells(tracked, now)
-            plain = {k: cells[k].plain for k in keys}
-            known = self._cells.get(job_id)
-            if known is None:
-                table.add_row(*(cells[k] for k in keys), key=str(job_id))
-            else:
-                for k in keys:
-                    if known[k] != plain[k]:
-                        table.update_cell(str(job_id), k, cells[k])
-            self._cells[job_id] = plain
-        empty = not self.app.store.jobs
-        self.query_one("#jobs-empty", Static).display = empty
-        table.display = not empty
+        for job_id in sorted(self.app.store.jobs):
+            self._update_row(job_id, now, detail=False)
+        self._show_empty()
         self._show_detail()
 
-    def selected(self) -> Any:
+    def _update_row(self, job_id: int, now: float | None = None, detail: bool = True,
+                    only: tuple[str, ...] | None = None) -> None:
+        tracked = self.app.store.jobs.get(job_id)
+        if tracked is None:
+            return
+        table = self.query_one("#jobs-table", DataTable)
+        cells = job_cells(tracked, self.app.now() if now is None else now)
+        keys = [key for key, _, _ in self._columns]
+        known = self._cells.get(job_id)
+        if known is not None and not self._visible(job_id, table):
+            # Any cell update makes the DataTable re-render every visible cell (its render cache is keyed by an
+            # update counter): a row off screen is brought up to date when it scrolls into view (_tick).
+            self._stale.add(job_id)
+            return
+        self._stale.discard(job_id)
+        if known is None:
+            table.add_row(*(cells[k] for k in keys), key=str(job_id))
+            self._cells[job_id] = {k: cells[k].plain for k in keys}
+            if tracked.creation_id is not None:
+                self._by_creation.setdefault(tracked.creation_id, set()).add(job_id)
+            if len(self._cells) == 1:
+                self._show_empty()
+        else:
+            for k in only or keys:
+                if k in known and known[k] != cells[k].plain:
+                    table.update_cell(str(job_id), k, cells[k])
+                    known[k] = cells[k].plain
+        if detail and table.row_count and job_id == self._selected_id():
+            self._show_detail()
+
+    def _tick(self) -> None:
+        """Once a second: refresh the time cells of the rows on screen (and the detail line), nothing else."""
+        table = self.query_one("#jobs-table", DataTable)
+        if not table.row_count or not self.is_current:
+            return
+        first = max(0, int(table.scroll_y))
+        rows = table.ordered_rows[first:first + table.size.height + 1]
+        now = self.app.now()
+        for row in rows:
+            job_id = int(row.key.value)
+            self._update_row(job_id, now, detail=False, only=None if job_id in self._stale else TIME_COLUMNS)
+        self._show_detail()
+
+    @staticmethod
+    def _visible(job_id: int, table: DataTable) -> bool:
+        try:
+            index = table.get_row_index(str(job_id))
+        except Exception:  # noqa: BLE001 - a row that is not there is not visible
+            return False
+        first = int(table.scroll_y)
+        return first <= index <= first + table.size.height
+
+    def _show_empty(self) -> None:
+        empty = not self.app.store.jobs
+        self.query_one("#jobs-empty", Static).display = empty
+        self.query_one("#jobs-table", DataTable).display = not empty
+
+    def _selected_id(self) -> int | None:
         table = self.query_one("#jobs-table", DataTable)
         if table.row_count == 0:
             return None
         row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
-        return self.app.store.jobs.get(int(row_key.value))
+        return int(row_key.value)
+
+    def selected(self) -> Any:
+        job_id = self._selected_id()
+        return None if job_id is None else self.app.store.jobs.get(job_id)
 
     def _show_detail(self) -> None:
         tracked = self.selected()
         detail = self.query_one("#job-detail", Static)
         if tracked is None:
-            detail.update(Text(""))
+            self._set_detail(detail, Text(""))
             return
         job = tracked.job
         cells = job_cells(tracked, self.app.now())
@@ -167,7 +230,15 @@ class JobsScreen(KGPScreen):
             text.append(f"\nError {code}: {message}", style="bold")
         if tracked.creation_id is not None:
             text.append("\nEnter opens the creation · r refreshes now", style="italic")
-        detail.update(text)
+        self._set_detail(detail, text)
+
+    def _set_detail(self, detail: Static, text: Text) -> None:
+        """Redraw the detail line only when it changed, and re-layout only when its height did."""
+        if text == self._detail:
+            return
+        lines = text.plain.count("\n")
+        detail.update(text, layout=self._detail is None or lines != self._detail.plain.count("\n"))
+        self._detail = text
 
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _highlighted(self) -> None:

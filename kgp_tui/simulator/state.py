@@ -342,13 +342,15 @@ class Store:
                 if needle and needle not in creation.title.casefold() and needle not in creation.params[
                         "prompt"].casefold():
                     continue
-                summary = self._summary(creation, now)
-                if status and summary["status"] != status:
-                    continue
-                rows.append((creation.created_at, creation.creation_id, summary))
+                rows.append((creation.created_at, creation.creation_id, creation))
             rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
             start = (page - 1) * page_size
-            return {"items": [row[2] for row in rows[start:start + page_size]], "page": page,
+            if status:  # the status is computed: summarize everything, then filter
+                found = [s for s in (self._summary(row[2], now) for row in rows) if s["status"] == status]
+                return {"items": found[start:start + page_size], "page": page, "page_size": page_size,
+                        "total": len(found)}
+            # Only the page is summarized: a list of ten thousand creations stays cheap to page through.
+            return {"items": [self._summary(row[2], now) for row in rows[start:start + page_size]], "page": page,
                     "page_size": page_size, "total": len(rows)}
 
     def stats(self) -> dict:

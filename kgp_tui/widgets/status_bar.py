@@ -19,6 +19,8 @@ class StatusBar(Static):
         super().__init__("", id=id, markup=False)
         self._unsubscribe: Any = None
         self._ticker: Any = None
+        self._pending = False
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
         self._unsubscribe = self.app.store.subscribe(self._on_store)
@@ -31,10 +33,15 @@ class StatusBar(Static):
             self._ticker.stop()
 
     def _on_store(self, topic: str, key: Any) -> None:
-        if topic in ("session", "poll", "jobs"):
+        if topic in ("session", "poll"):
             self.update_status()
+        elif topic == "jobs" and not self._pending:
+            # A poll round brings hundreds of replies: count the active jobs once per frame, not once per reply.
+            self._pending = True
+            self.call_after_refresh(self.update_status)
 
     def update_status(self) -> None:
+        self._pending = False
         store = self.app.store
         text = Text(no_wrap=True, overflow="ellipsis")
         session = store.session
@@ -66,4 +73,6 @@ class StatusBar(Static):
         elif self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        self.update(text)
+        if text != self._shown:  # most poll replies change nothing here: then nothing is redrawn
+            self._shown = text
+            self.update(text, layout=False)  # one line, docked: its size never changes

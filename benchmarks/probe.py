@@ -1,0 +1,297 @@
+"""The benchmark child: kgp-tui (or a bare Textual app) on a real terminal, instrumented, driven by the parent.
+
+    python -m benchmarks.probe bare-live | kgp-live | kgp-latency      (started by benchmarks.run, not by hand)
+
+Instruments, all inside the child: the time each frame is written to the terminal, the time the table cursor
+moves (a key was handled), and the event-loop lag (a 10 ms sleeper that notes how late it wakes). Events and
+results go to the parent as JSON lines on BENCH_FD; the parent sends commands (`live`, `history`, `quit`) on
+BENCH_CMD and types keys into the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+STALL_TICK = 0.01
+
+
+class Instruments:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.frames: list[float] = []
+        self.moves: list[float] = []
+        self.lags: list[float] = []
+        self._stall_task: asyncio.Task | None = None
+        self._handlers: dict[str, Any] = {"keys": self._keys}
+        self._out = int(os.environ["BENCH_FD"])
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                self.frames.append(time.time())
+
+        app._display = display
+
+    def emit(self, event: str, **data: Any) -> None:
+        os.write(self._out, (json.dumps({"event": event, "t": time.time(), **data}) + "\n").encode())
+
+    def on_command(self, name: str, handler: Any) -> None:
+        self._handlers[name] = handler
+
+    async def _keys(self) -> None:
+        """The parent is about to type: only cursor moves from now on are its keys."""
+        self.moves.clear()
+        self.emit("keys-ready")
+
+    def listen(self) -> None:
+        fd = int(os.environ["BENCH_CMD"])
+        buffer = b""
+
+        def readable() -> None:
+            nonlocal buffer
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                asyncio.get_running_loop().remove_reader(fd)
+                return
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                handler = self._handlers.get(line.decode().strip())
+                if handler is not None:
+                    asyncio.ensure_future(handler())
+
+        asyncio.get_running_loop().add_reader(fd, readable)
+
+    def watch_cursor(self, table: Any) -> None:
+        table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
+
+    def start_stalls(self) -> None:
+        async def sleeper() -> None:
+            loop = asyncio.get_running_loop()
+            while True:
+                before = loop.time()
+                await asyncio.sleep(STALL_TICK)
+                self.lags.append(loop.time() - before - STALL_TICK)
+
+        self._stall_task = asyncio.ensure_future(sleeper())
+        if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.txt profiles the live window (pip install pyinstrument)
+            from pyinstrument import Profiler
+
+            self._profiler = Profiler(interval=0.001, async_mode="disabled")
+            self._profiler.start()
+
+    def stop_stalls(self) -> None:
+        if self._stall_task is not None:
+            self._stall_task.cancel()
+        profiler = getattr(self, "_profiler", None)
+        if profiler is not None:
+            profiler.stop()
+            Path(os.environ["BENCH_PROFILE"]).write_text(profiler.output_text(color=False, show_all=True))
+
+    def key_frames(self) -> list[list[float]]:
+        """For each cursor move: [move time, time of the first frame written after it]."""
+        pairs = []
+        for moved in self.moves:
+            after = next((f for f in self.frames if f >= moved), None)
+            pairs.append([moved, after if after is not None else float("nan")])
+        return pairs
+
+
+async def wait_until(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(str(predicate))
+        await asyncio.sleep(0.02)
+
+
+def env_ids(name: str) -> list[int]:
+    return [int(x) for x in os.environ.get(name, "").split(",") if x]
+
+
+# -- the bare baseline: a Textual app with one DataTable of as many rows ---------------------------------------
+
+def run_bare_live() -> int:
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    rows = int(os.environ.get("BENCH_ROWS", "1000"))
+
+    class BareLive(App):
+        def compose(self):
+            yield DataTable(cursor_type="row", id="table")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for key in ("creation", "type", "status", "progress", "step", "elapsed", "left", "updated"):
+                table.add_column(key, key=key)
+            for n in range(rows):
+                table.add_row(f"#{n} a creation", "slides_video", "running", "████░░░░ 50%", "Rendering",
+                              "1m 2s", "1m", "3s ago", key=str(n))
+            table.focus()
+
+        async def on_ready(self) -> None:
+            inst = self.instruments = Instruments(self)
+            inst.watch_cursor(self.query_one(DataTable))
+
+            async def live() -> None:
+                inst.start_stalls()
+                inst.emit("live")
+
+            async def history() -> None:
+                inst.stop_stalls()
+                inst.emit("keys", pairs=inst.key_frames(), lags=inst.lags)
+                inst.emit("loaded", rows=rows)
+
+            async def quit_() -> None:
+                self.exit()
+
+            inst.on_command("live", live)
+            inst.on_command("history", history)
+            inst.on_command("quit", quit_)
+            inst.listen()
+            await asyncio.sleep(0.5)
+            inst.emit("idle")
+
+    BareLive().run()
+    return 0
+
+
+# -- kgp-tui itself, connected via env like a user would start it -------------------------------------------
+
+def _job(job_id: int, creation_id: int, status: str, now: float) -> Any:
+    from kgp_tui.api.models import Job
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 120))
+    done = status in ("succeeded", "failed", "cancelled")
+    return Job(job_id=job_id, creation_id=creation_id, kind="create", status=status,
+               progress_pct=100 if done else 0, current_step="Done" if done else "Queued",
+               created_at=stamp, finished_at=stamp if done else None)
+
+
+def _track(app: Any, ids: list[int], creations: list[int], status: str) -> None:
+    """Put jobs in the store the way a 202 from the create form does (active ones are handed to the poller)."""
+    now = app.now()
+    for job_id, creation_id in zip(ids, creations):
+        app.store.track_job(_job(job_id, creation_id, status, now), type_name="slides_video",
+                            title=f"Benchmark creation {creation_id}", now=now)
+        if status == "queued":
+            app.poller.track(job_id)
+
+
+def run_kgp(mode: str) -> int:
+    import kgp_tui.app as appmod
+
+    class Probe(appmod.KGPApp):
+        async def on_ready(self) -> None:
+            super().on_ready()
+            self.instruments = Instruments(self)
+            asyncio.ensure_future(self._bench_latency() if mode == "kgp-latency" else self._bench_live())
+
+        def _jobs_table(self) -> Any:
+            return self.screen.query_one("#jobs-table")
+
+        async def _connected(self) -> None:
+            await wait_until(lambda: self.store.catalog is not None and self.client is not None)
+            self.switch_mode("jobs")
+            await wait_until(lambda: self.current_mode == "jobs" and self.screen.query("#jobs-table"))
+
+        async def _bench_live(self) -> None:
+            inst = self.instruments
+            await self._connected()
+            done, active = env_ids("BENCH_DONE_JOBS"), env_ids("BENCH_ACTIVE_JOBS")
+            _track(self, done, env_ids("BENCH_DONE_CREATIONS"), "succeeded")
+            inst.watch_cursor(self._jobs_table())
+
+            async def live() -> None:
+                _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued")
+                inst.start_stalls()
+                inst.emit("live")
+
+            async def history() -> None:
+                inst.stop_stalls()
+                inst.emit("keys", pairs=inst.key_frames(), lags=inst.lags)
+                inst.emit("loaded", **await self._load_history(int(os.environ.get("BENCH_CREATIONS", "0"))))
+
+            async def quit_() -> None:
+                self.exit()
+
+            inst.on_command("live", live)
+            inst.on_command("history", history)
+            inst.on_command("quit", quit_)
+            inst.listen()
+            await asyncio.sleep(1.0)
+            inst.emit("idle", rows=self._jobs_table().row_count)
+
+        async def _load_history(self, wanted: int) -> dict[str, Any]:
+            """Scroll the history screen (End, as a user would) until `wanted` creations are loaded."""
+            if not wanted:
+                return {"rows": 0, "how": "none"}
+            if "history" not in self.MODES:
+                return {"rows": 0, "how": "no history screen"}
+            started = time.monotonic()
+            try:
+                self.switch_mode("history")
+                await wait_until(lambda: self.current_mode == "history" and self.screen.query("#history-table"))
+                table = self.screen.query_one("#history-table")
+                table.focus()
+                deadline = started + float(os.environ.get("BENCH_HISTORY_TIMEOUT", "120"))
+                grew_at, last = time.monotonic(), -1
+                while table.row_count < wanted and time.monotonic() < deadline:
+                    if table.row_count != last:
+                        grew_at, last = time.monotonic(), table.row_count
+                    elif time.monotonic() - grew_at > 10:
+                        break  # no new page for 10 s: report what is there
+                    self.simulate_key("end")
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.3)
+                rows = table.row_count
+            except Exception as error:  # noqa: BLE001 - the parent must hear back, whatever the screen did
+                return {"rows": 0, "how": f"failed: {error!r}", "seconds": round(time.monotonic() - started, 1)}
+            return {"rows": rows, "how": "history screen, End pressed until loaded",
+                    "seconds": round(time.monotonic() - started, 1)}
+
+        async def _bench_latency(self) -> None:
+            inst = self.instruments
+            await self._connected()
+            active = env_ids("BENCH_ACTIVE_JOBS")
+            seen: dict[int, float] = {}
+
+            def changed(topic: str, key: Any) -> None:
+                tracked = self.store.jobs.get(key) if topic == "jobs" else None
+                if tracked is not None and tracked.job.is_terminal and key not in seen:
+                    seen[key] = time.time()
+
+            self.store.subscribe(changed)
+            _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued")
+            inst.emit("ready")
+            await wait_until(lambda: len(seen) == len(active), timeout=120)
+            await asyncio.sleep(0.3)  # the frame after the last change
+            shown = {}
+            for job_id, at in seen.items():
+                shown[job_id] = next((f for f in inst.frames if f >= at), float("nan"))
+            inst.emit("shown", store=seen, frames=shown)
+            self.exit()
+
+    appmod.KGPApp = Probe
+    from kgp_tui.__main__ import main
+
+    return main([])
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0]
+    if mode == "bare-live":
+        return run_bare_live()
+    return run_kgp(mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,304 @@
+"""`python -m benchmarks`: every figure of issue 6, each beside a baseline measured in the same run.
+
+Starts its own simulators, runs kgp-tui as a user would (a fresh process on a real pseudo-terminal, connected via
+KGP_BASE_URL/KGP_API_KEY), prints a table and writes JSON to benchmarks/results/ (or --out). Every figure is the
+median of several runs, with min and max. No test asserts a timing: tests/test_benchmarks.py only checks that the
+quick mode runs and produces every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable
+
+from benchmarks.child import probe
+from benchmarks.first_paint import BARE, KGP, time_one
+
+RESULTS = Path(__file__).with_name("results")
+
+# name → (what is measured, unit, goal)
+FIGURES: dict[str, tuple[str, str, str]] = {
+    "first_paint": ("time to first paint: kgp-tui vs bare Textual app (one Static)", "ms", "ratio ≤ 1.25"),
+    "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 50 ms"),
+    "max_stall": ("longest event-loop stall during that run (vs bare DataTable)", "ms", "< 100 ms"),
+    "requests_per_second": ("requests/s at the simulator, 500 active jobs (vs the budget)", "req/s",
+                            "≤ budget"),
+    "idle_cpu": ("CPU while nothing changes, 500 finished jobs on screen (vs bare app)", "% core", "< 3 %"),
+    "rss": ("RSS with 500+500 jobs and 10,000 creations in the history (vs bare)", "MB", "< 200 MB"),
+    "state_change": ("job finished → shown on screen (vs poll interval + one request)", "ms", "ratio ≤ 1"),
+}
+
+
+class Settings:
+    def __init__(self, quick: bool, runs: int | None) -> None:
+        self.quick = quick
+        self.runs = runs or (3 if quick else 5)
+        self.paint_runs = runs or (5 if quick else 9)
+        self.jobs = 500
+        self.done_jobs = 500
+        self.creations = 10_000
+        self.idle_seconds = 2.0 if quick else 10.0
+        self.live_seconds = 3.0 if quick else 10.0
+        self.key_gap = 0.1
+        self.interval = 3.0  # the default poll_interval
+        self.latency_interval = 1.0 if quick else 3.0
+        self.budget = 10.0
+        self.history_runs = 1 if quick else self.runs
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    clean = [v for v in values if v == v]  # drop NaN
+    if not clean:
+        return {"median": None, "min": None, "max": None, "n": 0, "values": values}
+    return {"median": statistics.median(clean), "min": min(clean), "max": max(clean), "n": len(clean),
+            "values": [round(v, 3) for v in values]}
+
+
+def percentile(values: list[float], q: float) -> float:
+    clean = sorted(v for v in values if v == v)
+    if not clean:
+        return float("nan")
+    return clean[min(len(clean) - 1, max(0, round(q * (len(clean) - 1))))]
+
+
+def child_env(tmp: Path, sim: Any, interval: float, budget: float) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KGP_", "XDG_"))}
+    env.pop("NO_COLOR", None)
+    config = tmp / "config" / "kgp-tui"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text(f"poll_interval = {interval}\nrequests_per_second = {budget}\n")
+    env.update(TERM="xterm-256color", KGP_BASE_URL=sim.base_url, KGP_API_KEY=sim.api_key,
+               XDG_CONFIG_HOME=str(tmp / "config"), XDG_STATE_HOME=str(tmp / "state"),
+               XDG_DATA_HOME=str(tmp / "data"), PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    return env
+
+
+def ids(values: list[int]) -> str:
+    return ",".join(str(v) for v in values)
+
+
+# -- first paint ------------------------------------------------------------------------------------------------
+
+def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    from kgp_tui.simulator import Simulator
+
+    with Simulator(step_seconds=1.0) as sim:
+        env = child_env(tmp / "paint", sim, s.interval, s.budget)
+        bare, kgp = [], []
+        for n in range(s.paint_runs):  # interleaved, so both see the same machine load
+            bare.append(1000 * time_one(BARE, env))
+            kgp.append(1000 * time_one(KGP, env))
+            log(f"first paint {n + 1}/{s.paint_runs}: bare {bare[-1]:.0f} ms, kgp-tui {kgp[-1]:.0f} ms")
+    return {"value": summary(kgp), "baseline": summary(bare), "baseline_name": "bare Textual app",
+            "ratio": summary([k / b for k, b in zip(kgp, bare)])}
+
+
+# -- 500 active jobs: keys, stalls, requests/s, idle CPU, RSS -------------------------------------------------------
+
+def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
+    """Idle window → live window with keys → history. Returns this run's raw figures."""
+    out: dict[str, Any] = {}
+    child.wait_event("idle", timeout=60)
+    cpu0, t0 = child.cpu_seconds(), time.time()
+    child.sleep(s.idle_seconds)
+    out["idle_cpu"] = 100 * (child.cpu_seconds() - cpu0) / (time.time() - t0)
+    child.command("live")
+    child.wait_event("live", timeout=60)
+    child.sleep(s.interval + 1.5)  # the first round of polls has drained the budget's initial burst: steady state
+    child.command("keys")
+    child.wait_event("keys-ready", timeout=30)
+    count0, t0 = (sim.request_count if sim else 0), time.time()
+    sent = []
+    direction = "down"
+    while time.time() - t0 < s.live_seconds:
+        sent.append(child.key(direction))
+        direction = "up" if direction == "down" else "down"
+        child.sleep(s.key_gap * random.uniform(0.7, 1.3))
+    child.sleep(0.3)
+    out["requests_per_second"] = ((sim.request_count - count0) / (time.time() - t0)) if sim else None
+    child.command("history")
+    keys = child.wait_event("keys", timeout=30)
+    pairs = keys["pairs"]
+    latencies = [1000 * (frame - sent_at) for sent_at, (_, frame) in zip(sent, pairs)]
+    out["keys_sent"], out["keys_seen"] = len(sent), len(pairs)
+    out["key_latency_p95"] = percentile(latencies, 0.95)
+    out["max_stall"] = 1000 * max(keys["lags"] or [float("nan")])
+    loaded = child.wait_event("loaded", timeout=300)
+    out["history"] = {k: v for k, v in loaded.items() if k not in ("event", "t")}
+    out["rss"] = child.rss_mb()
+    child.command("quit")
+    child.close()
+    return out
+
+
+def bench_live(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    from kgp_tui.simulator import Simulator
+
+    kgp_runs, bare_runs = [], []
+    with Simulator(step_seconds=3600.0) as sim:  # nobody finishes during the measurement
+        creations = sim.seed_creations(s.creations)
+        done_creations = creations[-s.done_jobs:]
+        done_jobs = list(range(1, s.done_jobs + 1))  # display-only ids: finished before this session's polls
+        for n in range(s.runs):
+            history = n < s.history_runs
+            active = sim.seed_jobs(s.jobs)
+            # the seeded creation ids are the jobs' own: creations are numbered from 101 in creation order
+            first_creation = max(creations) + 1 + n * s.jobs
+            env = child_env(tmp / f"live{n}", sim, s.interval, s.budget)
+            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(
+                range(first_creation, first_creation + s.jobs)), BENCH_DONE_JOBS=ids(done_jobs),
+                BENCH_DONE_CREATIONS=ids(done_creations), BENCH_CREATIONS=str(s.creations if history else 0),
+                BENCH_ROWS=str(s.jobs + s.done_jobs))
+            bare_runs.append(drive_live(probe("bare-live", env), s, None))
+            kgp_runs.append(drive_live(probe("kgp-live", env), s, sim))
+            k, b = kgp_runs[-1], bare_runs[-1]
+            log(f"live {n + 1}/{s.runs}: keys p95 {k['key_latency_p95']:.1f} ms (bare {b['key_latency_p95']:.1f}),"
+                f" stall {k['max_stall']:.0f} ms (bare {b['max_stall']:.0f}), {k['requests_per_second']:.2f} req/s,"
+                f" idle {k['idle_cpu']:.2f} % (bare {b['idle_cpu']:.2f}), RSS {k['rss']:.0f} MB (bare {b['rss']:.0f}),"
+                f" history {k['history']}")
+
+    def figure(name: str, baseline: list[float] | None, baseline_name: str, runs: list[dict] = kgp_runs) -> dict:
+        values = [r[name] for r in runs]
+        result: dict[str, Any] = {"value": summary(values), "baseline_name": baseline_name}
+        if baseline is not None:
+            result["baseline"] = summary(baseline)
+            result["ratio"] = summary([v / b if b else float("nan") for v, b in zip(values, baseline)])
+        return result
+
+    with_history = [r for r in kgp_runs if r["history"].get("rows")]
+    return {
+        "key_latency_p95": figure("key_latency_p95", [r["key_latency_p95"] for r in bare_runs],
+                                  "bare DataTable app, same rows"),
+        "max_stall": figure("max_stall", [r["max_stall"] for r in bare_runs], "bare DataTable app, same rows"),
+        "requests_per_second": figure("requests_per_second", [s.budget] * len(kgp_runs),
+                                      f"budget (requests_per_second = {s.budget:g}); naive would be "
+                                      f"{s.jobs / s.interval:.0f}/s"),
+        "idle_cpu": figure("idle_cpu", [r["idle_cpu"] for r in bare_runs], "bare DataTable app, idle"),
+        "rss": figure("rss", [r["rss"] for r in bare_runs[: len(with_history) or 1]], "bare DataTable app",
+                      with_history or kgp_runs[:1]) | {"history": kgp_runs[0]["history"]},
+        "keys": {"sent": [r["keys_sent"] for r in kgp_runs], "seen": [r["keys_seen"] for r in kgp_runs]},
+    }
+
+
+# -- a job's state change reaches the screen ---------------------------------------------------------------------
+
+def request_time(sim: Any, job_id: int, n: int = 20) -> float:
+    """Median seconds of one GET /jobs/{id}, from a fresh connection like the app's first poll of a round."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        request = urllib.request.Request(f"{sim.base_url}/creations/jobs/{job_id}", headers={"X-KGP-Api-Key": sim.api_key})
+        urllib.request.urlopen(request, timeout=10).read()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_state_change(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    from kgp_tui.simulator import Simulator
+
+    offset = [0.0]
+    latencies, baselines = [], []
+    with Simulator(step_seconds=600.0, clock=lambda: time.time() + offset[0]) as sim:
+        for n in range(s.runs):
+            active = sim.seed_jobs(5)
+            views = [json.loads(urllib.request.urlopen(urllib.request.Request(
+                f"{sim.base_url}/creations/jobs/{j}", headers={"X-KGP-Api-Key": sim.api_key})).read()) for j in active]
+            env = child_env(tmp / f"latency{n}", sim, s.latency_interval, s.budget)
+            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(v["creation_id"] for v in views))
+            child = probe("kgp-latency", env)
+            child.wait_event("ready", timeout=60)
+            child.sleep(0.5 + random.uniform(0, s.latency_interval))  # a random phase of the poll cycle
+            finished_at = time.time()
+            offset[0] += 24 * 3600  # every job of this run is done from this moment on
+            shown = child.wait_event("shown", timeout=120)
+            child.close()
+            latency = 1000 * (max(shown["frames"].values()) - finished_at)
+            baseline = 1000 * (s.latency_interval + request_time(sim, active[0]))
+            latencies.append(latency)
+            baselines.append(baseline)
+            log(f"state change {n + 1}/{s.runs}: shown after {latency:.0f} ms (interval + request {baseline:.0f})")
+    return {"value": summary(latencies), "baseline": summary(baselines),
+            "baseline_name": f"poll interval ({s.latency_interval:g} s) + one request",
+            "ratio": summary([v / b for v, b in zip(latencies, baselines)])}
+
+
+# -- the table -----------------------------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+            "platform": platform.platform(), "load_at_start": load}
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'figure':<22}{'median':>9}{'min':>9}{'max':>9}  {'baseline':>9}{'ratio':>7}  goal", "-" * 92]
+    for name, (what, unit, goal) in FIGURES.items():
+        fig = results["figures"].get(name)
+        if fig is None:
+            continue
+        v, b, r = fig["value"], fig.get("baseline") or {}, fig.get("ratio") or {}
+        digits = 2 if unit in ("req/s", "% core") else (1 if name == "key_latency_p95" else 0)
+        lines.append(f"{name:<22}{fmt(v['median'], digits):>9}{fmt(v['min'], digits):>9}{fmt(v['max'], digits):>9}"
+                     f"  {fmt(b.get('median'), digits):>9}{fmt(r.get('median'), 2):>7}  {goal}")
+        lines.append(f"  {what}; {unit}; n={v['n']}; baseline: {fig.get('baseline_name', '')}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (under a minute)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON (default benchmarks/results)")
+    parser.add_argument("--only", nargs="+", choices=["paint", "live", "latency"], help="run only these groups")
+    args = parser.parse_args(argv)
+    s = Settings(args.quick, args.runs)
+    groups = args.only or ["paint", "live", "latency"]
+    started = time.time()
+    results: dict[str, Any] = {"machine": machine(), "quick": s.quick, "settings": vars(s), "figures": {}}
+
+    def log(line: str) -> None:
+        print(f"[{time.time() - started:5.1f}s] {line}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="kgp-bench-") as tmp:
+        if "paint" in groups:
+            results["figures"]["first_paint"] = bench_first_paint(s, Path(tmp), log)
+        if "live" in groups:
+            live = bench_live(s, Path(tmp), log)
+            results["keys"] = live.pop("keys")
+            results["figures"].update(live)
+        if "latency" in groups:
+            results["figures"]["state_change"] = bench_state_change(s, Path(tmp), log)
+    results["seconds"] = round(time.time() - started, 1)
+    m = results["machine"]
+    print(f"\nkgp-tui benchmarks ({'quick' if s.quick else 'full'}, {results['seconds']} s) on {m['cpus']} × "
+          f"{m['cpu_model']}, Python {m['python']}, load {fmt(m['load_at_start'], 2)}\n")
+    print(table(results))
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in (f"{stamp}{'-quick' if s.quick else ''}.json", "latest.json"):
+        (args.out / name).write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(f"\nwrote {args.out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
