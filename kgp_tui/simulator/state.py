@@ -345,10 +345,8 @@ class Store:
                 rows.append((creation.created_at, creation.creation_id, creation))
             rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
             start = (page - 1) * page_size
-            if status:  # the status is computed: summarize everything, then filter
-                found = [s for s in (self._summary(row[2], now) for row in rows) if s["status"] == status]
-                return {"items": found[start:start + page_size], "page": page, "page_size": page_size,
-                        "total": len(found)}
+            if status:  # the status is computed (a running job decides it): filter on it, summarize only the page
+                rows = [row for row in rows if self._status(row[2], now) == status]
             # Only the page is summarized: a list of ten thousand creations stays cheap to page through.
             return {"items": [self._summary(row[2], now) for row in rows[start:start + page_size]], "page": page,
                     "page_size": page_size, "total": len(rows)}
