@@ -301,3 +301,39 @@ async def test_r_reloads_from_page_one_and_shows_what_is_new(sim, tmp_path):
         assert [r["page"] for r in list_requests(sim)] == ["1", "1"]
         assert {r.creation_id for r in screen.rows} >= set(newer) and len(screen.rows) == 13
         assert "13 creations · 13 loaded" in static_text(app, "#history-summary")
+
+
+async def test_server_down_keeps_the_rows_and_r_loads_the_page_once_it_is_back(sim, tmp_path):
+    sim.seed_creations(PAGE_SIZE + 30)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        sim.stop()
+        await pilot.press("end")
+        await wait_for(pilot, lambda: screen.failed_page == 2, what="failure shown")
+        message = static_text(app, "#history-message")
+        assert "Loading page 2 failed" in message and "r retries" in message
+        assert len(screen.rows) == PAGE_SIZE
+        sim.start()  # the same port
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(screen.rows) == PAGE_SIZE + 30, what="page 2")
+        assert "failed" not in static_text(app, "#history-message")
+
+
+async def test_before_connecting_history_says_so_and_loads_after_connect(sim, tmp_path):
+    from test_app_flows import type_into
+
+    sim.seed_creations(4)
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")
+        assert "Not connected" in static_text(app, "#history-message") and not list_requests(sim)
+        await pilot.press("f4")
+        await type_into(pilot, "#base-url", sim.base_url)
+        await type_into(pilot, "#api-key", TEST_KEY)
+        await pilot.press("ctrl+s")
+        await connected_app_on_catalog(pilot)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: len(screen.rows) == 4, what="rows after connecting")
+        assert "Not connected" not in static_text(app, "#history-message")

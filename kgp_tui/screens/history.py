@@ -100,6 +100,7 @@ class HistoryScreen(KGPScreen):
         if self._client is not None:
             self.restart()
         else:
+            self._note = "Not connected: F4 connects; the list loads once you are."
             self._show_status()
 
     def on_resize(self) -> None:
