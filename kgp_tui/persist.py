@@ -64,12 +64,17 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX recent_by_time ON recent (profile, viewed_at)")
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """What an edit job does ("narration scene 3"): kept so the jobs list still says it after a restart."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN label TEXT NOT NULL DEFAULT ''")
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 
 JOB_COLUMNS = (
     "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
-    "error", "created_at", "updated_at", "finished_at", "first_seen", "received_at", "data",
+    "error", "created_at", "updated_at", "finished_at", "first_seen", "received_at", "data", "label",
 )
 
 
@@ -291,6 +296,8 @@ def _move_aside(path: Path, why: str, now: float, reason: str) -> str:
 
 def _column(row: dict[str, Any], name: str) -> Any:
     value = row.get(name)
+    if name == "label":
+        return value or ""
     if name in ("error", "data"):
         return _dumps(value)
     return value

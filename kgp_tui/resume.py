@@ -21,7 +21,7 @@ import time
 from functools import partial
 from typing import Any
 
-from kgp_tui.format import sanitize
+from kgp_tui.format import markup_literal
 from kgp_tui.store import CREATIONS, DRAFTS, JOBS, TrackedJob
 
 FLUSH_DELAY = 0.5
@@ -245,8 +245,8 @@ class Persistence:
             title = getattr(creation, "title", None) or (tracked.title if tracked else "") or ""
             kind = getattr(creation, "type", None) or (tracked.type_name if tracked else "") or ""
             yield SystemCommand(
-                f"Recent #{creation_id} {sanitize(title, single_line=True, max_len=50)}",
-                f"Viewed recently · {sanitize(kind, single_line=True, max_len=40)}",
+                f"Recent #{creation_id} {markup_literal(title, max_len=50)}",
+                f"Viewed recently · {markup_literal(kind, max_len=40)}",
                 lambda cid=creation_id: self.app.open_creation(cid),
             )
 
@@ -270,6 +270,7 @@ def job_row(tracked: TrackedJob) -> dict[str, Any]:
         "scene": data.get("scene_id") or data.get("scene"),
         "type_name": tracked.type_name or "",
         "title": tracked.title or "",
+        "label": tracked.label or "",
         "status": str(data.get("status") or "unknown"),
         "progress": data.get("progress_pct"),
         "step": data.get("current_step"),
@@ -298,6 +299,7 @@ def tracked_from_row(row: dict[str, Any]) -> TrackedJob | None:
         log.warning("skipping stored job %r: it no longer reads as a job", row.get("job_id"))
         return None
     return TrackedJob(job=job, type_name=row.get("type_name") or "", title=row.get("title") or "",
+                      label=row.get("label") or "",
                       received_at=float(row.get("received_at") or 0.0), first_seen=float(row.get("first_seen") or 0.0))
 
 

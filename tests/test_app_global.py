@@ -114,3 +114,19 @@ async def test_full_key_never_appears_on_any_screen(sim, tmp_path):
             await pilot.pause()
             assert TEST_KEY not in screen_text(app)
             assert TEST_KEY[:13] in static_text(app, "#status-bar")
+
+
+def test_readme_lists_every_binding_id():
+    """A user rebinding keys reads the ids in the README: each one the app has must be there, and no stale one."""
+    import re
+    from pathlib import Path
+
+    from kgp_tui.app import KGPApp
+    from kgp_tui.screens import binding_ids
+
+    ids = binding_ids(KGPApp())
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("The ids:")
+    listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", readme[start:readme.index("\n\n", start)]))
+    assert ids - listed == set(), "binding ids missing from the README"
+    assert listed - ids == set(), "README lists ids the app no longer has"

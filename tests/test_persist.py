@@ -35,6 +35,11 @@ def job_row(job_id: int, status: str = "running", **extra) -> dict:
 def test_round_trip_of_jobs_creations_drafts_and_recent(tmp_path):
     path = tmp_path / "state.sqlite3"
     db = LocalStore.open(path)
+    db.save(PROFILE, jobs=[job_row(5009, label="narration scene 3")])
+    assert [j["label"] for j in db.load(PROFILE).jobs] == ["narration scene 3"]
+    db.close()
+    path.unlink()
+    db = LocalStore.open(path)
     error = {"code": "render_failed", "message": "GPU ran out of \x1b[2J memory [bold]"}
     db.save(PROFILE, jobs=[job_row(5001), job_row(5002, "failed", error=error)],
             creations=[(101, {"creation_id": 101, "title": "Ünïcode ✓ עברית", "scenes": [{"scene_id": "sc_101_1"}]})],
@@ -92,29 +97,33 @@ def test_new_file_is_wal_at_the_current_version(tmp_path):
     LocalStore.open(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 2
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"jobs", "creations", "drafts", "recent"} <= tables
 
 
 def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
     path = tmp_path / "state.sqlite3"
-    db = LocalStore.open(path)  # a v1 file, as the released version writes it
-    db.save(PROFILE, jobs=[job_row(5001)], creations=[(101, {"creation_id": 101})])
-    db.close()
+    # a v1 file, as the first version wrote it (no label column yet)
+    conn = sqlite3.connect(path, isolation_level=None)
+    monkeypatch.setattr(persist, "MIGRATIONS", persist.MIGRATIONS[:1])
+    persist.migrate(conn)
+    columns = [c for c in persist.JOB_COLUMNS if c != "label"]
+    row = {**job_row(5001), "data": "{}", "error": None}
+    conn.execute(f"INSERT INTO jobs (profile, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                 (PROFILE, *(row.get(c) for c in columns)))
+    conn.execute("INSERT INTO creations VALUES (?, 101, ?, 0)", (PROFILE, '{"creation_id": 101}'))
+    conn.close()
+    monkeypatch.undo()
 
-    def v2(conn):
-        conn.execute("ALTER TABLE creations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
-
-    monkeypatch.setattr(persist, "MIGRATIONS", [*persist.MIGRATIONS, v2])
     db = LocalStore.open(path)
     assert db.notice == ""  # an older file is upgraded in place, not moved aside
     snap = db.load(PROFILE)
-    assert [j["job_id"] for j in snap.jobs] == [5001] and snap.creations == [{"creation_id": 101}]
+    assert [(j["job_id"], j["label"]) for j in snap.jobs] == [(5001, "")]
+    assert snap.creations == [{"creation_id": 101}]
     db.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert conn.execute("SELECT pinned FROM creations").fetchall() == [(0,)]
 
 
 def test_a_failing_migration_step_rolls_back_to_the_last_good_version(tmp_path, monkeypatch):
@@ -129,7 +138,7 @@ def test_a_failing_migration_step_rolls_back_to_the_last_good_version(tmp_path, 
     conn = sqlite3.connect(path, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError):
         persist.migrate(conn)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() - 1
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
 
 
@@ -174,7 +183,7 @@ def test_newer_version_is_moved_aside_not_touched(tmp_path):
     assert "newer kgp-tui" in db.notice and "v99" in db.notice and ".newer-" in db.notice
     moved = [p for p in tmp_path.iterdir() if ".newer-" in p.name and not p.name.endswith(("-wal", "-shm"))]
     assert len(moved) == 1 and moved[0].read_bytes() == before  # kept as it was, for the newer kgp-tui
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version()
 
 
 def test_unusable_location_falls_back_to_memory_with_a_notice(tmp_path):

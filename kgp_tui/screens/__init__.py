@@ -1,4 +1,4 @@
-"""One module per screen: connect, catalog, create, jobs, creation (and the scene edit dialog)."""
+"""One module per screen: connect, catalog, create, jobs, creation, history (and the edit and confirm dialogs)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def binding_ids(app: Any) -> set[str]:
     from kgp_tui.screens import catalog, connect, create, creation, edit, history, jobs
 
     classes = [type(app), connect.ConnectScreen, catalog.CatalogScreen, create.CreateScreen,
-               creation.CreationScreen, edit.SceneEditScreen, jobs.JobsScreen,
-               history.HistoryScreen]
+               create.ConfirmResendScreen, creation.CreationScreen, edit.SceneEditScreen,
+               edit.ConfirmEditScreen, jobs.JobsScreen, history.HistoryScreen]
     return {
         binding.id
         for cls in classes
