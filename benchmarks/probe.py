@@ -42,9 +42,6 @@ class Instruments:
     def emit(self, event: str, **data: Any) -> None:
         os.write(self._out, (json.dumps({"event": event, "t": time.time(), **data}) + "\n").encode())
 
-    def on_command(self, name: str, handler: Any) -> None:
-        self._handlers[name] = handler
-
     async def _keys(self) -> None:
         """The parent is about to type: only cursor moves from now on are its keys."""
         self.moves.clear()
@@ -68,6 +65,28 @@ class Instruments:
                     asyncio.ensure_future(handler())
 
         asyncio.get_running_loop().add_reader(fd, readable)
+
+    async def run_phases(self, start_live: Any, load_history: Any) -> None:
+        """The runner's script: idle from now; `live`: start_live() and watch the loop; `history`: report keys and
+        stalls, then `await load_history()`; `quit`."""
+
+        async def live() -> None:
+            start_live()
+            self.start_stalls()
+            self.emit("live")
+
+        async def history() -> None:
+            self.stop_stalls()
+            self.emit("keys", pairs=self.key_frames(), lags=self.lags)
+            self.emit("loaded", **await load_history())
+
+        async def quit_() -> None:
+            self.app.exit()
+
+        self._handlers.update(live=live, history=history, quit=quit_)
+        self.listen()
+        await asyncio.sleep(0.5)
+        self.emit("idle")
 
     def watch_cursor(self, table: Any) -> None:
         table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
@@ -141,24 +160,10 @@ def run_bare_live() -> int:
             inst = self.instruments = Instruments(self)
             inst.watch_cursor(self.query_one(DataTable))
 
-            async def live() -> None:
-                inst.start_stalls()
-                inst.emit("live")
+            async def nothing_to_load() -> dict[str, Any]:
+                return {"rows": rows}
 
-            async def history() -> None:
-                inst.stop_stalls()
-                inst.emit("keys", pairs=inst.key_frames(), lags=inst.lags)
-                inst.emit("loaded", rows=rows)
-
-            async def quit_() -> None:
-                self.exit()
-
-            inst.on_command("live", live)
-            inst.on_command("history", history)
-            inst.on_command("quit", quit_)
-            inst.listen()
-            await asyncio.sleep(0.5)
-            inst.emit("idle")
+            await inst.run_phases(lambda: None, nothing_to_load)
 
     BareLive().run()
     return 0
@@ -210,25 +215,10 @@ def run_kgp(mode: str) -> int:
             _track(self, done, env_ids("BENCH_DONE_CREATIONS"), "succeeded")
             inst.watch_cursor(self._jobs_table())
 
-            async def live() -> None:
-                _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued")
-                inst.start_stalls()
-                inst.emit("live")
-
-            async def history() -> None:
-                inst.stop_stalls()
-                inst.emit("keys", pairs=inst.key_frames(), lags=inst.lags)
-                inst.emit("loaded", **await self._load_history(int(os.environ.get("BENCH_CREATIONS", "0"))))
-
-            async def quit_() -> None:
-                self.exit()
-
-            inst.on_command("live", live)
-            inst.on_command("history", history)
-            inst.on_command("quit", quit_)
-            inst.listen()
-            await asyncio.sleep(1.0)
-            inst.emit("idle", rows=self._jobs_table().row_count)
+            await inst.run_phases(
+                lambda: _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued"),
+                lambda: self._load_history(int(os.environ.get("BENCH_CREATIONS", "0"))),
+            )
 
         async def _load_history(self, wanted: int) -> dict[str, Any]:
             """Scroll the history screen (End, as a user would) until `wanted` creations are loaded."""

@@ -110,6 +110,9 @@ class JobsScreen(KGPScreen):
     def on_resize(self) -> None:
         self._sync()
 
+    def on_screen_resume(self) -> None:
+        self._tick()  # the clock stops while another screen is shown
+
     def on_store(self, topic: str, key: Any) -> None:
         """One poll reply changes one row: update that row only (a full pass per reply would be O(jobs²))."""
         if topic == "jobs" and key is not None and self._columns:
@@ -146,8 +149,6 @@ class JobsScreen(KGPScreen):
         if tracked is None:
             return
         table = self.query_one("#jobs-table", DataTable)
-        cells = job_cells(tracked, self.app.now() if now is None else now)
-        keys = [key for key, _, _ in self._columns]
         known = self._cells.get(job_id)
         if known is not None and not self._visible(job_id, table):
             # Any cell update makes the DataTable re-render every visible cell (its render cache is keyed by an
@@ -155,6 +156,8 @@ class JobsScreen(KGPScreen):
             self._stale.add(job_id)
             return
         self._stale.discard(job_id)
+        cells = job_cells(tracked, self.app.now() if now is None else now)
+        keys = [key for key, _, _ in self._columns]
         if known is None:
             table.add_row(*(cells[k] for k in keys), key=str(job_id))
             self._cells[job_id] = {k: cells[k].plain for k in keys}
