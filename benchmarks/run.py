@@ -31,8 +31,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "first_paint": ("time to first paint: kgp-tui vs bare Textual app (one Static)", "ms", "ratio ≤ 1.25"),
     "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 50 ms"),
     "max_stall": ("longest event-loop stall during that run (vs bare DataTable)", "ms", "< 100 ms"),
-    "requests_per_second": ("requests/s at the simulator, 500 active jobs (vs the budget)", "req/s",
-                            "≤ budget"),
+    "requests_per_second": ("job polls/s at the simulator, 500 active jobs, whole run after the first round "
+                            "(vs the budget)", "req/s", "≤ budget"),
     "idle_cpu": ("CPU while nothing changes, 500 finished jobs on screen (vs bare app)", "% core", "< 3 %"),
     "rss": ("RSS with 500+500 jobs and 10,000 creations in the history (vs bare)", "MB", "< 200 MB"),
     "state_change": ("job finished → shown on screen (vs poll interval + one request)", "ms", "ratio ≤ 1"),
@@ -125,9 +125,10 @@ def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
     child.wait_event("live", timeout=60)
     if sim is not None:  # the first round of polls (after one interval) has spent the budget's burst: steady state
         child.sleep(s.interval + 0.5)
+    polls_from = time.monotonic()
     child.command("keys")
     child.wait_event("keys-ready", timeout=30)
-    count0, t0 = (sim.request_count if sim else 0), time.time()
+    t0 = time.time()
     sent = []
     direction = "down"
     while time.time() - t0 < s.live_seconds:
@@ -135,7 +136,6 @@ def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
         direction = "up" if direction == "down" else "down"
         child.sleep(s.key_gap * random.uniform(0.7, 1.3))
     child.sleep(0.3)
-    out["requests_per_second"] = ((sim.request_count - count0) / (time.time() - t0)) if sim else None
     child.command("history")
     keys = child.wait_event("keys", timeout=30)
     pairs = keys["pairs"]
@@ -146,6 +146,10 @@ def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
     loaded = child.wait_event("loaded", timeout=300)
     out["history"] = {k: v for k, v in loaded.items() if k not in ("event", "t")}
     out["rss"] = child.rss_mb()
+    if sim is not None:  # job polls from the steady state to now (the history's page loads are not polls)
+        polls_to = time.monotonic()
+        polls = [t for t in sim.bench_polls if polls_from <= t <= polls_to]
+        out["requests_per_second"] = len(polls) / (polls_to - polls_from)
     child.command("quit")
     child.close()
     return out
@@ -156,6 +160,13 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, 
 
     kgp_runs, bare_runs = [], []
     with Simulator(step_seconds=3600.0) as sim:  # nobody finishes during the measurement
+        sim.bench_polls = []  # when each job poll was answered, counted at the simulator
+
+        def count_poll(method: str, path: str, status: Any) -> None:
+            if "/creations/jobs/" in path:
+                sim.bench_polls.append(time.monotonic())
+
+        sim.request_listener = count_poll
         creations = sim.seed_creations(s.creations)
         done_creations = creations[-s.done_jobs:]
         done_jobs = list(range(1, s.done_jobs + 1))  # display-only ids: finished before this session's polls

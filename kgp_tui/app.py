@@ -21,7 +21,6 @@ from kgp_tui.format import describe_connect_error, error_text, markup_literal, s
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
-from kgp_tui.screens.small import TooSmallScreen
 from kgp_tui.store import Session, Store
 from kgp_tui.styles import first_screen_css, load_the_rest
 
@@ -465,7 +464,7 @@ class KGPApp(App):
     # -- navigation, help, palette, small terminals ---------------------------------------------------------
 
     def action_show_mode(self, mode: str) -> None:
-        if isinstance(self.screen, TooSmallScreen):
+        if self._too_small_showing():
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
@@ -506,11 +505,17 @@ class KGPApp(App):
     def on_resize(self, event: Any) -> None:
         self.call_after_refresh(self._check_size)
 
+    def _too_small_showing(self) -> bool:
+        # by name: kgp_tui.screens.small (and textual.containers) is imported only when a terminal is too small
+        return type(self.screen).__name__ == "TooSmallScreen"
+
     def _check_size(self) -> None:
         width, height = self.size
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
-        showing = isinstance(self.screen, TooSmallScreen)
+        showing = self._too_small_showing()
         if too_small and not showing:
+            from kgp_tui.screens.small import TooSmallScreen
+
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
         elif not too_small and showing:
             self.pop_screen()

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from kgp_tui.format import sanitize
@@ -15,6 +15,13 @@ from kgp_tui.screens.base import KGPScreen
 
 DEFAULT_BASE_URL = "https://api.kpainter.ai/openapi/v1"
 NOTE_STYLES = {"error": "bold", "warning": "bold", "ok": "", "info": "italic"}
+TITLE = "Connect to a KGP server"
+
+
+class ConnectingBody(Widget):
+    """The body while the app connects at start-up: it looks like the form's (unscrolled) top, costs less."""
+
+    DEFAULT_CSS = "ConnectingBody { width: 1fr; height: 1fr; layout: vertical; }"
 
 
 class ConnectScreen(KGPScreen):
@@ -36,12 +43,18 @@ class ConnectScreen(KGPScreen):
         self._form = False
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="connect-body"):
-            yield Label("Connect to a KGP server", classes="title")
-            if self._form_wanted:
-                yield from self._form_widgets()
-            yield Static(id="connect-note", markup=False)
-            yield Static(id="session-info", markup=False)
+        if self._form_wanted:
+            yield self._form_body()
+        else:
+            yield ConnectingBody(Label(TITLE, classes="title"), Static(id="connect-note", markup=False),
+                                 Static(id="session-info", markup=False), id="connect-body")
+
+    def _form_body(self) -> Widget:
+        from textual.containers import VerticalScroll
+
+        return VerticalScroll(Label(TITLE, classes="title"), *self._form_widgets(),
+                              Static(id="connect-note", markup=False), Static(id="session-info", markup=False),
+                              id="connect-body")
 
     def _form_widgets(self) -> list[Any]:
         from textual.containers import Horizontal
@@ -70,8 +83,10 @@ class ConnectScreen(KGPScreen):
         """Build the form now (after a failed start-up connect, or when the user comes back with F4)."""
         if self._form:
             return
-        await self.query_one("#connect-body").mount_all(self._form_widgets(), before="#connect-note")
+        await self.query_one("#connect-body").remove()
+        await self.mount(self._form_body())
         self._fill_form()
+        self._render_state()
 
     def on_screen_resume(self) -> None:
         if not self._form and self.app.store.session is not None:
