@@ -5,6 +5,8 @@ Nothing here imports Textual; every function is a plain value-in, value-out tran
 
 from __future__ import annotations
 
+import math
+
 from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate, url_host
 
 __all__ = ["ELLIPSIS", "parse_time", "sanitize", "truncate"]  # re-exported: the app formats through this module
@@ -54,14 +56,14 @@ def estimate_remaining(elapsed: float | None, progress_pct: float | None) -> flo
     if elapsed is None or progress_pct is None:
         return None
     try:
-        pct = float(progress_pct)
+        pct, spent = float(progress_pct), float(elapsed)
     except (TypeError, ValueError):
         return None
-    if pct <= 0 or pct > 100 or elapsed <= 0:
+    if not (math.isfinite(pct) and math.isfinite(spent)) or pct <= 0 or pct > 100 or spent <= 0:
         return None
     if pct >= 100:
         return 0.0
-    return elapsed * (100.0 - pct) / pct
+    return spent * (100.0 - pct) / pct
 
 
 def progress_bar(progress_pct: float | None, width: int = 10) -> str:

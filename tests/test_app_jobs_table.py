@@ -49,3 +49,34 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
             await pilot.press("ctrl+end")  # to the last row, as a user would
             await wait_for(pilot, lambda: "succeeded" in shown(table, last, "status"), what="row caught up")
             assert "100%" in shown(table, last, "progress")
+
+
+async def test_connecting_another_server_clears_the_old_servers_rows(tmp_path):
+    """F4 to a different server (another profile): its jobs are not mixed with the old server's rows."""
+    from test_app_flows import connected_app_on_catalog, type_into
+
+    from kgp_tui.app import KGPApp
+    from kgp_tui.config import Connection
+    from kgp_tui.simulator import Simulator
+
+    with Simulator(api_key=TEST_KEY, port=0, step_seconds=600.0) as first, \
+            Simulator(api_key=TEST_KEY, port=0, step_seconds=600.0) as second:
+        ids = first.seed_jobs(3)
+        app = KGPApp(config=make_config(tmp_path, poll_interval=0.1), connection=Connection(first.base_url, TEST_KEY, "t"))
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            for job_id in ids:
+                app.load_job(job_id)
+            await pilot.press("f3")
+            table = app.screen.query_one("#jobs-table")
+            await wait_for(pilot, lambda: table.row_count == 3, what="the first server's jobs")
+            await pilot.press("f4")
+            await wait_for(pilot, lambda: app.screen.query("#base-url"), what="the connect form")
+            await type_into(pilot, "#base-url", second.base_url)
+            await type_into(pilot, "#api-key", TEST_KEY)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.store.session and app.store.session.base_url == second.base_url,
+                           what="connected to the second server")
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: table.row_count == 0, what="old rows gone")
+            assert app.screen.query_one("#jobs-empty").display

@@ -90,7 +90,7 @@ class ConnectScreen(KGPScreen):
 
     def on_screen_resume(self) -> None:
         if not self._form and self.app.store.session is not None:
-            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
+            self.run_worker(self.show_form, exclusive=True, group="connect-form")
 
     def _fill_form(self) -> None:
         from textual.widgets import Checkbox, Input
@@ -129,7 +129,7 @@ class ConnectScreen(KGPScreen):
         note_widget.set_class(severity == "warning", "-warning")
         self.query_one("#session-info", Static).update(describe_session(app.store.session))
         if severity == "error" and not self._form:
-            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
+            self.run_worker(self.show_form, exclusive=True, group="connect-form")
 
     def on_input_submitted(self) -> None:
         self.action_connect()
@@ -145,7 +145,7 @@ class ConnectScreen(KGPScreen):
 
         app: Any = self.app
         if not self._form:
-            self.run_worker(self.show_form(), exclusive=True, group="connect-form")
+            self.run_worker(self.show_form, exclusive=True, group="connect-form")
             return
         base_url = self.query_one("#base-url", Input).value.strip() or DEFAULT_BASE_URL
         api_key = self.query_one("#api-key", Input).value.strip()

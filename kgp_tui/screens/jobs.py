@@ -62,7 +62,12 @@ def job_cells(tracked: Any, now: float) -> dict[str, Text]:
     job = tracked.job
     elapsed, left, age = job_timing(tracked, now)
     ident = f"#{tracked.creation_id} " if tracked.creation_id is not None else f"job {job.job_id} "
-    title = sanitize(tracked.title or "", single_line=True, max_len=80)
+    title = tracked.title or ""
+    label = getattr(tracked, "label", "") or ""
+    if label:  # an edit job: what it does goes first, so a narrow column still shows it
+        title = title.removesuffix(f" · {label}")
+        title = f"✎ {label} · {title}"
+    title = sanitize(title, single_line=True, max_len=80)
     step = job.current_step
     if job.status == "failed" and getattr(job, "error", None) is not None:
         step = job.error.message or job.error.code
@@ -138,6 +143,12 @@ class JobsScreen(KGPScreen):
             self._columns = wanted
             self._cells.clear()
         now = self.app.now()
+        for job_id in [j for j in self._cells if j not in self.app.store.jobs]:  # e.g. another profile connected
+            table.remove_row(str(job_id))
+            del self._cells[job_id]
+            self._stale.discard(job_id)
+            for jobs in self._by_creation.values():
+                jobs.discard(job_id)
         for job_id in sorted(self.app.store.jobs):
             self._update_row(job_id, now, detail=False)
         self._show_empty()
