@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import tempfile
@@ -121,6 +122,8 @@ async def run(size: tuple[int, int]) -> None:
     OUT.mkdir(exist_ok=True)
     clock = FrozenClock()
     tmp = Path(tempfile.mkdtemp(prefix="kgp-shots-"))
+    for name in ("CONFIG", "DATA", "STATE", "CACHE"):  # never the user's own state file, log or config
+        os.environ[f"XDG_{name}_HOME"] = str(tmp / name.lower())
     config = Config(path=tmp / "config.toml", poll_interval=0.2, env={})
 
     # 1. The connect screen, as a new user without a key sees it, after a wrong key.
@@ -140,7 +143,7 @@ async def run(size: tuple[int, int]) -> None:
             await until(pilot, lambda: "refused" in str(app.screen.query_one("#connect-note").render()), "refusal")
             await shoot(pilot, "connect")
 
-        # 2-6. Connected with the demo key: catalog, form, jobs, creation, edit.
+        # 2-8. Connected with the demo key: catalog, form, jobs, creation, edit and its confirmation, history.
         connection = Connection(base_url=sim.base_url, api_key=KEY, profile="demo")
         app = KGPApp(config=config, connection=connection, clock=clock)
         async with app.run_test(size=size) as pilot:
@@ -178,6 +181,20 @@ async def run(size: tuple[int, int]) -> None:
             await pilot.press("e")
             await pilot.pause(0.3)
             await shoot(pilot, "edit-narration")
+            app.post_message(events.Paste(" Then a second, simpler example."))
+            await pilot.pause(0.1)
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.3)
+            await shoot(pilot, "edit-confirm")
+            await pilot.press("escape", "escape", "escape")
+
+            # 7. History: the key owner's past creations, a page at a time.
+            sim.seed_creations(120)
+            await pilot.press("f6")
+            await until(pilot, lambda: app.screen.query("#history-summary") and getattr(app.screen, "rows", None),
+                        "history")
+            await pilot.press("down", "down")
+            await shoot(pilot, "history")
 
 
 def main() -> int:

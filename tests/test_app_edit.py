@@ -5,6 +5,7 @@ a creation does not offer (they cannot be triggered, and say why)."""
 from __future__ import annotations
 
 import json
+import time
 
 from conftest import TEST_KEY
 from test_app_flows import connected_app_on_catalog, open_type, paste
@@ -122,7 +123,25 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         await wait_for(pilot, lambda: "narration scene 2" in screen_text(app), what="edit job in the jobs list")
 
 
-async def test_regenerate_a_scene_marks_it_changed(sim, tmp_path):
+class OffsetClock:
+    """Real time plus an offset the test can jump: the simulator works jobs out from it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+async def test_regenerate_a_scene_marks_it_changed(tmp_path):
+    from kgp_tui.simulator import Simulator
+
+    clock = OffsetClock()
+    with Simulator(api_key=TEST_KEY, port=0, step_seconds=0.05, clock=clock) as sim:
+        await _regenerate_and_come_back(sim, clock, tmp_path)
+
+
+async def _regenerate_and_come_back(sim, clock, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await open_finished_creation(pilot)
@@ -131,7 +150,7 @@ async def test_regenerate_a_scene_marks_it_changed(sim, tmp_path):
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
         assert modal.query_one("#edit-scene").value == old.scene_id and modal.query_one("#edit-text").text == ""
         await paste(pilot, "More contrast, please")
-        sim.step_seconds = 0.4  # the edit job outlasts the user's visit to the jobs list
+        sim.step_seconds = 600.0  # the edit job runs until the user is on the jobs list (a loaded machine is slow)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
         assert json.loads(static_text(app, "#confirm-body")) == {
@@ -141,6 +160,7 @@ async def test_regenerate_a_scene_marks_it_changed(sim, tmp_path):
         # leave for the jobs list while it runs: the scene is still marked when the creation is opened again
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs list")
+        clock.offset += 3600  # an hour later on the server: the edit is done
         tracked = await edit_job_done(pilot)
         assert tracked.title.endswith("· regenerate scene 3")
         await wait_for(pilot, lambda: app.store.creations[101].scenes[2].image_url != old.image_url, what="reloaded")

@@ -354,9 +354,8 @@ async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tm
             assert app.screen.focused is table and app.screen.query_one("#type-filter").value == ""
             for char in burst:  # as the terminal driver delivers them: all queued at once
                 app.post_message(events.Key("slash" if char == "/" else char, char))
-            await pilot.pause(0.2)
-            assert app.screen.query_one("#type-filter").value == "slides"
-            assert table.row_count == 1
+            await wait_for(pilot, lambda: app.screen.query_one("#type-filter").value == "slides"
+                           and table.row_count == 1, what="every letter in the filter, one type left")
         await pilot.press("enter", "enter")
         screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
         assert screen.type_name == "slides_video"

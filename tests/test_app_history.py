@@ -172,8 +172,10 @@ async def test_a_slow_reply_to_an_old_search_never_overwrites_a_newer_one(sim, t
         assert screen.rows and all("water" in r.title.lower() for r in screen.rows)
         assert screen.query_state.text == "water" and screen.total == server_total(sim, query="water")
         assert "water" in static_text(app, "#history-summary")
-        # the simulator finished "chess" after "water": the replies really did cross
-        assert [r["query"] for r in list_requests(sim) if "query" in r] == ["water", "chess"]
+        # the simulator finished the older search (all of "chess", or a prefix when a loaded machine split the typing)
+        # after "water": the replies really did cross
+        queries = [r["query"] for r in list_requests(sim) if "query" in r]
+        assert "water" in queries and queries[-1] != "water" and "chess".startswith(queries[-1])
 
 
 async def test_enter_opens_the_creation(sim, tmp_path):
