@@ -361,12 +361,17 @@ class KGPApp(App):
 
     @work(exit_on_error=False, group="load-job")
     async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
+        client = self.client
         try:
-            job = await self.client.job(job_id)
+            job = await client.job(job_id)
         except Exception as error:  # noqa: BLE001
-            self.post_message(msg.JobPollFailed(job_id, error))
+            self.post_message(msg.JobPollFailed(job_id, error, client))
             return
-        self.post_message(msg.JobUpdated(job, type_name, title))
+        self.post_message(msg.JobUpdated(job, type_name, title, client))
+
+    def _from_another_session(self, message: Any) -> bool:
+        """A reply asked with a client we have since replaced (the user connected elsewhere): not ours to keep."""
+        return message.client is not None and message.client is not self.client
 
     @work(exclusive=True, exit_on_error=False, group="me")
     async def refresh_credits(self) -> None:
@@ -382,6 +387,8 @@ class KGPApp(App):
     # -- jobs ---------------------------------------------------------------------------------------------
 
     def on_job_updated(self, message: msg.JobUpdated) -> None:
+        if self._from_another_session(message):
+            return
         job = message.job
         before, tracked = self.store.update_job(job, now=self.now(), type_name=message.type_name, title=message.title)
         if not job.is_terminal and job.job_id not in self.poller.active:
@@ -408,6 +415,8 @@ class KGPApp(App):
             self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", markup=False)
 
     def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
+        if self._from_another_session(message):
+            return
         if self.persistence.job_gone(message.job_id, message.error):
             return  # a 404: marked gone, said once for all such jobs
         self.notify(f"Job {message.job_id}: {error_text(message.error)}", severity="warning", markup=False)

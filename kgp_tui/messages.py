@@ -60,22 +60,27 @@ class CreateFailed(Message):
 
 
 class JobUpdated(Message):
-    """A poll returned the job's latest state (`type_name` and `title` label a job seen for the first time)."""
+    """A poll returned the job's latest state (`type_name` and `title` label a job seen for the first time).
 
-    def __init__(self, job: Any, type_name: str = "", title: str = "") -> None:
+    `client` is the client that asked: a reply that arrives after the user connected elsewhere is dropped.
+    """
+
+    def __init__(self, job: Any, type_name: str = "", title: str = "", client: Any = None) -> None:
         super().__init__()
         self.job = job
         self.type_name = type_name
         self.title = title
+        self.client = client
 
 
 class JobPollFailed(Message):
     """A poll of one job failed (for example 404); the poller keeps or drops it as the error says."""
 
-    def __init__(self, job_id: int, error: BaseException) -> None:
+    def __init__(self, job_id: int, error: BaseException, client: Any = None) -> None:
         super().__init__()
         self.job_id = job_id
         self.error = error
+        self.client = client
 
 
 class PollHealth(Message):

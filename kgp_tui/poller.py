@@ -206,7 +206,7 @@ class JobPoller:
                     return
                 except NotFound as error:
                     self.forget(job_id)
-                    self.app.post_message(JobPollFailed(job_id, error))
+                    self.app.post_message(JobPollFailed(job_id, error, client))
                     return
                 except KGPError as error:
                     # 401/403 included: a key refused for a while (revoked, then restored) must not drop the job;
@@ -217,7 +217,7 @@ class JobPoller:
                     transient.append(type(error).__name__)
                     return
             self._note(job_id, job)
-            self.app.post_message(JobUpdated(job))
+            self.app.post_message(JobUpdated(job, client=client))
             if getattr(job, "is_terminal", False):
                 self.forget(job_id)
             elif job_id in self._due:

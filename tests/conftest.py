@@ -43,3 +43,9 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path
+
+
+def pytest_collection_modifyitems(items):
+    """The slow tests first: with -n 2 one worker runs the minute-long benchmark while the other runs the rest,
+    instead of everyone waiting for it at the end."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
