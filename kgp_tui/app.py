@@ -246,7 +246,8 @@ class KGPApp(App):
                 "warning", f"Connected as {name}, but this key cannot create (read-only). You can browse only."
             )
             self.notify("This key is read-only: it cannot create.", severity="warning", markup=False)
-        self.switch_mode("catalog")
+        if self.current_mode == "connect":  # a user who went on to F3 or F6 while it connected stays there
+            self.switch_mode("catalog")
 
     def on_connect_failed(self, message: msg.ConnectFailed) -> None:
         self.set_connect_note("error", describe_connect_error(message.error, message.base_url, message.key_prefix))

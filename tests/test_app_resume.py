@@ -252,3 +252,29 @@ async def test_recently_viewed_creation_is_offered_in_the_palette_after_restart(
 
         await wait_for(pilot, lambda: isinstance(app2.screen, CreationScreen) and app2.screen.creation_id == cid,
                        what="creation opened from the palette")
+
+
+async def test_jobs_from_disk_while_connecting_and_the_user_stays_where_they_went(tmp_path, isolated_dirs):
+    """F3 pressed while /me is still on its way: the jobs are there from disk, and connecting does not yank the
+    user back to the catalog."""
+    clock = SimClock()
+    sim = slow_sim(clock)
+    try:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            job_id = await start_job(pilot, "Rainbows")
+            await pilot.press("ctrl+q")
+
+        sim.set_scenario("slow", delay=1.0, times=1, path="/me")
+        app2 = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app2.run_test(size=SIZE) as pilot:
+            await pilot.press("f3")
+            screen = await wait_for(pilot, lambda: isinstance(app2.screen, JobsScreen) and app2.screen, what="jobs")
+            table = screen.query_one("#jobs-table")
+            await wait_for(pilot, lambda: table.row_count == 1, what="the job from disk")
+            assert app2.client is None  # still connecting: the row came from the state file
+            await wait_for(pilot, lambda: app2.client is not None and app2.store.catalog is not None, what="connected")
+            await pilot.pause(0.2)
+            assert app2.screen is screen and job_id in app2.store.jobs
+    finally:
+        sim.stop()
