@@ -329,3 +329,26 @@ def test_who_may_edit_what():
     assert edit_refusal(omni, "iterate", can_create=True, busy=False) is None
     assert "veo-3" in validate_edit("iterate", veo, {"action": "iterate", "prompt": "again"})["action"]
     assert validate_edit("iterate", omni, {"action": "iterate", "prompt": "again"}) == {}
+
+
+async def test_enter_on_back_in_the_confirmation_goes_back_and_sends_nothing(sim, tmp_path):
+    """Enter presses the focused button: Tab to "Back to the form" then Enter must not send the edit."""
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_finished_creation(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen), what="dialog")
+        await paste(pilot, " And one more sentence.")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
+        assert app.screen.focused.id == "confirm-send"
+        await pilot.press("tab")
+        assert app.screen.focused.id == "confirm-back"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen), what="back in the dialog")
+        assert app.screen.query_one("#edit-text").text.endswith("And one more sentence.")
+        assert edit_posts(sim) == []
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation again")
+        await pilot.press("enter")  # on Send
+        await wait_for(pilot, lambda: len(edit_posts(sim)) == 1, what="one POST")

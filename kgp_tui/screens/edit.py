@@ -83,7 +83,7 @@ class SceneEditScreen(ModalScreen):
                         yield Static("", id="error-scene", classes="field-error -empty", markup=False)
                     if self.action == NARRATE:
                         with Vertical():
-                            yield Label(self._voice_heading())
+                            yield Label(Text(self._voice_heading()))  # the language is server text
                             yield Select(self._voice_options(), value=KEEP_VOICE, allow_blank=False, id="edit-voice")
                             yield Static("", id="error-voice", classes="field-error -empty", markup=False)
             yield Label(TEXT_LABELS.get(self.action, "Text"))
@@ -237,7 +237,8 @@ class ConfirmEditScreen(ModalScreen):
     ConfirmEditScreen Button { margin: 0 2 0 0; }
     """
     BINDINGS = [
-        Binding("enter,ctrl+s", "confirm", "Send", id="edit.confirm", priority=True),
+        # not a priority binding: with focus on "Back to the form", Enter presses that button, not Send
+        Binding("enter,ctrl+s", "confirm", "Send", id="edit.confirm"),
         Binding("escape", "back", "Back to the form", id="edit.back"),
     ]
 
@@ -269,6 +270,9 @@ class ConfirmEditScreen(ModalScreen):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Send (enter)", id="confirm-send", variant="warning", compact=True)
                 yield Button("Back to the form (esc)", id="confirm-back", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-send", Button).focus()
 
     @on(Button.Pressed, "#confirm-send")
     def action_confirm(self) -> None:
