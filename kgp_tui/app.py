@@ -334,10 +334,6 @@ class KGPApp(App):
         self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so
         self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {job.job_id}).", markup=False)
 
-    def on_edit_failed(self, message: msg.EditFailed) -> None:
-        self.notify(f"Edit of #{message.creation_id} failed: {error_text(message.error)}", severity="error",
-                    markup=False, timeout=10)
-
     def on_create_failed(self, message: msg.CreateFailed) -> None:
         error = message.error
         fields = dict(getattr(error, "field_errors", None) or {})

@@ -79,6 +79,7 @@ class Persistence:
         for job_id in list(self.store.jobs):
             self.app.poller.forget(job_id)
         self.store.reset_local()
+        self.app.edit_baselines.clear()  # creation ids of the old server mean nothing on the new one
         self.recent = []
         self._dirty_jobs.clear()
         self._dirty_creations.clear()

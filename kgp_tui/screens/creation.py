@@ -101,8 +101,12 @@ class CreationScreen(KGPScreen):
         return self.app.store.creations.get(self.creation_id)
 
     def on_store(self, topic: str, key: Any) -> None:
-        if (topic == "creations" and key == self.creation_id) or topic == "jobs":
+        if topic == "creations" and key in (self.creation_id, None):
             self._refresh_view()
+        elif topic == "jobs":  # one reply per poll of any job: only this creation's jobs matter here
+            tracked = self.app.store.jobs.get(key) if key is not None else None
+            if key is None or (tracked is not None and tracked.creation_id == self.creation_id):
+                self._refresh_view()
 
     def _refresh_view(self) -> None:
         creation = self.creation
