@@ -17,6 +17,7 @@ Nothing here imports sqlite3 or pydantic at module level: `import kgp_tui.app` s
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import partial
 from typing import Any
@@ -36,6 +37,7 @@ class Persistence:
         self.store = app.store
         self.path = path  # None: the platformdirs data dir
         self.db: Any = None
+        self._opening = threading.Lock()  # restore workers run on threads: open the file once
         self.profile: str | None = None
         self.recent: list[tuple[int, float]] = []  # (creation id, viewed at), newest first
         self.write_seconds: list[float] = []  # how long each flush took (kept short; for the benchmark)
@@ -86,11 +88,12 @@ class Persistence:
         self._dirty_drafts.clear()
 
     def _open(self) -> Any:
-        if self.db is None:
-            from kgp_tui.persist import LocalStore
+        with self._opening:
+            if self.db is None:
+                from kgp_tui.persist import LocalStore
 
-            self.db = LocalStore.open(self.path)
-        return self.db
+                self.db = LocalStore.open(self.path)
+            return self.db
 
     def _load(self, profile: str, forget_prefix: str) -> None:
         """Worker thread: open the file, read the profile, build the models, post them to the App."""
