@@ -21,7 +21,7 @@ def human_size(size: int | float | None) -> str:
         value = float(size)
     except (TypeError, ValueError):
         return "—"
-    if value < 0:
+    if value < 0 or not math.isfinite(value):
         return "—"
     if value < 1024:
         return f"{int(value)} B"
@@ -38,7 +38,7 @@ def human_duration(seconds: float | None) -> str:
         return "—"
     try:
         total = int(round(float(seconds)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None-like text, NaN, infinity
         return "—"
     if total < 0:
         total = 0
@@ -71,9 +71,12 @@ def progress_bar(progress_pct: float | None, width: int = 10) -> str:
     if progress_pct is None:
         return "░" * width + "   ?%"
     try:
-        pct = max(0.0, min(100.0, float(progress_pct)))
+        pct = float(progress_pct)
     except (TypeError, ValueError):
         return "░" * width + "   ?%"
+    if not math.isfinite(pct):
+        return "░" * width + "   ?%"
+    pct = max(0.0, min(100.0, pct))
     filled = int(round(width * pct / 100.0))
     return "█" * filled + "░" * (width - filled) + f" {int(pct):3d}%"
 
