@@ -328,7 +328,7 @@ class KGPApp(App):
             self.edit_baselines.setdefault(message.creation_id, creation)
         title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
         label = sanitize(message.label or message.action, single_line=True, max_len=40)
-        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=f"{title} · {label}",
+        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=title,
                              now=self.now(), label=label)
         self.poller.track(job.job_id)
         self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so

@@ -38,7 +38,7 @@ class TrackedJob:
     received_at: float = 0.0
     first_seen: float = 0.0
     previous_status: str | None = None
-    label: str = ""  # what an edit job does ("narration scene 3"); the jobs list shows it after the title
+    label: str = ""  # what an edit job does ("narration scene 3"); the jobs list shows it before the title
 
     @property
     def job_id(self) -> int:
@@ -135,7 +135,7 @@ class Store:
             if tracked.creation_id == creation.creation_id:
                 title = getattr(creation, "title", None)
                 if title:
-                    tracked.title = str(title) + (f" · {tracked.label}" if tracked.label else "")
+                    tracked.title = str(title)  # an edit job's label stays apart: the jobs list puts it first
                 tracked.type_name = tracked.type_name or str(getattr(creation, "type", "") or "")
         self._changed(CREATIONS, creation.creation_id)
 

@@ -109,7 +109,7 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         assert len(edit_posts(sim)) == 1
         tracked = await edit_job_done(pilot)
         assert tracked.creation_id == 101 and tracked.job.action == "update_scene_narration"
-        assert tracked.title.endswith("· narration scene 2")
+        assert tracked.label == "narration scene 2" and tracked.title == app.store.creations[101].title
         await wait_for(pilot, lambda: "Tides follow the moon." in static_text(app, "#narration"), timeout=15,
                        what="new narration shown")
         scene = app.store.creations[101].scenes[1]
@@ -162,7 +162,7 @@ async def _regenerate_and_come_back(sim, clock, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs list")
         clock.offset += 3600  # an hour later on the server: the edit is done
         tracked = await edit_job_done(pilot)
-        assert tracked.title.endswith("· regenerate scene 3")
+        assert tracked.label == "regenerate scene 3"
         await wait_for(pilot, lambda: app.store.creations[101].scenes[2].image_url != old.image_url, what="reloaded")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail again")
@@ -260,7 +260,7 @@ async def test_iterate_only_for_an_omni_flash_ai_video(sim, tmp_path):
         assert json.loads(static_text(app, "#confirm-body")) == {"action": "iterate", "prompt": "Make it night"}
         await pilot.press("enter")
         tracked = await edit_job_done(pilot)
-        assert tracked.title.endswith("· iterate")
+        assert tracked.label == "iterate"
         await wait_for(pilot, lambda: app.store.creations[omni].main_url != old_main, timeout=15, what="new version")
         await wait_for(pilot, lambda: "main URL (a new version)" in static_text(app, "#creation-info"),
                        what="new version noted")

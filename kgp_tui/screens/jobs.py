@@ -65,7 +65,6 @@ def job_cells(tracked: Any, now: float) -> dict[str, Text]:
     title = tracked.title or ""
     label = getattr(tracked, "label", "") or ""
     if label:  # an edit job: what it does goes first, so a narrow column still shows it
-        title = title.removesuffix(f" · {label}")
         title = f"✎ {label} · {title}"
     title = sanitize(title, single_line=True, max_len=80)
     step = job.current_step
