@@ -12,7 +12,9 @@ os.environ.pop("NO_COLOR", None)
 for _name in ("KGP_BASE_URL", "KGP_API_KEY", "KGP_TUI_CONFIG", "KGP_TUI_PROFILE"):
     os.environ.pop(_name, None)
 
-TEST_KEY = "kgp_test_5be1c0ffee2d4e6f8a9b"
+from support import TEST_KEY  # noqa: E402 - after the environment is cleaned
+from support.app import FIXED_HOST  # noqa: E402
+from support.clock import FakeClock  # noqa: E402
 
 
 @pytest.fixture
@@ -24,6 +26,30 @@ def sim():
     server.start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def clocked():
+    """A simulator whose time moves only when the test says: 1 s per step."""
+    from kgp_tui.simulator import Simulator
+
+    clock = FakeClock()
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock) as server:
+        yield server, clock
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """A simulator on a frozen clock; the status bar shows a fixed host (the real port changes every run)."""
+    from kgp_tui.simulator import Simulator
+
+    monkeypatch.setattr("kgp_tui.widgets.status_bar.host_of", lambda _url: FIXED_HOST)
+    clock = FakeClock()
+    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=4.0, clock=clock).start()
+    try:
+        yield server, clock
     finally:
         server.stop()
 

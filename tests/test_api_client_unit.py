@@ -13,7 +13,14 @@ import httpx
 import pytest
 
 from kgp_tui.api.client import KGPClient, _id, is_ambiguous
-from kgp_tui.api.errors import ConnectionFailed, MalformedResponse, NotFound, RateLimited, RequestTimeout, ServerError
+from kgp_tui.api.errors import (
+    ConnectionFailed,
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
 
 KEY = "kgp_test_5be1c0ffee2d4e6f8a9b"
 API_DIR = Path(__file__).resolve().parents[1] / "kgp_tui" / "api"

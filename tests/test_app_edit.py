@@ -7,10 +7,17 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog, open_type, paste
-from test_app_helpers import make_app, screen_text, static_text, wait_for
-from test_simulator import create_ready
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    screen_text,
+    static_text,
+    wait_for,
+)
+from support.http import create_ready
 
 from kgp_tui.screens.creation import MARK, CreationScreen, describe_creation
 from kgp_tui.screens.edit import ConfirmEditScreen, SceneEditScreen

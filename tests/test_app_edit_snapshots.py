@@ -6,10 +6,8 @@ Regenerate on purpose with `pytest tests/test_app_edit_snapshots.py --snapshot-u
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_KEY
-from test_app_flows import paste
-from test_app_helpers import make_app, wait_for
-from test_app_snapshots import SIZES, frozen, steady, submitted  # noqa: F401 - fixture
+from support import TEST_KEY
+from support.app import SIZES, make_app, paste, steady, submitted, wait_for
 
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.edit import ConfirmEditScreen, SceneEditScreen

@@ -11,9 +11,14 @@ import re
 import time
 
 import pytest
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog, open_type, paste
-from test_app_helpers import static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    open_type,
+    paste,
+    static_text,
+    wait_for,
+)
 
 from kgp_tui.config import Config, Connection
 from kgp_tui.screens.catalog import CatalogScreen

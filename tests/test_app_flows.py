@@ -2,66 +2,26 @@
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
-from test_app_helpers import make_app, screen_text, static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    SIZE,
+    cell,
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    screen_text,
+    static_text,
+    submit_prompt,
+    type_into,
+    wait_for,
+)
 
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.connect import ConnectScreen
 from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.jobs import JobsScreen
-
-SIZE = (120, 40)
-
-
-def cell(table, column: str, row: int = 0) -> str:
-    row_key = table.coordinate_to_cell_key((row, 0)).row_key
-    return table.get_cell(row_key, column).plain
-
-
-async def paste(pilot, text: str) -> None:
-    """What a terminal sends when the user pastes: one bracketed-paste event to the focused widget."""
-    from textual import events
-
-    pilot.app.post_message(events.Paste(text))  # as the terminal driver delivers it
-    await pilot.pause()
-
-
-async def type_into(pilot, selector: str, text: str) -> None:
-    await pilot.click(selector)
-    await pilot.press("ctrl+a", "ctrl+k")  # Input: home, then delete to the end
-    if text:
-        await paste(pilot, text)
-
-
-async def connected_app_on_catalog(pilot) -> None:
-    app = pilot.app
-    await wait_for(
-        pilot,
-        lambda: isinstance(app.screen, CatalogScreen) and app.screen.query("#types") and app.screen.query_one("#types").row_count,
-        what="catalog",
-    )
-
-
-async def open_type(pilot, type_name: str) -> CreateScreen:
-    """From the catalog: filter with '/', go to the table, Enter opens the create form."""
-    app = pilot.app
-    await pilot.press("slash")
-    await paste(pilot, type_name)
-    await pilot.press("enter")
-    table = app.screen.query_one("#types")
-    await wait_for(pilot, lambda: table.row_count == 1 and app.screen.focused is table, what="filtered table")
-    await pilot.press("enter")
-    return await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="create form")
-
-
-async def submit_prompt(pilot, prompt: str) -> None:
-    app = pilot.app
-    area = app.screen.query_one("#field-prompt")
-    assert app.screen.focused is area  # the prompt has focus when the form opens
-    await paste(pilot, prompt)
-    await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs screen after submit")
 
 
 async def test_connect_with_good_key_typed_on_connect_screen(sim, tmp_path):
@@ -111,9 +71,10 @@ async def test_connect_with_bad_key_explains_and_does_not_crash(sim, tmp_path):
 
 
 async def test_unreachable_server_is_explained(tmp_path):
+    from support.app import make_config
+
     from kgp_tui.app import KGPApp
     from kgp_tui.config import Connection
-    from test_app_helpers import make_config
 
     conn = Connection(base_url="http://127.0.0.1:9/openapi/v1", api_key=TEST_KEY, profile="t")
     app = KGPApp(config=make_config(tmp_path), connection=conn)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog, open_type, paste
-from test_app_helpers import make_app, screen_text, static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    screen_text,
+    static_text,
+    wait_for,
+)
 
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.jobs import JobsScreen
@@ -78,7 +85,7 @@ async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp
 async def test_config_keymap_rebinds_by_id_and_names_unknown_ids(sim, tmp_path):
     from dataclasses import replace
 
-    from test_app_helpers import make_config
+    from support.app import make_config
 
     from kgp_tui.app import KGPApp
     from kgp_tui.config import Connection

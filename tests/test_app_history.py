@@ -9,9 +9,14 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog
-from test_app_helpers import make_app, screen_text, static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    make_app,
+    screen_text,
+    static_text,
+    wait_for,
+)
 
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.history import DEBOUNCE_SECONDS, PAGE_SIZE, HistoryScreen
@@ -273,7 +278,7 @@ async def test_time_to_open_page_ten(sim, tmp_path, capsys):
 
 
 async def test_history_keys_can_be_rebound(sim, tmp_path):
-    from test_app_helpers import make_config
+    from support.app import make_config
 
     from kgp_tui.app import KGPApp
     from kgp_tui.config import Connection
@@ -323,7 +328,7 @@ async def test_server_down_keeps_the_rows_and_r_loads_the_page_once_it_is_back(s
 
 
 async def test_before_connecting_history_says_so_and_loads_after_connect(sim, tmp_path):
-    from test_app_flows import type_into
+    from support.app import type_into
 
     sim.seed_creations(4)
     app = make_app(sim, tmp_path, key=None, connect=False)

@@ -6,10 +6,8 @@ Regenerate on purpose with `pytest tests/test_app_history_snapshots.py --snapsho
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog
-from test_app_helpers import make_app, wait_for
-from test_app_snapshots import SIZES, frozen, steady  # noqa: F401 - fixture
+from support import TEST_KEY
+from support.app import SIZES, connected_app_on_catalog, make_app, steady, wait_for
 
 from kgp_tui.screens.history import HistoryScreen
 

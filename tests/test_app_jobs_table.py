@@ -3,8 +3,8 @@ when they scroll into view, and the table is never rebuilt (the cursor stays whe
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
-from test_app_helpers import FakeClock, make_config, wait_for
+from support import TEST_KEY
+from support.app import FakeClock, make_config, wait_for
 
 from kgp_tui.screens.jobs import JobsScreen
 
@@ -53,7 +53,7 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
 
 async def test_connecting_another_server_clears_the_old_servers_rows(tmp_path):
     """F4 to a different server (another profile): its jobs are not mixed with the old server's rows."""
-    from test_app_flows import connected_app_on_catalog, type_into
+    from support.app import connected_app_on_catalog, type_into
 
     from kgp_tui.app import KGPApp
     from kgp_tui.config import Connection

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog, open_type, paste
-from test_app_helpers import make_app, static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    static_text,
+    wait_for,
+)
 
 from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.jobs import JobsScreen

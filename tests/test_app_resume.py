@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
-from test_app_flows import cell, connected_app_on_catalog, open_type, paste, submit_prompt
-from test_app_helpers import make_app, wait_for
+from support import TEST_KEY
+from support.app import (
+    cell,
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    submit_prompt,
+    wait_for,
+)
 
 from kgp_tui import messages
 from kgp_tui.api.redact import key_prefix
@@ -203,8 +210,9 @@ async def test_job_the_server_forgot_is_marked_gone_once_and_not_polled_again(tm
 
 
 async def test_demo_runs_do_not_see_each_others_jobs(tmp_path, isolated_dirs):
+    from support.app import make_config
+
     from kgp_tui.app import KGPApp
-    from test_app_helpers import make_config
 
     clock = SimClock()
     first = slow_sim(clock)

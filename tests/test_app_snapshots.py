@@ -6,54 +6,20 @@ Regenerate on purpose with `pytest tests/test_app_snapshots.py --snapshot-update
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_KEY
-from test_app_flows import connected_app_on_catalog
-from test_app_helpers import FakeClock, make_app, make_config, wait_for
+from support import TEST_KEY
+from support.app import (
+    SIZES,
+    FakeClock,
+    connected_app_on_catalog,
+    make_app,
+    make_config,
+    steady,
+    submitted,
+    wait_for,
+)
 
 from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.creation import CreationScreen
-from kgp_tui.screens.jobs import JobsScreen
-
-SIZES = [(80, 24), (120, 40)]
-FIXED_HOST = "127.0.0.1:8765"
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """A simulator on a frozen clock; the status bar shows a fixed host (the real port changes every run)."""
-    from kgp_tui.simulator import Simulator
-
-    monkeypatch.setattr("kgp_tui.widgets.status_bar.host_of", lambda _url: FIXED_HOST)
-    clock = FakeClock()
-    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=4.0, clock=clock).start()
-    try:
-        yield server, clock
-    finally:
-        server.stop()
-
-
-async def steady(pilot) -> None:
-    """No toasts, no blinking cursors: what is left is the screen itself."""
-    app = pilot.app
-    await pilot.pause()
-    app.clear_notifications()
-    for widget in app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
-async def submitted(pilot) -> None:
-    """Catalog → slides_video form → a prompt → ctrl+s; ends on the jobs screen with job 5001 tracked."""
-    from textual import events
-
-    app = pilot.app
-    await connected_app_on_catalog(pilot)
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen), what="form")
-    app.post_message(events.Paste("Explain how transformer attention works in 6 pages"))
-    await pilot.pause()
-    await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.jobs, what="jobs")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -12,11 +12,18 @@ import html
 import re
 import unicodedata
 
-from conftest import TEST_KEY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_app_flows import connected_app_on_catalog, open_type, paste
-from test_app_helpers import make_app, screen_text, static_text, wait_for
+from support import TEST_KEY
+from support.app import (
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    screen_text,
+    static_text,
+    wait_for,
+)
 
 from kgp_tui import format as fmt
 from kgp_tui.api import text as api_text
@@ -304,7 +311,7 @@ async def test_bad_form_input_is_refused_next_to_its_field_and_kept(sim, tmp_pat
 
 
 async def test_malformed_base_url_keeps_what_was_typed(sim, tmp_path):
-    from test_app_flows import type_into
+    from support.app import type_into
 
     app = make_app(sim, tmp_path, key=None, connect=False)
     async with app.run_test(size=SIZE) as pilot:

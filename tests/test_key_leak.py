@@ -16,8 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_app_flows import connected_app_on_catalog, open_type, paste, type_into
-from test_app_helpers import screen_text, wait_for
+from support.app import (
+    connected_app_on_catalog,
+    open_type,
+    paste,
+    screen_text,
+    type_into,
+    wait_for,
+)
 
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.edit import ConfirmEditScreen

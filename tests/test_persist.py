@@ -11,7 +11,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import TEST_KEY
+from support import TEST_KEY
 
 from kgp_tui import persist
 from kgp_tui.api.redact import key_prefix

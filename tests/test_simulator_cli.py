@@ -15,10 +15,10 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from support.http import QUICKSTART_BODY, call, wait_job
 
 from kgp_tui.simulator import SCENARIOS
 from kgp_tui.simulator.cli import run
-from test_simulator import QUICKSTART_BODY, call, wait_job
 
 CLI_KEY = "kgp_live_3f9a77c1d2e0b4a6"
 CURL = "/usr/bin/curl"

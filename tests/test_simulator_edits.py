@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import TEST_KEY
+from support import TEST_KEY
+from support.http import QUICKSTART_BODY, call, create, create_ready, wait_job
+
 from kgp_tui.simulator import Simulator
-from test_simulator import QUICKSTART_BODY, call, clocked, create, create_ready, wait_job  # noqa: F401 - fixture
 
 
 def _edit(sim, creation_id, body, **kwargs):

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+from support import TEST_KEY
+from support.http import QUICKSTART_BODY, call, create, wait_job
 
-from conftest import TEST_KEY
 from kgp_tui.simulator import Simulator
-from test_simulator import QUICKSTART_BODY, call, clocked, create, wait_job  # noqa: F401 - clocked is a fixture
 
 
 def _walk_objects(value, found: list) -> list:

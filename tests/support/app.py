@@ -1,0 +1,142 @@
+"""Driving the app as a person would: Pilot helpers shared by the flow and snapshot tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from kgp_tui.config import Config, Connection
+from kgp_tui.screens.catalog import CatalogScreen
+from kgp_tui.screens.create import CreateScreen
+from kgp_tui.screens.jobs import JobsScreen
+from support.clock import FakeClock  # noqa: F401 - re-exported for the app tests
+
+SIZE = (120, 40)
+SIZES = [(80, 24), (120, 40)]  # every snapshot at both
+FIXED_HOST = "127.0.0.1:8765"
+
+
+def make_config(tmp_path: Path, poll_interval: float = 0.1) -> Config:
+    return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={})
+
+
+def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None, connect: bool = True):
+    from kgp_tui.app import KGPApp
+
+    connection = Connection(base_url=sim.base_url, api_key=key, profile="test") if connect and key else None
+    return KGPApp(config=make_config(tmp_path), connection=connection, clock=clock)
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 8.0, what: str = "") -> Any:
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(0.03)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+def screen_text(app: Any) -> str:
+    """Everything the current screen shows, as plain text (widgets' rendered lines)."""
+    from textual.widgets import DataTable, Static
+
+    parts: list[str] = []
+    for widget in app.screen.query("*"):
+        if not widget.display:
+            continue
+        if isinstance(widget, DataTable):
+            for row_key in widget.rows:
+                parts.append(" | ".join(str(getattr(c, "plain", c)) for c in widget.get_row(row_key)))
+        elif isinstance(widget, Static):
+            content = widget.render()
+            parts.append(str(getattr(content, "plain", content)))
+    return "\n".join(parts)
+
+
+def static_text(app: Any, selector: str) -> str:
+    widget = app.screen.query_one(selector)
+    content = widget.render()
+    return str(getattr(content, "plain", content))
+
+
+async def settle(pilot: Any, seconds: float = 0.05) -> None:
+    await pilot.pause(seconds)
+    await asyncio.sleep(0)
+
+
+def cell(table, column: str, row: int = 0) -> str:
+    row_key = table.coordinate_to_cell_key((row, 0)).row_key
+    return table.get_cell(row_key, column).plain
+
+
+async def paste(pilot, text: str) -> None:
+    """What a terminal sends when the user pastes: one bracketed-paste event to the focused widget."""
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))  # as the terminal driver delivers it
+    await pilot.pause()
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await pilot.click(selector)
+    await pilot.press("ctrl+a", "ctrl+k")  # Input: home, then delete to the end
+    if text:
+        await paste(pilot, text)
+
+
+async def connected_app_on_catalog(pilot) -> None:
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, CatalogScreen) and app.screen.query("#types") and app.screen.query_one("#types").row_count,
+        what="catalog",
+    )
+
+
+async def open_type(pilot, type_name: str) -> CreateScreen:
+    """From the catalog: filter with '/', go to the table, Enter opens the create form."""
+    app = pilot.app
+    await pilot.press("slash")
+    await paste(pilot, type_name)
+    await pilot.press("enter")
+    table = app.screen.query_one("#types")
+    await wait_for(pilot, lambda: table.row_count == 1 and app.screen.focused is table, what="filtered table")
+    await pilot.press("enter")
+    return await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="create form")
+
+
+async def submit_prompt(pilot, prompt: str) -> None:
+    app = pilot.app
+    area = app.screen.query_one("#field-prompt")
+    assert app.screen.focused is area  # the prompt has focus when the form opens
+    await paste(pilot, prompt)
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs screen after submit")
+
+
+async def steady(pilot) -> None:
+    """No toasts, no blinking cursors: what is left is the screen itself."""
+    app = pilot.app
+    await pilot.pause()
+    app.clear_notifications()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+async def submitted(pilot) -> None:
+    """Catalog → slides_video form → a prompt → ctrl+s; ends on the jobs screen with job 5001 tracked."""
+    from textual import events
+
+    app = pilot.app
+    await connected_app_on_catalog(pilot)
+    await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen), what="form")
+    app.post_message(events.Paste("Explain how transformer attention works in 6 pages"))
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.jobs, what="jobs")
