@@ -5,7 +5,15 @@ from __future__ import annotations
 import http.client
 
 import pytest
-from support.unified_http import VIDEO_BODY, multipart, poll, ucall, ucreate, unified, upload
+from support.unified_http import (
+    VIDEO_BODY,
+    multipart,
+    poll,
+    ucall,
+    ucreate,
+    unified,
+    upload,
+)
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\r\n--not-a-boundary\r\n%%EOF"
 

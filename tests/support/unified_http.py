@@ -7,11 +7,10 @@ import time
 import uuid
 from urllib.parse import quote
 
+from kgp_tui.simulator import Simulator
 from support import TEST_KEY
 from support.clock import FakeClock
 from support.http import Response, call
-
-from kgp_tui.simulator import Simulator
 
 VIDEO_BODY = {"type": "video", "prompt": "Explain attention", "video": {"duration_seconds": 120, "aspect_ratio": "16:9"}}
 IMAGE_BODY = {"type": "image", "prompt": "A lighthouse at dusk",
