@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
+from support.process import first_lines
 
 from kgp_tui.simulator.cli import build_parser
 
 CLI_KEY = "kgp_live_3f9a77c1d2e0b4a6"
 CURL = "/usr/bin/curl"
-
-
-def _first_lines(process: subprocess.Popen, count: int, timeout: float = 10) -> list[str]:
-    """The first lines the process prints, read on a thread so a silent process cannot hang the test."""
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(process.stdout.readline()) for _ in range(count)],
-                     daemon=True).start()
-    try:
-        return [lines.get(timeout=timeout).rstrip("\n") for _ in range(count)]
-    except queue.Empty:
-        raise AssertionError("the simulator did not print its first lines in time") from None
 
 
 @pytest.fixture
@@ -37,7 +25,7 @@ def unified_cli():
         [sys.executable, "-m", "kgp_tui", "simulator", "--surface", "unified", "--port", "0", "--api-key", CLI_KEY,
          "--step-seconds", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = _first_lines(process, 3)
+        lines = first_lines(process, 3)
         env = dict(line.split("=", 1) for line in lines[:2])
         assert list(env) == ["KGP_BASE_URL", "KGP_API_KEY"] and env["KGP_API_KEY"] == CLI_KEY
         assert "surface unified" in lines[2]

@@ -108,3 +108,13 @@ def test_a_chunked_upload_is_read_too(usim):
         assert response.status == 201 and b'"size_bytes": 12' in response.read()
     finally:
         connection.close()
+
+
+def test_a_filename_in_rfc_5987_form_is_decoded(usim):
+    body = (b'--b1\r\nContent-Disposition: form-data; name="file"; filename="x.txt"; '
+            b"filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b1--\r\n")
+    response = ucall(usim, "POST", "/files", data=body, headers={"Content-Type": "multipart/form-data; boundary=b1"})
+    assert response.status == 201 and response.json()["name"] == "résumé.txt"
+    odd = body.replace(b"UTF-8''", b"x-nope''")
+    assert ucall(usim, "POST", "/files", data=odd, headers={
+        "Content-Type": "multipart/form-data; boundary=b1"}).status == 201

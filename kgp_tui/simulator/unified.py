@@ -53,7 +53,7 @@ from urllib.parse import parse_qs, unquote
 from . import unified_catalog as ucat
 from .routes import MAX_BODY_BYTES, Abort, BaseApi, Reply, Request
 from .scenarios import Scenario
-from .state import Fate, NotFound, NotReady
+from .state import NotFound, NotReady
 from .unified_state import Conflict, UnifiedStore
 from .unified_validation import (
     parse_upload,
@@ -63,8 +63,6 @@ from .unified_validation import (
 )
 from .validation import ValidationFailed
 
-_PAUSE_SCENARIOS = {"credits_run_out": "insufficient_credits", "over_budget": "over_budget",
-                    "transient_failure": "transient_failure"}
 _CAMEL = re.compile(r"_([a-z0-9])")
 
 
@@ -171,18 +169,6 @@ class UnifiedApi(BaseApi):
             shapes |= {"products_map", "settings_shapes"}
         items = ucat.products(extra=scenario is not None and scenario.name == "extra_type")
         return (ucat.with_duration_range(items) if "settings_shapes" in shapes else items), shapes
-
-    def _fate(self, request: Request) -> Fate:
-        scenario = self._take("job", request)
-        if scenario is None:
-            return Fate()
-        if scenario.name == "job_failure":
-            return Fate("failed", int(scenario.params["fail_at_step"]), str(scenario.params["error_code"]))
-        if scenario.name == "cancel":
-            return Fate("cancelled", int(scenario.params["cancel_at_step"]))
-        if scenario.name in _PAUSE_SCENARIOS:
-            return Fate("paused", int(scenario.params["at_step"]), _PAUSE_SCENARIOS[scenario.name])
-        return Fate(odd_status=True)
 
     def _run(self, request: Request, operation: Callable[[], dict], status: int = 200) -> Reply:
         """Map the store's refusals of an operation on one creation to their replies."""
