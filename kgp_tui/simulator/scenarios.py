@@ -4,9 +4,10 @@ A scenario acts at one point of request handling (its `point`): before the reque
 check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
 is served or used to validate a create (`catalog`), on the reply the API built, errors included (`reply`), after
 the request is handled (`post`), after a create that succeeded (`after_create`), or once per request on the
-unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching requests only, then the
-simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without
-`/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
+unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching
+requests only, then the simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a
+prefix, with or without `/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the
+`/_sim` admin endpoints. A job (v1) or a run (unified) is what the `job` point decides the fate of.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ Choices made where the contract is silent:
   step the creation stopped in (after it, for over_budget); progress never goes back. `approve_overage` raises
   `max_credits` to the estimate. Scenario fates apply to creates and accepted messages, never to recovery runs.
 - Actions and messages: a key is scoped to the key owner; the same key for the same creation and intent replays
-  the first 202 reply (deep copy) and acts once; the same key for another creation or intent: 409. Only accepted
-  (202) replies are remembered. Actions need `idempotency_key` (8–200 characters), messages may send one.
+  the first 202 reply (deep copy) and acts once; the same key for another creation or intent: 409. Only replies
+  that acted (202) are remembered, not a 409 or 422. Actions need `idempotency_key` (8–200 characters); messages
+  may send one.
 - Messages: a video that is ready, else 409. Content ending in "?" is answered (no change); content containing
   "reject" is rejected; anything else is accepted and re-runs the video (4 steps, progress from 0); version N ≥ 2
   shows in every output URL (`/vN/`) and label ("(vN)"). While a change runs, the previous delivery stays usable
@@ -91,7 +92,8 @@ def reshape_error(body: dict, status: int, shapes: set[str]) -> object:
         return {"detail": [{"loc": ["body", *item["field"].split(".")], "msg": item["message"], "type": "value_error"}
                            for item in errors]}
     if "object_detail" in shapes:
-        return {"detail": {"code": body.get("code"), "message": body["detail"], **({"errors": errors} if errors else {})}}
+        extra = {"errors": errors} if errors else {}
+        return {"detail": {"code": body.get("code"), "message": body["detail"], **extra}}
     return body
 
 

@@ -12,7 +12,8 @@ from support import TEST_KEY
 from support.clock import FakeClock
 from support.http import Response, call
 
-VIDEO_BODY = {"type": "video", "prompt": "Explain attention", "video": {"duration_seconds": 120, "aspect_ratio": "16:9"}}
+VIDEO_BODY = {"type": "video", "prompt": "Explain attention",
+              "video": {"duration_seconds": 120, "aspect_ratio": "16:9"}}
 IMAGE_BODY = {"type": "image", "prompt": "A lighthouse at dusk",
               "image": {"provider": "azure_openai", "model": "gpt-image-2", "aspect_ratio": "3:2",
                         "output_quality": "2K", "quality": "high"}}
@@ -61,7 +62,8 @@ def act(sim: Simulator, creation_id: str, action: str, key: str | None = None) -
     return ucall(sim, "POST", creation_path(creation_id, "/actions"), body)
 
 
-def multipart(fields: list[tuple[str, str | None, str | None, bytes]], boundary: str = "kgpBoundary7") -> tuple[bytes, str]:
+def multipart(fields: list[tuple[str, str | None, str | None, bytes]],
+              boundary: str = "kgpBoundary7") -> tuple[bytes, str]:
     """A multipart/form-data body of (name, filename, content type, data) parts, and its Content-Type."""
     chunks = []
     for name, filename, content_type, data in fields:
