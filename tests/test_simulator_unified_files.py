@@ -15,7 +15,8 @@ from support.unified_http import (
     upload,
 )
 
-PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\r\n--not-a-boundary\r\n%%EOF"
+# Binary bytes, CRLFs, and the boundary's text where it does not start a line: all part of the file.
+PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"x--kgpBoundary7\r\n--not-a-boundary\r\n%%EOF\r\n"
 
 
 @pytest.fixture

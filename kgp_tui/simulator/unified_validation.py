@@ -255,13 +255,14 @@ def parse_upload(content_type: str | None, body: bytes) -> tuple[str, str, bytes
     if media != "multipart/form-data" or not boundary:
         got = media or "no Content-Type"
         raise ValidationFailed([("file", f"send the file as multipart/form-data, field 'file' (got {got})")])
-    delimiter = b"--" + boundary.encode("latin-1")
-    for part in body.split(delimiter)[1:]:
+    delimiter = b"\r\n--" + boundary.encode("latin-1", "replace")  # a boundary counts only at a line start
+    for part in (b"\r\n" + body).split(delimiter)[1:]:
         if part.startswith(b"--"):
             break
         head, sep, data = part.partition(b"\r\n\r\n")
         if not sep:
             continue
+        head = head.removeprefix(b"\r\n")
         headers = {}
         for line in head.decode("utf-8", "replace").split("\r\n"):
             name, colon, value = line.partition(":")
@@ -273,7 +274,6 @@ def parse_upload(content_type: str | None, body: bytes) -> tuple[str, str, bytes
         filename = disposition.get("filename", "").strip()
         if not filename:
             raise ValidationFailed([("file", "has no filename")])
-        data = data[:-2] if data.endswith(b"\r\n") else data
         mime = headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
         return filename, mime, data
     raise ValidationFailed([("file", "is required: a multipart form field named 'file'")])
