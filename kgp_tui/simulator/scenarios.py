@@ -19,9 +19,9 @@ PREFIX = "/openapi/v1"
 SCENARIOS: dict[str, str] = {
     "default": "Normal behaviour: jobs succeed and every reply follows the contract.",
     "slow": "Every response waits `delay` seconds (default 2.0) before it is sent.",
-    "job_failure": "Jobs fail at step `fail_at_step` (default 3) with error code `error_code` "
+    "job_failure": "Jobs (unified: creation runs) fail at step `fail_at_step` (default 3) with error code `error_code` "
                    "(default render_failed).",
-    "cancel": "Jobs are cancelled at step `cancel_at_step` (default 2).",
+    "cancel": "Jobs (unified: creation runs) are cancelled at step `cancel_at_step` (default 2).",
     "reject_key": "Every API key gets 401 invalid_api_key.",
     "no_credits": "POST /creations answers 402 insufficient_credits for every key; nothing is created.",
     "rate_limit": "429 rate_limited with the header Retry-After: `retry_after` (default 1); nothing is changed.",
@@ -33,10 +33,13 @@ SCENARIOS: dict[str, str] = {
                     "x_sim_flag).",
     "drop_after_create": "POST /creations stores the creation and its job, then drops the connection with no reply.",
     "catalog_variants": "The catalog uses the tolerated shapes: content_types keyed by type, some limits as lists of "
-                        "values or missing, no voices, empty styles.",
-    "extra_type": "The catalog gains a content type the client has never heard of (storyboard); create accepts it.",
-    "unknown_status": "Jobs report the undocumented status waiting_for_gpu during their first running step.",
-    "sparse_fields": "Jobs lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
+                        "values or missing, no voices, empty styles; unified: products keyed by type, settings "
+                        "as ranges and plain lists, voices and styles at the top level.",
+    "extra_type": "The catalog gains a content type the client has never heard of (storyboard; unified: a podcast "
+                  "product); create accepts it.",
+    "unknown_status": "Jobs (unified: creations) report the undocumented status waiting_for_gpu during their first "
+                      "running (generating) step.",
+    "sparse_fields": "Jobs (unified: creations) lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
                      "(list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
     "hostile_text": "Every human-readable string in every reply (titles, names, labels, descriptions, steps, "
                     "narration, messages) gains Rich markup, terminal escape sequences (CSI, OSC 52), control "

@@ -346,7 +346,7 @@ class Simulator:
 
     def _checked_scenario(self, name: str, params: dict) -> Scenario:
         if name in UNIFIED_ONLY and self.surface != "unified":
-            raise ValueError(f"{name}: a scenario of the unified surface (start with surface='unified')")
+            raise ValueError(f"{name}: a scenario of the unified surface (start it with --surface unified)")
         return Scenario(name, **params)
 
     @property
