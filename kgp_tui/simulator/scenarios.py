@@ -39,8 +39,8 @@ SCENARIOS: dict[str, str] = {
                   "product); create accepts it.",
     "unknown_status": "Jobs (unified: creations) report the undocumented status waiting_for_gpu during their first "
                       "running (generating) step.",
-    "sparse_fields": "Jobs (unified: creations) lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
-                     "(list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
+    "sparse_fields": "Jobs (unified: creations) lack progress_pct and have current_step null; lists come as "
+                     "{\"data\": [...]} (list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
     "hostile_text": "Every human-readable string in every reply (titles, names, labels, descriptions, steps, "
                     "narration, messages) gains Rich markup, terminal escape sequences (CSI, OSC 52), control "
                     "characters, emoji and right-to-left text; titles also grow past 5,000 characters.",
