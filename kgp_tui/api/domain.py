@@ -187,16 +187,16 @@ class Product:
         if setting is None:
             return ()
         if setting.follows == "bundle" and self.bundles:
-            chosen = self.bundle(values.get("bundle")) or (self.bundle(self.default_of("bundle")))
+            chosen = self.bundle(values.get("bundle")) or self.bundle(self.default_of("bundle"))
             if chosen is None:
                 return setting.choices
             own = {"aspect_ratio": chosen.aspect_ratios, "output_quality": chosen.output_qualities,
                    "quality": chosen.qualities}.get(name, ())
             return tuple(Choice(v, v) for v in own)
         if setting.follows == "language" and setting.kind == "voice":
-            language = values.get("language") or self.default_of("language")
-            if isinstance(language, str) and language.strip():
-                ids = {v.id for v in voices_for(self.voices, language.strip())}
+            language = _filled(values.get("language")) or _filled(self.default_of("language"))
+            if language:
+                ids = {v.id for v in voices_for(self.voices, language)}
                 return tuple(c for c in setting.choices if c.value in ids)
         return setting.choices
 
@@ -471,6 +471,11 @@ class ActionIntent:
     @property
     def costs_money(self) -> bool:
         return self.action in COSTLY_ACTIONS
+
+
+def _filled(value: object) -> str | None:
+    """A form value as trimmed text; None when it is blank (unset)."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def new_idempotency_key() -> str:

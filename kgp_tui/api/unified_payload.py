@@ -123,5 +123,6 @@ def validate_unified(product: d.Product, values: Mapping[str, Any], file_ids: Se
         if not product.accepts_files:
             errors["input_file_ids"] = f"{product.label} takes no files."
         elif files is not None and files.max_files is not None and len(file_ids) > files.max_files:
-            errors["input_file_ids"] = f"At most {files.max_files} files (now {len(file_ids)})."
+            plural = "" if files.max_files == 1 else "s"
+            errors["input_file_ids"] = f"At most {files.max_files} file{plural} (now {len(file_ids)})."
     return errors
