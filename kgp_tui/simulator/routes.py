@@ -19,6 +19,8 @@ from .scenarios import Scenario, with_hostile_text
 from .state import Account, Fate, NotFound, NotReady, Store, key_prefix
 from .validation import ValidationFailed, validate_create
 
+MAX_BODY_BYTES = 1024 * 1024
+
 
 @dataclass
 class Reply:
@@ -36,6 +38,7 @@ class Request:
     headers: object  # anything with a case-insensitive .get(name), such as http.client.HTTPMessage
     body: bytes
     ids: dict[str, str] = field(default_factory=dict)
+    shape: Scenario | None = None  # the unified_variants scenario acting on this request, if any
 
 
 class Abort(Exception):
@@ -58,19 +61,36 @@ def not_found(what: str, value: object) -> Reply:
     return error(404, "not_found", f"No {what} {value}." if what else f"No such endpoint: {value}")
 
 
-class Api:
-    def __init__(self, store: Store, scenario: Callable[[], Scenario]):
+class BaseApi:
+    """Routing, the key check and JSON bodies, shared by both surfaces; a surface sets its routes and error shape."""
+
+    missing_key_message = ("No API key: send it in the X-KGP-Api-Key header (or as Authorization: Bearer <key>).")
+    routes: list[tuple[re.Pattern, dict[str, Callable[[Request], Reply]]]]
+
+    def __init__(self, store, scenario: Callable[[], Scenario]):
         self.store = store
         self.scenario = scenario
-        self.routes: list[tuple[re.Pattern, dict[str, Callable[[Request], Reply]]]] = [
-            (re.compile(r"/health"), {"GET": self._health}),
-            (re.compile(r"/me"), {"GET": self._me}),
-            (re.compile(r"/catalog"), {"GET": self._catalog}),
-            (re.compile(r"/creations"), {"GET": self._list, "POST": self._create}),
-            (re.compile(r"/creations/jobs/(?P<job_id>[^/]+)"), {"GET": self._job}),
-            (re.compile(r"/creations/(?P<creation_id>[^/]+)"), {"GET": self._detail}),
-            (re.compile(r"/creations/(?P<creation_id>[^/]+)/edit"), {"POST": self._edit}),
-        ]
+
+    # -- the surface's error shape ------------------------------------------------------------------------------
+
+    def error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+        return error(status, code, message, headers)
+
+    def validation_error(self, errors: list[tuple[str, str]]) -> Reply:
+        return validation_error(errors)
+
+    def not_found(self, what: str, value: object) -> Reply:
+        return not_found(what, value)
+
+    def body_limit(self, method: str, path: str) -> tuple[int, str]:
+        """The largest body a request to `path` (below the prefix) may have, and what a 413 says."""
+        return MAX_BODY_BYTES, "The request body is larger than 1 MiB."
+
+    def is_create(self, method: str, path: str, reply: Reply) -> bool:
+        """Whether this reply stored a new creation (drop_after_create drops exactly those)."""
+        return reply.status == 202 and method == "POST" and path.rstrip("/") == "/creations"
+
+    # -- dispatch -----------------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply:
         path = request.path.rstrip("/") or "/"
@@ -81,17 +101,24 @@ class Api:
             handler = methods.get(request.method)
             if handler is None:
                 allow = ", ".join(methods)
-                return error(405, "method_not_allowed", f"{request.method} is not allowed here (allowed: {allow}).",
-                             {"Allow": allow})
+                return self.error(405, "method_not_allowed",
+                                  f"{request.method} is not allowed here (allowed: {allow}).", {"Allow": allow})
             request.ids = match.groupdict()
+            self._begin(request)
             try:
                 reply = handler(request)
             except Abort as abort:
                 reply = abort.reply
-            if not isinstance(reply.body, bytes) and self._take("reply", request) is not None:
-                reply = Reply(reply.status, with_hostile_text(reply.body), reply.headers, reply.content_type)
-            return reply
-        return not_found("", f"/openapi/v1{request.path}")
+            return self._finish(request, reply)
+        return self.not_found("", f"/openapi/v1{request.path}")
+
+    def _begin(self, request: Request) -> None:
+        """Called once per routed request before its handler."""
+
+    def _finish(self, request: Request, reply: Reply) -> Reply:
+        if not isinstance(reply.body, bytes) and self._take("reply", request) is not None:
+            reply = Reply(reply.status, with_hostile_text(reply.body), reply.headers, reply.content_type)
+        return reply
 
     # -- shared checks --------------------------------------------------------------------------------------
 
@@ -104,37 +131,69 @@ class Api:
             scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
             key = value.strip() if scheme.lower() == "bearer" else ""
         if not key:
-            raise Abort(error(401, "missing_api_key", "No API key: send it in the X-KGP-Api-Key header "
-                                                      "(or as Authorization: Bearer <key>)."))
+            raise Abort(self.error(401, "missing_api_key", self.missing_key_message))
         account = self.store.account(key)
         if account is None or self._take("auth", request):
-            raise Abort(error(401, "invalid_api_key", f"The API key {key_prefix(key)}… is not valid. Check it, or "
-                                                      "reactivate it on the KPainter API Key page."))
+            raise Abort(self.error(401, "invalid_api_key", f"The API key {key_prefix(key)}… is not valid. Check "
+                                                           "it, or reactivate it on the KPainter API Key page."))
         if create and not account.can_create:
-            raise Abort(error(403, "insufficient_permission",
-                              f"The API key {key_prefix(key)}… can read but cannot create or edit. Use a key with "
-                              "create permission from the KPainter API Key page."))
+            raise Abort(self.error(403, "insufficient_permission",
+                                   f"The API key {key_prefix(key)}… can read but cannot create or edit. Use a key "
+                                   "with create permission from the KPainter API Key page."))
         return account
 
-    @staticmethod
-    def _json_body(request: Request) -> dict:
+    def _json_body(self, request: Request) -> dict:
         content_type = request.headers.get("Content-Type")
         if content_type:
             media = content_type.split(";")[0].strip().lower()
             if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
-                raise Abort(validation_error([("body", f"must be sent as application/json (got {media})")]))
+                raise Abort(self.validation_error([("body", f"must be sent as application/json (got {media})")]))
         if not request.body.strip():
-            raise Abort(validation_error([("body", "is empty; send a JSON object")]))
+            raise Abort(self.validation_error([("body", "is empty; send a JSON object")]))
         try:
             data = json.loads(request.body.decode("utf-8"))
         except UnicodeDecodeError:
-            raise Abort(validation_error([("body", "is not UTF-8 text")])) from None
+            raise Abort(self.validation_error([("body", "is not UTF-8 text")])) from None
         except json.JSONDecodeError as exc:
-            raise Abort(validation_error(
+            raise Abort(self.validation_error(
                 [("body", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")])) from None
         if not isinstance(data, dict):
-            raise Abort(validation_error([("body", "must be a JSON object")]))
+            raise Abort(self.validation_error([("body", "must be a JSON object")]))
         return data
+
+    @staticmethod
+    def _page_params(request: Request) -> dict:
+        """`page` (≥ 1, default 1) and `page_size` (1–100, default 20) from the query; 422 when malformed."""
+        query = parse_qs(request.query, keep_blank_values=True)
+        errors: list[tuple[str, str]] = []
+        numbers = {}
+        for name, default, low, high in (("page", 1, 1, None), ("page_size", 20, 1, 100)):
+            raw = (query.get(name) or [""])[0].strip() or None
+            value = int(raw) if raw and re.fullmatch(r"[0-9]{1,9}", raw) else None
+            if raw is not None and value is None:
+                errors.append((name, "must be an integer"))
+            elif value is not None and (value < low or (high is not None and value > high)):
+                errors.append((name, f"must be at least {low}" + (f" and at most {high}" if high else "")))
+            numbers[name] = default if value is None else value
+        if errors:
+            raise ValidationFailed(errors)
+        return numbers
+
+
+class Api(BaseApi):
+    """The v1 surface."""
+
+    def __init__(self, store: Store, scenario: Callable[[], Scenario]):
+        super().__init__(store, scenario)
+        self.routes = [
+            (re.compile(r"/health"), {"GET": self._health}),
+            (re.compile(r"/me"), {"GET": self._me}),
+            (re.compile(r"/catalog"), {"GET": self._catalog}),
+            (re.compile(r"/creations"), {"GET": self._list, "POST": self._create}),
+            (re.compile(r"/creations/jobs/(?P<job_id>[^/]+)"), {"GET": self._job}),
+            (re.compile(r"/creations/(?P<creation_id>[^/]+)"), {"GET": self._detail}),
+            (re.compile(r"/creations/(?P<creation_id>[^/]+)/edit"), {"POST": self._edit}),
+        ]
 
     @staticmethod
     def _id(request: Request, name: str, what: str) -> int:
@@ -186,23 +245,15 @@ class Api:
 
     def _list(self, request: Request) -> Reply:
         account = self._account(request)
+        try:
+            numbers = self._page_params(request)
+        except ValidationFailed as exc:
+            raise Abort(validation_error(exc.errors)) from None
         query = parse_qs(request.query, keep_blank_values=True)
 
         def text(name: str) -> str | None:
             return (query.get(name) or [""])[0].strip() or None
 
-        errors: list[tuple[str, str]] = []
-        numbers = {}
-        for name, default, low, high in (("page", 1, 1, None), ("page_size", 20, 1, 100)):
-            raw = text(name)
-            value = int(raw) if raw and re.fullmatch(r"[0-9]{1,9}", raw) else None
-            if raw is not None and value is None:
-                errors.append((name, "must be an integer"))
-            elif value is not None and (value < low or (high is not None and value > high)):
-                errors.append((name, f"must be at least {low}" + (f" and at most {high}" if high else "")))
-            numbers[name] = default if value is None else value
-        if errors:
-            raise Abort(validation_error(errors))
         return Reply(200, self.store.list(account.key, page=numbers["page"], page_size=numbers["page_size"],
                                           type_name=text("type"), status=text("status"), query=text("query")))
 

@@ -3,7 +3,8 @@
 A scenario acts at one point of request handling (its `point`): before the request is handled (`pre`), at the key
 check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
 is served or used to validate a create (`catalog`), on the reply the API built, errors included (`reply`), after
-the request is handled (`post`), or after a create that succeeded (`after_create`). Common parameters: `times=N` acts on the next N matching requests only, then the
+the request is handled (`post`), after a create that succeeded (`after_create`), or once per request on the
+unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching requests only, then the
 simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without
 `/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
 """
@@ -39,7 +40,20 @@ SCENARIOS: dict[str, str] = {
     "hostile_text": "Every human-readable string in every reply (titles, names, labels, descriptions, steps, "
                     "narration, messages) gains Rich markup, terminal escape sequences (CSI, OSC 52), control "
                     "characters, emoji and right-to-left text; titles also grow past 5,000 characters.",
+    "credits_run_out": "(unified) Creations pause at step `at_step` (default 3): pause.reason insufficient_credits, "
+                       "action resume_after_recharge.",
+    "over_budget": "(unified) Mid-way, at step `at_step` (default 2), a creation's estimate rises by half and it "
+                   "pauses: pause.reason over_budget, action approve_overage.",
+    "transient_failure": "(unified) Creations pause at step `at_step` (default 3) after a lost worker: pause.reason "
+                         "transient_failure, action retry.",
+    "unified_variants": "(unified) Replies in the tolerated shapes, `shapes` a comma list or \"all\" (default): "
+                        "products_map, settings_shapes, no_account, id, camel_case, bare_outputs, object_detail; "
+                        "fastapi_detail (422 detail as a FastAPI list) only when named.",
 }
+# Scenarios that mean something on the unified surface only; a v1 server refuses them.
+UNIFIED_ONLY = frozenset({"credits_run_out", "over_budget", "transient_failure", "unified_variants"})
+UNIFIED_SHAPES = ("products_map", "settings_shapes", "no_account", "id", "camel_case", "bare_outputs",
+                  "object_detail", "fastapi_detail")
 
 _POINTS = {
     "slow": "pre", "rate_limit": "pre", "server_error": "pre", "bad_gateway": "pre", "drop_connection": "pre",
@@ -49,6 +63,8 @@ _POINTS = {
     "malformed_json": "post", "extra_fields": "post", "sparse_fields": "post",
     "drop_after_create": "after_create",
     "hostile_text": "reply",
+    "credits_run_out": "job", "over_budget": "job", "transient_failure": "job",
+    "unified_variants": "shape",
 }
 
 # Each scenario's own parameters and their defaults.
@@ -58,13 +74,24 @@ _PARAMS: dict[str, dict[str, object]] = {
     "cancel": {"cancel_at_step": 2},
     "rate_limit": {"retry_after": 1},
     "sparse_fields": {"list_shape": "data"},
+    "credits_run_out": {"at_step": 3},
+    "over_budget": {"at_step": 2},
+    "transient_failure": {"at_step": 3},
+    "unified_variants": {"shapes": "all"},
 }
 COMMON_PARAMS = ("times", "path", "method")
 
 
 def _check(name: str, key: str, value: object) -> object:
     """A parameter value of the right type, or ValueError."""
-    if key in ("fail_at_step", "cancel_at_step", "retry_after"):
+    if key == "shapes":
+        names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+        if names == ["all"]:
+            return tuple(shape for shape in UNIFIED_SHAPES if shape != "fastapi_detail")
+        if not isinstance(names, (list, tuple)) or not names or not set(names) <= set(UNIFIED_SHAPES):
+            raise ValueError(f"{name}: shapes must be 'all' or a comma list of: {', '.join(UNIFIED_SHAPES)}")
+        return tuple(names)
+    if key in ("fail_at_step", "cancel_at_step", "retry_after", "at_step"):
         if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "retry_after" else 1):
             raise ValueError(f"{name}: {key} must be an integer ≥ {0 if key == 'retry_after' else 1}")
     elif key == "delay":
@@ -165,8 +192,9 @@ def sparse(value: object, list_shape: str) -> object:
             return items
         return {"data": items, **{key: item for key, item in value.items() if key != "items"}}
     changed = {key: sparse(item, list_shape) for key, item in value.items()}
-    if "job_id" in changed and "progress_pct" in changed:
+    if ("job_id" in changed or "creation_id" in changed) and "progress_pct" in changed:  # a job, a unified run
         del changed["progress_pct"]
+        changed.pop("estimated_remaining_seconds", None)
         changed["current_step"] = None
     return changed
 
@@ -176,7 +204,7 @@ def sparse(value: object, list_shape: str) -> object:
 HOSTILE = ("[bold]B[/bold] [@click=app.quit]Q[/] \x1b[2J\x1b]52;c;aGk=\x07\x00\x08\x7f "
            "\u202eevil\u202c \u05e9\u05dc\u05d5\u05dd \U0001f600\U0001f469\u200d\U0001f467")
 HOSTILE_KEYS = frozenset({"title", "display_name", "description", "name", "label", "narration_text",
-                          "current_step", "message", "plan"})
+                          "current_step", "message", "plan", "detail", "reply", "notes", "content"})
 LONG_TAIL = " " + "long" * 1250  # 5,000 more characters
 
 

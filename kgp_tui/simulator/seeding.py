@@ -5,10 +5,13 @@ Seeded requests go through the same validation as POST /creations, so seeded dat
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import catalog as cat
+from . import unified_catalog as ucat
 from .state import Fate, Store
+from .unified_state import UnifiedStore
+from .unified_validation import validate_create as validate_unified
 from .validation import validate_create
 
 _TOPICS = [
@@ -53,7 +56,7 @@ def _fate(index: int) -> Fate:
     return Fate()
 
 
-def _owner(store: Store, key: str | None) -> str:
+def _owner(store: Store | UnifiedStore, key: str | None) -> str:
     owner = key or next(iter(store.accounts))
     if owner not in store.accounts:
         raise ValueError("seeding needs one of the simulator's own keys")
@@ -87,3 +90,39 @@ def seed_jobs(store: Store, n: int, key: str | None = None) -> list[int]:
     step = store.step_seconds
     replies = _seed(store, n, key, lambda index, now: (now - (index % 4) * step / 2, Fate(), step))
     return [reply["job"]["job_id"] for reply in replies]
+
+
+_UNIFIED_TYPES = {"video": ("Explain", {"duration_seconds": 120}), "image": ("Illustrate", {}),
+                  "app": ("Build an app that teaches", {})}
+
+
+def _unified_fate(index: int) -> Fate:
+    if index % 17 == 8:
+        return Fate("failed", 2, "content_policy")
+    if index % 10 == 3:
+        return Fate("failed", 3, "render_failed")
+    return Fate()
+
+
+def seed_unified(store: UnifiedStore, n: int, key: str | None, *, running: bool) -> list[str]:
+    """n unified creations: finished ones (mostly ready, some failed) 15 minutes apart, newest last; or, when
+    `running`, n started now and staggered by half a step."""
+    owner = _owner(store, key)
+    items = ucat.products()
+    now = store.clock()
+    ids = []
+    with store.lock:
+        for index in range(n):
+            kind = list(_UNIFIED_TYPES)[index % len(_UNIFIED_TYPES)]
+            verb, product = _UNIFIED_TYPES[kind]
+            topic = _TOPICS[index % len(_TOPICS)]
+            round_ = index // len(_TOPICS)
+            body = {"type": kind, "prompt": f"{verb} {topic}" + (f" (part {round_ + 1})" if round_ else ""),
+                    kind: dict(product)}
+            params = validate_unified(body, items, lambda _file_id: False)
+            if running:
+                start, fate, step = now - (index % 4) * store.step_seconds / 2, Fate(), store.step_seconds
+            else:
+                start, fate, step = now - (n - index) * 900 - 600, _unified_fate(index), SEED_STEP_SECONDS
+            ids.append(store.create(owner, params, fate, created_at=start, step_seconds=step)["creation_id"])
+    return ids

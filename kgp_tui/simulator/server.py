@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 
 from kgp_tui.config import is_loopback_host
 
-from . import seeding
-from .routes import Api, Reply, Request, error, not_found
-from .scenarios import BAD_GATEWAY_HTML, PREFIX, Scenario, sparse, with_extra_fields
+from . import seeding, unified_catalog
+from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error, not_found
+from .scenarios import BAD_GATEWAY_HTML, PREFIX, UNIFIED_ONLY, Scenario, sparse, with_extra_fields
 from .state import DEFAULT_API_KEY, Store
+from .unified import UnifiedApi
+from .unified_state import UnifiedStore
 
-MAX_BODY_BYTES = 1024 * 1024
 ADMIN_PREFIX = "/_sim"
+SURFACES = ("v1", "unified")
+DRAIN_BYTES = 256 * 1024 * 1024  # a body over the limit but under this is read and discarded so the 413 arrives
 
 
 # One loopback rule for the app's base-URL check and the simulator's bind check (not wire format: no wall crossed).
@@ -102,9 +105,14 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         admin = split.path == ADMIN_PREFIX or split.path.startswith(ADMIN_PREFIX + "/")
         self._to_record = not admin
+        api = self.server.sim._api
+        if admin:
+            limit, too_large = MAX_BODY_BYTES, "The request body is larger than 1 MiB."
+        else:
+            limit, too_large = api.body_limit(self.command, split.path[len(PREFIX):] or "/")
         try:
             try:
-                body = self._read_body()
+                body = self._read_body(api, limit, too_large)
             except _BadRequest as bad:
                 self.close_connection = True
                 self._send(bad.reply)
@@ -121,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._to_record = False
             self.server.sim._record(self.command, self.path, status)
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, api: BaseApi, limit: int, too_large: str) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks, size = [], 0
             while True:
@@ -129,24 +137,28 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     length = int(line.split(b";")[0].strip(), 16)
                 except ValueError:
-                    raise _BadRequest(error(400, "bad_request", "Malformed chunked body.")) from None
+                    raise _BadRequest(api.error(400, "bad_request", "Malformed chunked body.")) from None
                 if length == 0:
                     while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
                 size += length
-                if size > MAX_BODY_BYTES:
-                    raise _BadRequest(error(413, "payload_too_large", "The request body is larger than 1 MiB."))
+                if size > limit:
+                    raise _BadRequest(api.error(413, "payload_too_large", too_large))
                 chunks.append(self.rfile.read(length))
                 self.rfile.readline(1024)
         raw = self.headers.get("Content-Length")
         if raw is None:
             return b""
         if not raw.strip().isdigit():
-            raise _BadRequest(error(400, "bad_request", "Content-Length is not a number."))
-        if int(raw) > MAX_BODY_BYTES:
-            raise _BadRequest(error(413, "payload_too_large", "The request body is larger than 1 MiB."))
-        return self.rfile.read(int(raw))
+            raise _BadRequest(api.error(400, "bad_request", "Content-Length is not a number."))
+        length = int(raw)
+        if length > limit:
+            while 0 < length <= DRAIN_BYTES:  # a client still sending would miss a reply sent before it finished
+                chunk = self.rfile.read(min(length, 1 << 16))
+                length = length - len(chunk) if chunk else 0
+            raise _BadRequest(api.error(413, "payload_too_large", too_large))
+        return self.rfile.read(length)
 
     def _send(self, reply: Reply, scenario: Scenario | None = None) -> None:
         """Send a reply; a `post` scenario (extra_fields, sparse_fields, malformed_json) reshapes its JSON first."""
@@ -184,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, path: str, query: str, body: bytes) -> None:
         sim = self.server.sim
         if not (path == PREFIX or path.startswith(PREFIX + "/")):
-            return self._send(not_found("", path))
+            return self._send(sim._api.not_found("", path))
         method, rel = self.command, path[len(PREFIX):] or "/"
         scenario = sim._scenario
         fault = scenario.take("pre", method, rel)
@@ -192,27 +204,26 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.stopping.wait(float(fault.params["delay"])):
                 return self._drop()
         elif fault is not None:
-            reply = self._fault_reply(fault)
+            reply = self._fault_reply(sim._api, fault)
             return self._drop() if reply is None else self._send(reply)
         try:
             reply = sim._api.handle(Request(method, rel, query, self.headers, body))
         except Exception:  # a simulator bug must still give the client a well-formed 500
             traceback.print_exc()
-            reply = error(500, "internal_error", "The simulator failed on this request (a simulator bug).")
-        if (reply.status == 202 and method == "POST" and rel.rstrip("/") == "/creations"
-                and scenario.take("after_create", method, rel)):
+            reply = sim._api.error(500, "internal_error", "The simulator failed on this request (a simulator bug).")
+        if sim._api.is_create(method, rel, reply) and scenario.take("after_create", method, rel):
             return self._drop()
         return self._send(reply, scenario.take("post", method, rel))
 
     @staticmethod
-    def _fault_reply(fault: Scenario) -> Reply | None:
+    def _fault_reply(api: BaseApi, fault: Scenario) -> Reply | None:
         """What a `pre` fault sends instead of handling the request; None: drop the connection."""
         if fault.name == "rate_limit":
             seconds = int(fault.params["retry_after"])
-            return error(429, "rate_limited", f"Too many requests; retry after {seconds} s.",
-                         {"Retry-After": str(seconds)})
+            return api.error(429, "rate_limited", f"Too many requests; retry after {seconds} s.",
+                             {"Retry-After": str(seconds)})
         if fault.name == "server_error":
-            return error(500, "internal_error", "The server hit an internal error (simulated). Try again later.")
+            return api.error(500, "internal_error", "The server hit an internal error (simulated). Try again later.")
         if fault.name == "bad_gateway":
             return Reply(502, BAD_GATEWAY_HTML.encode(), content_type="text/html; charset=utf-8")
         return None  # drop_connection
@@ -244,11 +255,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Simulator:
-    """The KGP v1 simulator: a real HTTP server on loopback with in-memory state. See the package docstring."""
+    """The KGP simulator: a real HTTP server on loopback with in-memory state, speaking one surface (`v1`, the
+    default, or `unified`). See the package docstring, and unified.py for the unified surface."""
 
     def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0,
                  scenario: str = "default", step_seconds: float = 2.0, clock: Callable[[], float] | None = None,
-                 allow_non_loopback: bool = False, **scenario_params: object):
+                 allow_non_loopback: bool = False, surface: str = "v1", max_file_bytes: int | None = None,
+                 **scenario_params: object):
+        if surface not in SURFACES:
+            raise ValueError(f"unknown surface {surface!r}; known: {', '.join(SURFACES)}")
+        if max_file_bytes is not None and (surface != "unified" or max_file_bytes < 1):
+            raise ValueError("max_file_bytes is a positive size, for the unified surface only")
         if not allow_non_loopback and not is_loopback(host):
             raise ValueError(f"refusing to serve on {host!r}: not a loopback address (pass allow_non_loopback=True)")
         if not api_key or not isinstance(api_key, str):
@@ -260,9 +277,17 @@ class Simulator:
         self.no_credit_key = api_key + "_nocredit"
         self.host = host
         self._port = port
-        self._store = Store(api_key, step_seconds, clock or time.time)
-        self._scenario = Scenario(scenario, **scenario_params)
-        self._api = Api(self._store, lambda: self._scenario)
+        self.surface = surface
+        self._scenario = self._checked_scenario(scenario, scenario_params)
+        self._store: Store | UnifiedStore
+        self._api: BaseApi
+        if surface == "unified":
+            self._store = UnifiedStore(api_key, step_seconds, clock or time.time,
+                                       max_file_bytes or unified_catalog.MAX_FILE_BYTES)
+            self._api = UnifiedApi(self._store, lambda: self._scenario)
+        else:
+            self._store = Store(api_key, step_seconds, clock or time.time)
+            self._api = Api(self._store, lambda: self._scenario)
         self._stats_lock = threading.Lock()
         self._request_log: list[tuple[str, str, int | None]] = []
         self._lifecycle = threading.Lock()
@@ -344,7 +369,12 @@ class Simulator:
         return self._scenario.name
 
     def set_scenario(self, name: str, **params: object) -> None:
-        self._scenario = Scenario(name, **params)
+        self._scenario = self._checked_scenario(name, params)
+
+    def _checked_scenario(self, name: str, params: dict) -> Scenario:
+        if name in UNIFIED_ONLY and self.surface != "unified":
+            raise ValueError(f"{name}: a scenario of the unified surface (start with surface='unified')")
+        return Scenario(name, **params)
 
     @property
     def step_seconds(self) -> float:
@@ -355,10 +385,16 @@ class Simulator:
         """Applies to jobs started from now on."""
         self._store.step_seconds = value
 
-    def seed_creations(self, n: int, key: str | None = None) -> list[int]:
+    def seed_creations(self, n: int, key: str | None = None) -> list[int] | list[str]:
+        """n finished creations; their ids (strings on the unified surface)."""
+        if isinstance(self._store, UnifiedStore):
+            return seeding.seed_unified(self._store, n, key or self.api_key, running=False)
         return seeding.seed_creations(self._store, n, key or self.api_key)
 
-    def seed_jobs(self, n: int, key: str | None = None) -> list[int]:
+    def seed_jobs(self, n: int, key: str | None = None) -> list[int] | list[str]:
+        """n creations in progress: v1 job ids, or unified creation ids (that surface has no jobs)."""
+        if isinstance(self._store, UnifiedStore):
+            return seeding.seed_unified(self._store, n, key or self.api_key, running=True)
         return seeding.seed_jobs(self._store, n, key or self.api_key)
 
     # -- counters -------------------------------------------------------------------------------------------
@@ -386,4 +422,4 @@ class Simulator:
 
     def stats(self) -> dict:
         return {"request_count": self.request_count, "scenario": self._scenario.describe(),
-                "port": self._port, **self._store.stats()}
+                "port": self._port, "surface": self.surface, **self._store.stats()}
