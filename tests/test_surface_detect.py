@@ -123,3 +123,25 @@ async def test_an_unknown_surface_setting_is_refused_before_any_request(sim):
     with pytest.raises(ValueError, match="auto, v1 or unified"):
         await connect(base(sim), TEST_KEY, surface="v2")
     assert paths(sim) == []
+
+
+async def test_a_read_only_key_connects_on_either_surface_and_is_told_why_it_cannot_create(any_sim):
+    connection = await connect(base(any_sim), any_sim.readonly_key)
+    await connection.adapter.aclose()
+    assert connection.surface == any_sim.surface
+    assert not connection.account.may_create and "cannot create" in connection.account.why_not
+    assert connection.offer.products  # it may still look at what can be made
+
+
+async def test_a_key_without_credits_gets_insufficient_credits_on_create_on_either_surface(any_sim):
+    from kgp_tui.api.errors import InsufficientCredits
+
+    connection = await connect(base(any_sim), any_sim.no_credit_key)
+    try:
+        product = connection.offer.products[0]
+        values = {**product.defaults(), "prompt": "Explain attention"}
+        with pytest.raises(InsufficientCredits) as caught:
+            await connection.adapter.create(product, values)
+        assert not caught.value.ambiguous and "Nothing was created" in caught.value.hint
+    finally:
+        await connection.adapter.aclose()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .text import parse_time
+from .text import parse_time, sanitize
 
 SurfaceName = Literal["v1", "unified"]
 RunKind = Literal["create", "edit", "message", "action"]
@@ -465,7 +465,8 @@ class ActionIntent:
         """An intent for ``action`` on ``run``; ValueError when the run does not advertise it now."""
         if action not in run.available_actions:
             offered = ", ".join(run.available_actions) or "none"
-            raise ValueError(f"This creation does not offer {action} now (offered: {offered}).")
+            raise ValueError(sanitize(f"This creation does not offer {action} now (offered: {offered}).",
+                                      single_line=True, max_len=300))
         return cls(run.creation_id or run.id, action, new_idempotency_key())
 
     @property

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from . import domain as d
 from .client import KGPClient
-from .errors import FileTooLarge, KGPError, NotFound, NotOnThisSurface, UnsupportedFileType
+from .errors import FileTooLarge, KGPError, NotFound, NotOnThisSurface, UnsupportedFileType, clean_text
 from .unified_models import (
     creation_from_unified,
     file_from_unified,
@@ -212,16 +212,15 @@ class UnifiedAdapter:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise KGPError(f"Cannot read {path.name}: {exc.strerror or 'no such file'}.") from None
+            raise KGPError(clean_text(f"Cannot read {path.name}: {exc.strerror or 'no such file'}.")) from None
         if not path.is_file():
-            raise KGPError(f"{path.name} is not a file.")
+            raise KGPError(clean_text(f"{path.name} is not a file."))
         mime = guess_mime(path)
         limits = self._offer.files if self._offer is not None else None
-        if limits is not None:
-            if limits.max_bytes is not None and size > limits.max_bytes:
-                raise FileTooLarge(limits.problem(path.name, size, mime) or "The file is too large.")
-            if problem := limits.problem(path.name, size, mime):
-                raise UnsupportedFileType(problem)
+        problem = limits.problem(path.name, size, mime) if limits is not None else None
+        if problem is not None:
+            too_big = limits is not None and limits.max_bytes is not None and size > limits.max_bytes
+            raise (FileTooLarge if too_big else UnsupportedFileType)(clean_text(problem))  # it lists server text
         return size, mime
 
     async def upload(self, path: Path, progress: Progress | None = None) -> d.UploadedFile:
@@ -234,7 +233,7 @@ class UnifiedAdapter:
         try:
             handle = path.open("rb")
         except OSError as exc:
-            raise KGPError(f"Cannot read {path.name}: {exc.strerror or 'permission denied'}.") from None
+            raise KGPError(clean_text(f"Cannot read {path.name}: {exc.strerror or 'permission denied'}.")) from None
         with handle:
             reader = _ProgressReader(handle, size, progress)
             files = {"file": (path.name, reader, mime or "application/octet-stream")}

@@ -193,6 +193,7 @@ class V1Adapter:
     def __init__(self, client: Any) -> None:
         self.client = client  # a KGPClient; typed loosely so importing this module does not import httpx
         self._catalog: m.Catalog | None = None
+        self._offer: d.Offer | None = None
         self._details: dict[str, m.Creation] = {}
 
     @classmethod
@@ -213,12 +214,15 @@ class V1Adapter:
         return account_from_me(me, self.key_prefix)
 
     async def offer(self, *, refresh: bool = False) -> d.Offer:
-        if self._catalog is None or refresh:
+        if self._catalog is None or self._offer is None or refresh:
             self._catalog = await self.client.catalog()
-        return offer_from_catalog(self._catalog)
+            self._offer = offer_from_catalog(self._catalog)
+        return self._offer
 
     def _content_type(self, product: d.Product) -> m.ContentType:
-        return m.ContentType.model_validate(product.raw or {"type": product.type})
+        """The catalog entry the product came from (payload.py's rules work on it)."""
+        found = self._catalog.get_type(product.type) if self._catalog is not None else None
+        return found or m.ContentType.model_validate(product.raw or {"type": product.type})
 
     def build_create_body(
         self, product: d.Product, values: Mapping[str, Any], file_ids: Sequence[str] = (),
