@@ -303,3 +303,10 @@ def test_error_bodies_string_object_and_fastapi_lists(status, body, cls, message
         assert err.field_errors == {"max_credits": "must be >= 1"}
     if status == 422 and b"loc" in body:
         assert err.field_errors == {"video.duration_seconds": "not a preset"}
+
+
+def test_ratios_given_beside_an_empty_bundle_list_stay_plain_settings():
+    product = {"type": "image", "settings": {"aspect_ratio": ["1:1", "3:2"], "bundles": []}}
+    image = offer_from_capabilities(caps(products=[product])).product("image")
+    assert image.bundles == () and image.setting("bundle") is None
+    assert [c.value for c in image.setting("aspect_ratio").choices] == ["1:1", "3:2"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -236,5 +237,9 @@ class UnifiedAdapter:
             raise KGPError(clean_text(f"Cannot read {path.name}: {exc.strerror or 'permission denied'}.")) from None
         with handle:
             reader = _ProgressReader(handle, size, progress)
-            files = {"file": (path.name, reader, mime or "application/octet-stream")}
-            return file_from_unified(await self.client.post_file("/files", files))
+            sent_mime = mime or "application/octet-stream"
+            reply = await self.client.post_file("/files", {"file": (path.name, reader, sent_mime)})
+        uploaded = file_from_unified(reply)
+        # What the reply leaves out is known here: the name, type and size just sent.
+        return replace(uploaded, name=uploaded.name or path.name, mime_type=uploaded.mime_type or sent_mime,
+                       size_bytes=uploaded.size_bytes if uploaded.size_bytes is not None else size)

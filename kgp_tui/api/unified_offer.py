@@ -201,7 +201,7 @@ def product_from_unified(entry: Mapping[str, Any], top: Mapping[str, Any] | None
         if name == "language":
             settings.append(_language_setting(value, languages, name in required))
         elif name in FOLLOWERS and any(k in spec for k in BUNDLE_KEYS):
-            continue  # given per bundle
+            continue  # given per bundle (read below; as a plain setting if the bundles turn out empty)
         else:
             settings.append(generic_setting(name, value, name in required))
         done.add(name)
@@ -214,6 +214,8 @@ def product_from_unified(entry: Mapping[str, Any], top: Mapping[str, Any] | None
                 settings.append(d.Setting(field, "choice", label_of(field), False,
                                           tuple(d.Choice(v, v) for v in values), follows="bundle",
                                           default=w.text(w.obj(spec.get(field)).get("default"))))
+    else:
+        settings += [generic_setting(f, spec[f], f in required) for f in FOLLOWERS if f in spec and f not in done]
     for kind, (field, _, _, home) in LISTS.items():
         entries = _first_list(kind, spec, p)
         if entries is None and (field in spec or kind in spec or (type_name == home and not _named_elsewhere(
