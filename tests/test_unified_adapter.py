@@ -220,3 +220,50 @@ async def test_every_tolerated_reply_shape_still_gives_the_same_flow(usim, tmp_p
         assert await adapter.outputs(run.id)
     finally:
         await adapter.aclose()
+
+
+async def test_a_product_never_seen_before_gets_a_form_whose_body_the_server_takes(usim):
+    usim.set_scenario("extra_type")
+    connection = await connect(f"http://{usim.host}:{usim.port}/openapi/v1", TEST_KEY)
+    adapter = connection.adapter
+    try:
+        podcast = connection.offer.product("podcast")
+        assert podcast is not None and podcast.setting("duration_seconds").presets
+        values = {**podcast.defaults(), "prompt": "A chat about attention"}
+        assert adapter.validate(podcast, values) == {}
+        assert "podcast" in adapter.build_create_body(podcast, values)
+        assert (await until_stopped(adapter, await adapter.create(podcast, values)))[-1].status == "ready"
+    finally:
+        await adapter.aclose()
+
+
+@pytest.mark.parametrize("scenario", ["hostile_text", "extra_fields", "sparse_fields"])
+async def test_hostile_extra_or_sparse_replies_map_without_loss_of_the_flow(usim, scenario):
+    usim.set_scenario(scenario)
+    connection = await connect(f"http://{usim.host}:{usim.port}/openapi/v1", TEST_KEY)
+    adapter = connection.adapter
+    try:
+        product, values = video_values(connection.offer)
+        run = await adapter.create(product, values)
+        final = (await until_stopped(adapter, run))[-1]
+        assert final.status == "ready"
+        creation = await adapter.creation(run.id)
+        assert creation.id == run.id and (await adapter.outputs(run.id))
+        if scenario == "hostile_text":  # server text is kept as given: the screens sanitize it when they show it
+            assert "\x1b" in (creation.title or "") + "".join(o.label or "" for o in await adapter.outputs(run.id))
+    finally:
+        await adapter.aclose()
+
+
+async def test_a_fastapi_style_422_names_the_product_field(usim):
+    usim.set_scenario("unified_variants", shapes="fastapi_detail")
+    connection = await connect(f"http://{usim.host}:{usim.port}/openapi/v1", TEST_KEY)
+    try:
+        product, values = video_values(connection.offer)
+        body = connection.adapter.build_create_body(product, values)
+        body["video"]["duration_seconds"] = 7
+        with pytest.raises(ValidationFailed) as caught:
+            await connection.adapter.client.post("/creations", body)
+        assert "video.duration_seconds" in caught.value.field_errors
+    finally:
+        await connection.adapter.aclose()

@@ -118,8 +118,7 @@ def test_products_as_an_object_keyed_by_type():
     ({"options": ["a", "b"], "default": "b"}, "choice", {"default": "b"}),
     ({"default": True}, "boolean", {"default": True}),
     ({}, "text", {}),
-    (None, "text", {}),
-    (12, "integer", {"default": 12}),
+    ({"default": 12, "note": "extra"}, "integer", {"default": 12}),
 ])
 def test_a_setting_as_presets_a_range_a_plain_list_or_a_bare_value(spec, kind, expected):
     product = {"type": "video", "settings": {"pace": spec}}
@@ -310,3 +309,13 @@ def test_ratios_given_beside_an_empty_bundle_list_stay_plain_settings():
     image = offer_from_capabilities(caps(products=[product])).product("image")
     assert image.bundles == () and image.setting("bundle") is None
     assert [c.value for c in image.setting("aspect_ratio").choices] == ["1:1", "3:2"]
+
+
+@pytest.mark.parametrize("extra", [True, 12, "x", None, {"note": "a field this client does not know", "depth": 2}])
+def test_an_unknown_field_beside_the_settings_is_not_a_setting_and_never_sent(extra):
+    # The extra_fields scenario adds x_sim_flag: true and x_sim_extra: {...} to every object, settings included.
+    product = {"type": "video", "settings": {"duration_seconds": {"presets": [120], "default": 120},
+                                             "x_sim_extra": extra}}
+    video = offer_from_capabilities(caps(products=[product])).product("video")
+    assert video.setting("x_sim_extra") is None
+    assert video.defaults() == {"duration_seconds": 120}

@@ -94,6 +94,19 @@ def _choices(values: Any) -> tuple[d.Choice, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# The keys that make an object a setting's spec; an object with none of them is some other field.
+SPEC_KEYS = frozenset({"presets", "values", "options", "choices", "allowed", "min", "max", "minimum", "maximum",
+                       "default", "required"})
+
+
+def is_setting_spec(spec: Any) -> bool:
+    """A setting is given as presets, a range, a list of values or an empty object [sim]; a bare value or an object
+    without any of those keys is an unknown field the server added (never sent back, or it would be refused)."""
+    if isinstance(spec, list):
+        return True
+    return isinstance(spec, Mapping) and (not spec or bool(SPEC_KEYS & set(w.obj(spec))))
+
+
 def generic_setting(name: str, spec: Any, required: bool = False) -> d.Setting:
     """A setting from any shape: presets, ``{min,max,default}``, a list of allowed values, a bare default."""
     label = label_of(name)
@@ -200,6 +213,8 @@ def product_from_unified(entry: Mapping[str, Any], top: Mapping[str, Any] | None
             continue  # read below, with the product-level and top-level lists
         if name == "language":
             settings.append(_language_setting(value, languages, name in required))
+        elif not is_setting_spec(value):
+            continue
         elif name in FOLLOWERS and any(k in spec for k in BUNDLE_KEYS):
             continue  # given per bundle (read below; as a plain setting if the bundles turn out empty)
         else:
@@ -215,7 +230,8 @@ def product_from_unified(entry: Mapping[str, Any], top: Mapping[str, Any] | None
                                           tuple(d.Choice(v, v) for v in values), follows="bundle",
                                           default=w.text(w.obj(spec.get(field)).get("default"))))
     else:
-        settings += [generic_setting(f, spec[f], f in required) for f in FOLLOWERS if f in spec and f not in done]
+        settings += [generic_setting(f, spec[f], f in required) for f in FOLLOWERS
+                     if f in spec and f not in done and is_setting_spec(spec[f])]
     for kind, (field, _, _, home) in LISTS.items():
         entries = _first_list(kind, spec, p)
         if entries is None and (field in spec or kind in spec or (type_name == home and not _named_elsewhere(
