@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from kgp_tui.api import domain as d
+from kgp_tui.api.errors import Conflict
 from kgp_tui.api.unified_offer import offer_from_capabilities
 
 IMAGE = {"products": [{"type": "image", "settings": {"bundles": [
@@ -75,7 +76,7 @@ def test_an_action_intent_makes_its_key_once_and_only_for_an_offered_action():
     again = d.ActionIntent.new(run, "approve_overage")
     assert again.idempotency_key != intent.idempotency_key  # a new decision is a new intent
     assert not d.ActionIntent.new(run, "retry").costs_money
-    with pytest.raises(ValueError, match="does not offer resume_after_recharge"):
+    with pytest.raises(Conflict, match="does not offer resume_after_recharge"):
         d.ActionIntent.new(run, "resume_after_recharge")
 
 

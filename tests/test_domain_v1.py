@@ -141,3 +141,24 @@ async def test_the_quickstart_flow_and_an_edit_through_the_adapter(sim):
             await adapter.act(d.ActionIntent(creation.id, "retry", d.new_idempotency_key()))
     finally:
         await adapter.aclose()
+
+
+@pytest.mark.parametrize("scenario", ["extra_fields", "hostile_text", "catalog_variants", "extra_type", "sparse_fields",
+                                      "unknown_status"])
+async def test_every_product_of_a_tolerated_v1_catalog_gets_a_body_the_server_takes(sim, scenario):
+    sim.set_scenario(scenario)
+    connection = await connect(f"http://{sim.host}:{sim.port}/openapi/v1", TEST_KEY)
+    adapter = connection.adapter
+    try:
+        assert connection.surface == "v1" and connection.offer.products
+        for product in connection.offer.products:
+            values = {**product.defaults(), "prompt": "Explain attention"}
+            for setting in product.settings:  # a form's first choice where the field needs one
+                choices = product.choices_for(setting.name, values)
+                if setting.name not in values and choices and setting.kind in ("bundle", "choice"):
+                    values[setting.name] = choices[0].value
+            assert adapter.validate(product, values) == {}, product.type
+            run = await adapter.create(product, values)
+            assert run.creation_id and run.id
+    finally:
+        await adapter.aclose()

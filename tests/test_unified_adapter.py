@@ -15,6 +15,7 @@ from kgp_tui.api.errors import (
     ConnectionFailed,
     FileTooLarge,
     NotFound,
+    NotOnThisSurface,
     UnsupportedFileType,
     ValidationFailed,
 )
@@ -94,6 +95,9 @@ async def test_a_message_that_changes_the_video_reruns_it_and_a_question_is_answ
     adapter = unified.adapter
     product, values = video_values(unified.offer)
     first = (await until_stopped(adapter, await adapter.create(product, values)))[-1]
+    with pytest.raises(ValidationFailed) as empty:
+        await adapter.send_message(first.id, "   ")
+    assert empty.value.field_errors == {"content": "This field is required."}
     asked = await adapter.send_message(first.id, "How long is it?")
     assert asked.message.status == "answered" and asked.message.reply
     reply = await adapter.send_message(first.id, "  Make the intro slower  ", idempotency_key="msg-intent-0001")
@@ -184,8 +188,10 @@ async def test_the_list_is_by_type_and_page_only(unified):
     page = await adapter.list_creations(type="image", page=1, page_size=5)
     assert page.items and {c.type for c in page.items} == {"image"}
     assert adapter.list_filters == d.ListFilters(type=True, status=False, query=False)
-    with pytest.raises(ValueError, match="by type only"):
+    with pytest.raises(NotOnThisSurface, match="by type only"):
         await adapter.list_creations(status="ready")
+    with pytest.raises(NotOnThisSurface):
+        await adapter.list_creations(query="cat")
 
 
 async def test_string_ids_go_url_encoded_into_the_path(unified, usim):
@@ -209,6 +215,7 @@ async def test_every_tolerated_reply_shape_still_gives_the_same_flow(usim, tmp_p
     adapter = connection.adapter
     try:
         assert connection.surface == "unified" and connection.account.key_prefix.startswith("kgp_test_")
+        assert ("GET", "/openapi/v1/me") in [(m, p) for m, p, _s in usim.request_log]  # no account: /me asked
         video = connection.offer.product("video")
         assert video is not None and video.setting("voice_id") is not None
         assert video.setting("duration_seconds").minimum is not None  # a range in place of presets
@@ -267,3 +274,28 @@ async def test_a_fastapi_style_422_names_the_product_field(usim):
         assert "video.duration_seconds" in caught.value.field_errors
     finally:
         await connection.adapter.aclose()
+
+
+@pytest.mark.parametrize(("scenario", "params"), [
+    ("default", {}), ("extra_fields", {}), ("extra_type", {}), ("catalog_variants", {}), ("hostile_text", {}),
+    ("unified_variants", {"shapes": "all"}),
+])
+async def test_every_product_with_every_bundle_gets_a_body_the_server_takes(usim, scenario, params):
+    usim.set_scenario(scenario, **params)
+    connection = await connect(f"http://{usim.host}:{usim.port}/openapi/v1", TEST_KEY)
+    adapter = connection.adapter
+    try:
+        for product in connection.offer.products:
+            for bundle in product.bundles or (None,):
+                values = {**product.defaults(), "prompt": "Explain attention"}
+                if bundle is not None:
+                    values["bundle"] = bundle.key
+                for setting in product.settings:  # as a form would: the first allowed value of each choice
+                    choices = product.choices_for(setting.name, values)
+                    if choices and product.applies(setting.name, values) and setting.name not in values:
+                        values[setting.name] = choices[0].value
+                assert adapter.validate(product, values) == {}, (product.type, values)
+                run = await adapter.create(product, values, max_credits=10_000)
+                assert run.id, product.type
+    finally:
+        await adapter.aclose()

@@ -51,3 +51,22 @@ async def test_the_key_never_appears_in_an_error_message():
         with pytest.raises(Exception) as caught:
             await client.get("/capabilities")
     assert KEY not in str(caught.value) and "kgp_live_3f9a…" in str(caught.value)
+
+
+async def test_capabilities_without_an_account_ask_me_and_read_its_answer():
+    from kgp_tui.api.unified import UnifiedAdapter
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/capabilities"):
+            return httpx.Response(200, json={"products": [{"type": "app"}]})
+        if request.url.path.endswith("/me"):
+            return httpx.Response(200, json={"displayName": "Ada", "can_create": False, "credits": {"balance": 0}})
+        return httpx.Response(404, json={"detail": "no"})
+
+    adapter = UnifiedAdapter.open("http://127.0.0.1:9/openapi/v1", KEY, transport=httpx.MockTransport(handler))
+    try:
+        account = await adapter.account()
+    finally:
+        await adapter.aclose()
+    assert account.display_name == "Ada" and account.credits == 0 and not account.may_create
+    assert account.key_prefix == "kgp_live_3f9a…"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import Conflict
 from .text import parse_time, sanitize
 
 SurfaceName = Literal["v1", "unified"]
@@ -462,10 +463,10 @@ class ActionIntent:
 
     @classmethod
     def new(cls, run: Run, action: str) -> ActionIntent:
-        """An intent for ``action`` on ``run``; ValueError when the run does not advertise it now."""
+        """An intent for ``action`` on ``run``; ``Conflict`` when the run does not advertise it now."""
         if action not in run.available_actions:
             offered = ", ".join(run.available_actions) or "none"
-            raise ValueError(sanitize(f"This creation does not offer {action} now (offered: {offered}).",
+            raise Conflict(sanitize(f"This creation does not offer {action} now (offered: {offered}).",
                                       single_line=True, max_len=300))
         return cls(run.creation_id or run.id, action, new_idempotency_key())
 

@@ -17,7 +17,15 @@ from urllib.parse import quote
 
 from . import domain as d
 from .client import KGPClient
-from .errors import FileTooLarge, KGPError, NotFound, NotOnThisSurface, UnsupportedFileType, clean_text
+from .errors import (
+    FileTooLarge,
+    KGPError,
+    NotFound,
+    NotOnThisSurface,
+    UnsupportedFileType,
+    ValidationFailed,
+    clean_text,
+)
 from .unified_models import (
     creation_from_unified,
     file_from_unified,
@@ -163,9 +171,9 @@ class UnifiedAdapter:
     async def list_creations(self, type: str | None = None, status: str | None = None,
                              query: str | None = None, page: int = 1, page_size: int = 20) -> d.CreationPage:
         """GET /creations by type and page. This surface has no status or search filter: asking for one is a
-        ValueError (filter loaded rows with ``domain.filter_locally``, or say it is not available)."""
+        ``NotOnThisSurface`` (filter loaded rows with ``domain.filter_locally``, or say it is not available)."""
         if status or query:
-            raise ValueError("The unified API lists creations by type only (no status or search filter).")
+            raise NotOnThisSurface("This server lists creations by type only: there is no status or search filter.")
         params: dict[str, Any] = {"page": page, "page_size": page_size}
         if type:
             params["type"] = type
@@ -188,7 +196,7 @@ class UnifiedAdapter:
         """POST /creations/{id}/messages (a video that is ready); never retried. An accepted change re-runs it."""
         text = (content or "").strip()
         if not text:
-            raise ValueError("A message must not be empty.")
+            raise ValidationFailed("A message must not be empty.", field_errors={"content": "This field is required."})
         body: dict[str, Any] = {"content": text}
         if file_ids:
             body["input_file_ids"] = list(file_ids)
