@@ -121,3 +121,8 @@ def test_a_setting_describes_its_limit():
     assert d.Setting("d", "integer", "D", presets=(120, 240), default=240).describe() == "one of 120, 240 (default 240)"
     assert d.Setting("s", "integer", "S", minimum=1, maximum=20, default=6).describe() == "1–20 (default 6)"
     assert d.Setting("t", "text", "T").describe() == ""
+
+
+def test_an_intent_with_a_short_key_is_refused_before_anything_is_sent():
+    with pytest.raises(ValueError, match="at least 8"):
+        d.ActionIntent("cr_1", "retry", "short")

@@ -62,9 +62,9 @@ def test_the_simulator_imports_no_client_code(path):
     assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
-@pytest.mark.parametrize("module", ["domain", "wire"])
-def test_the_domain_core_source_imports_no_pydantic_or_httpx(module):
-    bad = {m for m in imported_modules(PACKAGE / "api" / f"{module}.py") if m.split(".")[0] in ("pydantic", "httpx")}
+@pytest.mark.parametrize("path", [*_sources("api/domain"), PACKAGE / "api" / "wire.py"], ids=lambda p: p.name)
+def test_the_domain_core_source_imports_no_pydantic_or_httpx(path):
+    bad = {m for m in imported_modules(path) if m.split(".")[0] in ("pydantic", "httpx")}
     assert not bad
 
 
