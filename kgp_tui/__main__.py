@@ -13,7 +13,7 @@ from kgp_tui import __version__
 
 EPILOG = """\
 commands:
-  kgp-tui simulator [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
+  kgp-tui simulator [--surface v1|unified] [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
                       run the built-in KGP simulator on loopback (see: kgp-tui simulator --help)
   kgp-tui locate      print where the config file, data and logs live
 

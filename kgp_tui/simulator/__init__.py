@@ -1,8 +1,14 @@
-"""A KGP v1 simulator: a real HTTP server on loopback that follows /work/shared/kgp-api.md, with fault injection.
+"""A KGP simulator: a real HTTP server on loopback, with fault injection, that speaks one surface per server:
+v1 (/work/shared/kgp-api.md, the default) or the unified one (/work/shared/kgp-api-unified.md; its choices are
+listed in unified.py).
 
     from kgp_tui.simulator import Simulator, SCENARIOS, DEFAULT_API_KEY
     with Simulator(step_seconds=0.05) as sim:      # serves on a daemon thread; base_url ends in /openapi/v1
         ...
+    with Simulator(surface="unified", max_file_bytes=1 << 20) as sim:   # capabilities, files, creations, …
+        ...
+
+The choices below are v1's; where they concern the transport, keys, scenarios and admin, they hold on both.
 
 It is written from the contract alone (stdlib, plus the loopback rule from kgp_tui.config; nothing from
 kgp_tui.api), so a client that reads a shape wrongly fails against it. Importing this package starts nothing.
@@ -36,7 +42,9 @@ Choices made where the contract is silent:
 - Scenarios (SCENARIOS lists them, with their parameters): the brief's fifteen, plus `unknown_status` and
   `sparse_fields` for the contract's other tolerance rules. `times` counts the requests a scenario acted on.
 - Admin (loopback clients only, no key): GET /_sim/stats, POST /_sim/scenario {"name", "params"},
-  POST /_sim/seed {"creations": N, "jobs": M, "key": optional}, POST /_sim/reset_stats.
+  POST /_sim/seed {"creations": N, "jobs": M, "key": optional}, POST /_sim/reset_stats. On the unified surface
+  `jobs` seeds creations in progress and `job_ids` lists their (string) creation ids. Stats name the `surface`.
+- Scenarios marked "(unified)" in SCENARIOS are refused (ValueError, or 422 from /_sim/scenario) on a v1 server.
 """
 
 from __future__ import annotations

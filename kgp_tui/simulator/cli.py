@@ -13,7 +13,7 @@ import sys
 import threading
 
 from .scenarios import SCENARIOS
-from .server import Simulator
+from .server import SURFACES, Simulator
 from .state import DEFAULT_API_KEY
 
 
@@ -30,10 +30,15 @@ def _param(text: str) -> tuple[str, object]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgp-tui simulator",
-        description="Serve a simulated KPainter API (KGP v1) on loopback, with in-memory state.")
+        description="Serve a simulated KPainter API on loopback, with in-memory state: the v1 catalog/job surface or "
+                    "the unified one (capabilities, files, creations, messages, actions, outputs).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key the simulator accepts")
+    parser.add_argument("--surface", default="v1", choices=SURFACES,
+                        help="the API surface this server speaks (default v1; the other one's paths answer 404)")
+    parser.add_argument("--max-file-bytes", type=int, default=None, metavar="N",
+                        help="unified surface: the largest upload POST /files accepts (default 50 MiB)")
     parser.add_argument("--scenario", default="default", choices=sorted(SCENARIOS), metavar="NAME",
                         help="a scenario from --list-scenarios (default: default)")
     parser.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
@@ -73,7 +78,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     try:
         sim = Simulator(api_key=args.api_key, host=args.host, port=args.port, scenario=args.scenario,
                         step_seconds=args.step_seconds, allow_non_loopback=args.allow_non_loopback,
-                        **dict(args.param))
+                        surface=args.surface, max_file_bytes=args.max_file_bytes, **dict(args.param))
         sim.start()
     except (ValueError, OSError) as exc:
         print(f"kgp-tui simulator: {exc}", file=sys.stderr)
@@ -83,7 +88,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
             f"{method} {path} {status if status is not None else 'dropped'}", file=sys.stderr, flush=True)
     print(f"KGP_BASE_URL={sim.base_url}", flush=True)
     print(f"KGP_API_KEY={sim.api_key}", flush=True)
-    print(f"# scenario {sim.scenario}; read-only key: {sim.readonly_key}; no-credit key: {sim.no_credit_key}")
+    print(f"# surface {sim.surface}; scenario {sim.scenario}; read-only key: {sim.readonly_key}; "
+          f"no-credit key: {sim.no_credit_key}")
     print("# serving until Ctrl+C", flush=True)
     try:
         while not stop.wait(0.5):

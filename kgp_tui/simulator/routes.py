@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qs
 
 from . import catalog as cat
@@ -20,6 +20,8 @@ from .state import Account, Fate, NotFound, NotReady, Store, key_prefix
 from .validation import ValidationFailed, validate_create
 
 MAX_BODY_BYTES = 1024 * 1024
+PAUSE_REASONS = {"credits_run_out": "insufficient_credits", "over_budget": "over_budget",
+                 "transient_failure": "transient_failure"}
 
 
 @dataclass
@@ -125,6 +127,19 @@ class BaseApi:
     def _take(self, point: str, request: Request) -> Scenario | None:
         return self.scenario().take(point, request.method, request.path)
 
+    def _fate(self, request: Request) -> Fate:
+        """How the job (v1) or run (unified) this request starts ends, as the `job` scenario says."""
+        scenario = self._take("job", request)
+        if scenario is None:
+            return Fate()
+        if scenario.name == "job_failure":
+            return Fate("failed", int(scenario.params["fail_at_step"]), str(scenario.params["error_code"]))
+        if scenario.name == "cancel":
+            return Fate("cancelled", int(scenario.params["cancel_at_step"]))
+        if scenario.name in PAUSE_REASONS:  # unified only: a v1 server refuses these scenarios
+            return Fate("paused", int(scenario.params["at_step"]), PAUSE_REASONS[scenario.name])
+        return Fate(odd_status=True)
+
     def _account(self, request: Request, *, create: bool = False) -> Account:
         key = (request.headers.get("X-KGP-Api-Key") or "").strip()
         if not key:
@@ -207,16 +222,6 @@ class Api(BaseApi):
         if scenario is None:
             return cat.DEFAULT
         return cat.SHAPES if scenario.name == "catalog_variants" else cat.EXTRA_TYPE
-
-    def _fate(self, request: Request) -> Fate:
-        scenario = self._take("job", request)
-        if scenario is None:
-            return Fate()
-        if scenario.name == "job_failure":
-            return Fate("failed", int(scenario.params["fail_at_step"]), str(scenario.params["error_code"]))
-        if scenario.name == "cancel":
-            return Fate("cancelled", int(scenario.params["cancel_at_step"]))
-        return Fate(odd_status=True)
 
     # -- endpoints ------------------------------------------------------------------------------------------
 

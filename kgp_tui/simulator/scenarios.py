@@ -4,9 +4,10 @@ A scenario acts at one point of request handling (its `point`): before the reque
 check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
 is served or used to validate a create (`catalog`), on the reply the API built, errors included (`reply`), after
 the request is handled (`post`), after a create that succeeded (`after_create`), or once per request on the
-unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching requests only, then the
-simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without
-`/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
+unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching
+requests only, then the simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a
+prefix, with or without `/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the
+`/_sim` admin endpoints. A job (v1) or a run (unified) is what the `job` point decides the fate of.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ PREFIX = "/openapi/v1"
 SCENARIOS: dict[str, str] = {
     "default": "Normal behaviour: jobs succeed and every reply follows the contract.",
     "slow": "Every response waits `delay` seconds (default 2.0) before it is sent.",
-    "job_failure": "Jobs fail at step `fail_at_step` (default 3) with error code `error_code` "
+    "job_failure": "Jobs (unified: creation runs) fail at step `fail_at_step` (default 3) with error code `error_code` "
                    "(default render_failed).",
-    "cancel": "Jobs are cancelled at step `cancel_at_step` (default 2).",
+    "cancel": "Jobs (unified: creation runs) are cancelled at step `cancel_at_step` (default 2).",
     "reject_key": "Every API key gets 401 invalid_api_key.",
     "no_credits": "POST /creations answers 402 insufficient_credits for every key; nothing is created.",
     "rate_limit": "429 rate_limited with the header Retry-After: `retry_after` (default 1); nothing is changed.",
@@ -32,11 +33,14 @@ SCENARIOS: dict[str, str] = {
                     "x_sim_flag).",
     "drop_after_create": "POST /creations stores the creation and its job, then drops the connection with no reply.",
     "catalog_variants": "The catalog uses the tolerated shapes: content_types keyed by type, some limits as lists of "
-                        "values or missing, no voices, empty styles.",
-    "extra_type": "The catalog gains a content type the client has never heard of (storyboard); create accepts it.",
-    "unknown_status": "Jobs report the undocumented status waiting_for_gpu during their first running step.",
-    "sparse_fields": "Jobs lack progress_pct and have current_step null; lists come as {\"data\": [...]} "
-                     "(list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
+                        "values or missing, no voices, empty styles; unified: products keyed by type, settings "
+                        "as ranges and plain lists, voices and styles at the top level.",
+    "extra_type": "The catalog gains a content type the client has never heard of (storyboard; unified: a podcast "
+                  "product); create accepts it.",
+    "unknown_status": "Jobs (unified: creations) report the undocumented status waiting_for_gpu during their first "
+                      "running (generating) step.",
+    "sparse_fields": "Jobs (unified: creations) lack progress_pct and have current_step null; lists come as "
+                     "{\"data\": [...]} (list_shape=\"data\", default) or as a bare list (list_shape=\"bare\").",
     "hostile_text": "Every human-readable string in every reply (titles, names, labels, descriptions, steps, "
                     "narration, messages) gains Rich markup, terminal escape sequences (CSI, OSC 52), control "
                     "characters, emoji and right-to-left text; titles also grow past 5,000 characters.",

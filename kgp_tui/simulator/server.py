@@ -13,15 +13,21 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import urlsplit
 
 from kgp_tui.config import is_loopback_host
 
-from . import seeding, unified_catalog
-from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error, not_found
-from .scenarios import BAD_GATEWAY_HTML, PREFIX, UNIFIED_ONLY, Scenario, sparse, with_extra_fields
+from . import admin, seeding, unified_catalog
+from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error
+from .scenarios import (
+    PREFIX,
+    UNIFIED_ONLY,
+    Scenario,
+    sparse,
+    with_extra_fields,
+)
 from .state import DEFAULT_API_KEY, Store
 from .unified import UnifiedApi
 from .unified_state import UnifiedStore
@@ -204,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.stopping.wait(float(fault.params["delay"])):
                 return self._drop()
         elif fault is not None:
-            reply = self._fault_reply(sim._api, fault)
+            reply = admin.fault_reply(sim._api, fault)
             return self._drop() if reply is None else self._send(reply)
         try:
             reply = sim._api.handle(Request(method, rel, query, self.headers, body))
@@ -215,43 +221,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._drop()
         return self._send(reply, scenario.take("post", method, rel))
 
-    @staticmethod
-    def _fault_reply(api: BaseApi, fault: Scenario) -> Reply | None:
-        """What a `pre` fault sends instead of handling the request; None: drop the connection."""
-        if fault.name == "rate_limit":
-            seconds = int(fault.params["retry_after"])
-            return api.error(429, "rate_limited", f"Too many requests; retry after {seconds} s.",
-                             {"Retry-After": str(seconds)})
-        if fault.name == "server_error":
-            return api.error(500, "internal_error", "The server hit an internal error (simulated). Try again later.")
-        if fault.name == "bad_gateway":
-            return Reply(502, BAD_GATEWAY_HTML.encode(), content_type="text/html; charset=utf-8")
-        return None  # drop_connection
-
     def _admin(self, path: str, body: bytes) -> None:
-        sim = self.server.sim
         if not is_loopback(self.client_address[0]):
             return self._send(error(403, "forbidden", "The /_sim endpoints answer loopback clients only."))
-        try:
-            data = json.loads(body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError("the body must be a JSON object")
-            if (self.command, path) == ("GET", "/_sim/stats"):
-                return self._send(Reply(200, sim.stats()))
-            if (self.command, path) == ("POST", "/_sim/scenario"):
-                sim.set_scenario(str(data.get("name", "default")), **(data.get("params") or {}))
-                return self._send(Reply(200, {"scenario": sim._scenario.describe()}))
-            if (self.command, path) == ("POST", "/_sim/seed"):
-                key = data.get("key")
-                creations = sim.seed_creations(int(data.get("creations", 0)), key=key)
-                jobs = sim.seed_jobs(int(data.get("jobs", 0)), key=key)
-                return self._send(Reply(200, {"creation_ids": creations, "job_ids": jobs}))
-            if (self.command, path) == ("POST", "/_sim/reset_stats"):
-                sim.reset_stats()
-                return self._send(Reply(200, {"request_count": 0}))
-        except (ValueError, TypeError) as exc:
-            return self._send(error(422, "validation_error", str(exc)))
-        return self._send(not_found("", path))
+        return self._send(admin.reply(self.server.sim, self.command, path, body))
 
 
 class Simulator:
@@ -373,7 +346,7 @@ class Simulator:
 
     def _checked_scenario(self, name: str, params: dict) -> Scenario:
         if name in UNIFIED_ONLY and self.surface != "unified":
-            raise ValueError(f"{name}: a scenario of the unified surface (start with surface='unified')")
+            raise ValueError(f"{name}: a scenario of the unified surface (start it with --surface unified)")
         return Scenario(name, **params)
 
     @property

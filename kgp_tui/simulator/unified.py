@@ -28,8 +28,9 @@ Choices made where the contract is silent:
   step the creation stopped in (after it, for over_budget); progress never goes back. `approve_overage` raises
   `max_credits` to the estimate. Scenario fates apply to creates and accepted messages, never to recovery runs.
 - Actions and messages: a key is scoped to the key owner; the same key for the same creation and intent replays
-  the first 202 reply (deep copy) and acts once; the same key for another creation or intent: 409. Only accepted
-  (202) replies are remembered. Actions need `idempotency_key` (8–200 characters), messages may send one.
+  the first 202 reply (deep copy) and acts once; the same key for another creation or intent: 409. Only replies
+  that acted (202) are remembered, not a 409 or 422. Actions need `idempotency_key` (8–200 characters); messages
+  may send one.
 - Messages: a video that is ready, else 409. Content ending in "?" is answered (no change); content containing
   "reject" is rejected; anything else is accepted and re-runs the video (4 steps, progress from 0); version N ≥ 2
   shows in every output URL (`/vN/`) and label ("(vN)"). While a change runs, the previous delivery stays usable
@@ -53,7 +54,7 @@ from urllib.parse import parse_qs, unquote
 from . import unified_catalog as ucat
 from .routes import MAX_BODY_BYTES, Abort, BaseApi, Reply, Request
 from .scenarios import Scenario
-from .state import Fate, NotFound, NotReady
+from .state import NotFound, NotReady
 from .unified_state import Conflict, UnifiedStore
 from .unified_validation import (
     parse_upload,
@@ -63,8 +64,6 @@ from .unified_validation import (
 )
 from .validation import ValidationFailed
 
-_PAUSE_SCENARIOS = {"credits_run_out": "insufficient_credits", "over_budget": "over_budget",
-                    "transient_failure": "transient_failure"}
 _CAMEL = re.compile(r"_([a-z0-9])")
 
 
@@ -93,7 +92,8 @@ def reshape_error(body: dict, status: int, shapes: set[str]) -> object:
         return {"detail": [{"loc": ["body", *item["field"].split(".")], "msg": item["message"], "type": "value_error"}
                            for item in errors]}
     if "object_detail" in shapes:
-        return {"detail": {"code": body.get("code"), "message": body["detail"], **({"errors": errors} if errors else {})}}
+        extra = {"errors": errors} if errors else {}
+        return {"detail": {"code": body.get("code"), "message": body["detail"], **extra}}
     return body
 
 
@@ -171,18 +171,6 @@ class UnifiedApi(BaseApi):
             shapes |= {"products_map", "settings_shapes"}
         items = ucat.products(extra=scenario is not None and scenario.name == "extra_type")
         return (ucat.with_duration_range(items) if "settings_shapes" in shapes else items), shapes
-
-    def _fate(self, request: Request) -> Fate:
-        scenario = self._take("job", request)
-        if scenario is None:
-            return Fate()
-        if scenario.name == "job_failure":
-            return Fate("failed", int(scenario.params["fail_at_step"]), str(scenario.params["error_code"]))
-        if scenario.name == "cancel":
-            return Fate("cancelled", int(scenario.params["cancel_at_step"]))
-        if scenario.name in _PAUSE_SCENARIOS:
-            return Fate("paused", int(scenario.params["at_step"]), _PAUSE_SCENARIOS[scenario.name])
-        return Fate(odd_status=True)
 
     def _run(self, request: Request, operation: Callable[[], dict], status: int = 200) -> Reply:
         """Map the store's refusals of an operation on one creation to their replies."""

@@ -161,8 +161,8 @@ class UnifiedStore:
     @staticmethod
     def _pause_message(creation: UCreation, reason: str) -> str:
         if reason == "insufficient_credits":
-            return (f"Your credits ran out during “{creation.step}”. Recharge on the KPainter website, then resume: "
-                    "the creation continues where it stopped.")
+            return (f"Your credits ran out during “{creation.step}”. Recharge on the KPainter website, then "
+                    "resume: the creation continues where it stopped.")
         if reason == "over_budget":
             budget = creation.params["max_credits"]
             ceiling = f"your budget of {budget} credits" if budget else "the amount you approved"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from . import catalog as cat
 from . import unified_catalog as ucat
@@ -228,11 +229,23 @@ def validate_message(body: dict, known_file: Callable[[str], bool]) -> dict:
     return message
 
 
-_PARAM = re.compile(r'''(\w+)\*?=(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))''')
+_PARAM = re.compile(r'''(\w+)(\*?)=(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))''')
 
 
 def _params(header: str) -> dict[str, str]:
-    return {name.lower(): quoted if quoted or not bare else bare for name, quoted, bare in _PARAM.findall(header)}
+    """A header's `name=value` parameters; an RFC 5987 `name*=UTF-8''…` value wins over the plain one."""
+    found: dict[str, str] = {}
+    for name, star, quoted, bare in _PARAM.findall(header):
+        value = quoted or bare
+        if star and value.count("'") >= 2:  # charset'language'percent-encoded
+            charset, _, encoded = value.split("'", 2)
+            try:
+                found[name.lower()] = unquote(encoded, encoding=charset or "utf-8", errors="replace")
+            except LookupError:  # a charset Python does not know
+                found[name.lower()] = unquote(encoded, errors="replace")
+        else:
+            found.setdefault(name.lower(), value)
+    return found
 
 
 def parse_upload(content_type: str | None, body: bytes) -> tuple[str, str, bytes]:
@@ -242,13 +255,14 @@ def parse_upload(content_type: str | None, body: bytes) -> tuple[str, str, bytes
     if media != "multipart/form-data" or not boundary:
         got = media or "no Content-Type"
         raise ValidationFailed([("file", f"send the file as multipart/form-data, field 'file' (got {got})")])
-    delimiter = b"--" + boundary.encode("latin-1")
-    for part in body.split(delimiter)[1:]:
+    delimiter = b"\r\n--" + boundary.encode("latin-1", "replace")  # a boundary counts only at a line start
+    for part in (b"\r\n" + body).split(delimiter)[1:]:
         if part.startswith(b"--"):
             break
         head, sep, data = part.partition(b"\r\n\r\n")
         if not sep:
             continue
+        head = head.removeprefix(b"\r\n")
         headers = {}
         for line in head.decode("utf-8", "replace").split("\r\n"):
             name, colon, value = line.partition(":")
@@ -260,7 +274,6 @@ def parse_upload(content_type: str | None, body: bytes) -> tuple[str, str, bytes
         filename = disposition.get("filename", "").strip()
         if not filename:
             raise ValidationFailed([("file", "has no filename")])
-        data = data[:-2] if data.endswith(b"\r\n") else data
         mime = headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
         return filename, mime, data
     raise ValidationFailed([("file", "is required: a multipart form field named 'file'")])
