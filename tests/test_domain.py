@@ -50,6 +50,9 @@ def test_ratios_and_qualities_follow_the_chosen_bundle():
     # No bundle chosen yet: the default bundle (the first) decides.
     assert not product.applies("quality", {})
     assert product.defaults() == {"bundle": "gemini:nano-banana-2"}
+    assert [s.name for s in product.visible(gemini)] == ["prompt", "instructions", "bundle", "aspect_ratio",
+                                                         "output_quality"]
+    assert [s.name for s in product.visible(gpt)][-1] == "quality"
 
 
 def test_voices_follow_the_chosen_language():

@@ -48,6 +48,9 @@ def test_me_becomes_the_account_and_says_why_a_key_cannot_create():
     account = account_from_me(me, "kgp_x…")
     assert (account.user_id, account.credits, account.plan, account.may_create) == ("42", 1200, "pro", True)
     assert account.raw["display_name"] == "Ada"
+    assert account.key_prefix == "kgp_x…"  # our own prefix of the key, never what the server says it is
+    echoed = m.Me.model_validate({"key_prefix": "kgp_live_3f9a1234567890abcdef", "key_scope": "user"})
+    assert account_from_me(echoed, "kgp_live_3f9a…").key_prefix == "kgp_live_3f9a…"
     read_only = account_from_me(m.Me.model_validate({"key_scope": "user", "can_create": False}), "kgp_x…")
     assert read_only.key_prefix == "kgp_x…" and "read-only" in read_only.why_not
     assert "not a user-level key" in account_from_me(m.Me.model_validate({"key_scope": "org", "can_create": True}),

@@ -70,3 +70,17 @@ async def test_capabilities_without_an_account_ask_me_and_read_its_answer():
         await adapter.aclose()
     assert account.display_name == "Ada" and account.credits == 0 and not account.may_create
     assert account.key_prefix == "kgp_live_3f9a…"
+
+
+async def test_a_server_that_echoes_the_whole_key_as_its_prefix_never_gets_it_shown():
+    from kgp_tui.api.unified import UnifiedAdapter
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"account": {"display_name": "Ada", "key_prefix": KEY}, "products": []})
+
+    adapter = UnifiedAdapter.open("http://127.0.0.1:9/openapi/v1", KEY, transport=httpx.MockTransport(handler))
+    try:
+        account = await adapter.account()
+    finally:
+        await adapter.aclose()
+    assert account.key_prefix == "kgp_live_3f9a…" and KEY not in account.label

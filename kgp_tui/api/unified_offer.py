@@ -38,7 +38,8 @@ def label_of(name: str) -> str:
 
 
 def account_from_unified(data: Any, shown_prefix: str) -> d.Account | None:
-    """The ``account`` of the capabilities (or a ``GET /me`` reply); None when there is none."""
+    """The ``account`` of the capabilities (or a ``GET /me`` reply); None when there is none. ``shown_prefix`` is
+    our own prefix of the key: the server's ``key_prefix`` is never shown (it could be the whole key)."""
     if not isinstance(data, Mapping):
         return None
     a = w.obj(data)
@@ -51,7 +52,7 @@ def account_from_unified(data: Any, shown_prefix: str) -> d.Account | None:
     elif can_create is False:
         why_not = "This key cannot create content."
     return d.Account(
-        key_prefix=w.text(a.get("key_prefix")) or shown_prefix, display_name=w.text(a.get("display_name")),
+        key_prefix=shown_prefix, display_name=w.text(a.get("display_name")),
         email=w.text(a.get("email")), user_id=w.text(a.get("user_id")), key_scope=scope, can_create=can_create,
         credits=credits, plan=w.text(w.obj(credits_raw).get("plan")),
         max_concurrent=w.integer(a.get("max_concurrent_creations")), why_not=why_not, raw=dict(data),

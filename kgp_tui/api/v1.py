@@ -51,7 +51,10 @@ def _opt_str(value: object) -> str | None:
 
 
 def account_from_me(me: m.Me, shown_prefix: str) -> d.Account:
-    """The documented check [doc]: a user-level key that can create; ``why_not`` says which part failed."""
+    """The documented check [doc]: a user-level key that can create; ``why_not`` says which part failed.
+
+    ``shown_prefix`` is our own prefix of the key: the server's ``key_prefix`` is never shown (it could be the key).
+    """
     why_not = None
     if me.key_scope != "user":
         why_not = f"This key is not a user-level key (scope: {me.key_scope or 'not given'}); it cannot create."
@@ -59,7 +62,7 @@ def account_from_me(me: m.Me, shown_prefix: str) -> d.Account:
         why_not = "This key is read-only: it cannot create content."
     credits = me.credits
     return d.Account(
-        key_prefix=me.key_prefix or shown_prefix, display_name=me.display_name, email=me.email,
+        key_prefix=shown_prefix, display_name=me.display_name, email=me.email,
         user_id=_opt_str(me.user_id), key_scope=me.key_scope, can_create=me.can_create,
         credits=credits.balance if credits else None, plan=credits.plan if credits else None,
         why_not=why_not, raw=_raw(me),

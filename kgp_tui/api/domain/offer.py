@@ -173,6 +173,10 @@ class Product:
                 return tuple(c for c in setting.choices if c.value in ids)
         return setting.choices
 
+    def visible(self, values: Mapping[str, Any]) -> tuple[Setting, ...]:
+        """The settings a form shows now, in order (a bundle's followers only where the bundle has values)."""
+        return tuple(s for s in self.settings if self.applies(s.name, values))
+
     def default_of(self, name: str) -> Any:
         setting = self.setting(name)
         return setting.default if setting is not None else None
