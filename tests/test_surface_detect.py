@@ -145,3 +145,21 @@ async def test_a_key_without_credits_gets_insufficient_credits_on_create_on_eith
         assert not caught.value.ambiguous and "Nothing was created" in caught.value.hint
     finally:
         await connection.adapter.aclose()
+
+
+async def test_a_remembered_surface_is_tried_first_and_a_404_from_it_detects_again(any_sim):
+    same = await connect(base(any_sim), TEST_KEY, remembered=any_sim.surface)
+    await same.adapter.aclose()
+    assert same.surface == any_sim.surface
+    expected = {"v1": ["/openapi/v1/me", "/openapi/v1/catalog"], "unified": ["/openapi/v1/capabilities"]}
+    assert [p for _m, p in paths(any_sim)] == expected[any_sim.surface]  # no detection round trip
+    any_sim.reset_stats()
+    other = "v1" if any_sim.surface == "unified" else "unified"
+    moved = await connect(base(any_sim), TEST_KEY, remembered=other)  # the server changed surface since
+    await moved.adapter.aclose()
+    assert moved.surface == any_sim.surface
+
+
+async def test_a_refused_key_with_a_remembered_surface_is_still_an_auth_error(any_sim):
+    with pytest.raises(AuthError):
+        await connect(base(any_sim), TEST_KEY + "_wrong", remembered=any_sim.surface)

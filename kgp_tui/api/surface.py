@@ -99,14 +99,27 @@ def open_adapter(surface: d.SurfaceName, base_url: str, api_key: str, **options:
     raise ValueError(f"Unknown surface {surface!r}: use v1 or unified.")
 
 
-async def connect(base_url: str, api_key: str, surface: SurfaceChoice = "auto", **options: Any) -> Connection:
+async def connect(base_url: str, api_key: str, surface: SurfaceChoice = "auto", *,
+                  remembered: d.SurfaceName | None = None, **options: Any) -> Connection:
     """Connect, finding the surface first when ``surface`` is ``"auto"``; ``options`` go to the HTTP client
     (timeout, get_retries, transport). Raises ``AuthError`` for a refused key, ``SurfaceUnknown`` when the server's
-    answer says neither surface, and the other ``KGPError``s as they come. The adapter is closed on failure."""
+    answer says neither surface, and the other ``KGPError``s as they come. The adapter is closed on failure.
+
+    ``remembered`` (auto only) is the surface this profile found last time: it is tried first, and a 404 from it
+    (the server changed surface) starts the detection again. A forced ``surface`` is never second-guessed."""
     if surface not in SURFACE_CHOICES:
         raise ValueError(f"Unknown surface {surface!r}: use auto, v1 or unified.")
     if surface != "auto":
         return await _finish(open_adapter(surface, base_url, api_key, **options))
+    if remembered in ("v1", "unified"):
+        try:
+            return await _finish(open_adapter(remembered, base_url, api_key, **options))
+        except NotFound:
+            pass  # this server no longer speaks the remembered surface: find out again
+    return await _detect(base_url, api_key, options)
+
+
+async def _detect(base_url: str, api_key: str, options: Mapping[str, Any]) -> Connection:
     from .unified import UnifiedAdapter
 
     unified = UnifiedAdapter.open(base_url, api_key, **options)
