@@ -163,3 +163,16 @@ async def test_a_remembered_surface_is_tried_first_and_a_404_from_it_detects_aga
 async def test_a_refused_key_with_a_remembered_surface_is_still_an_auth_error(any_sim):
     with pytest.raises(AuthError):
         await connect(base(any_sim), TEST_KEY + "_wrong", remembered=any_sim.surface)
+
+
+async def test_a_404_from_the_catalog_after_me_is_that_404_not_a_wrong_base_url():
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/me"):
+            return httpx.Response(200, json={"key_scope": "user", "can_create": True})
+        return httpx.Response(404, json={"detail": {"code": "not_found", "message": "No such endpoint"}})
+
+    with pytest.raises(NotFound) as caught:
+        await connect("http://127.0.0.1:9/openapi/v1", TEST_KEY, transport=httpx.MockTransport(handler))
+    assert not isinstance(caught.value, SurfaceUnknown) and caught.value.path == "/catalog"

@@ -149,6 +149,8 @@ async def _finish_v1(base_url: str, api_key: str, options: Mapping[str, Any]) ->
     try:
         return await _finish(adapter)
     except NotFound as err:
+        if err.path != "/me":
+            raise
         # Neither /capabilities nor /me exists here: most likely not the KGP API's base URL.
         raise SurfaceUnknown(
             f"{adapter.client.host} answers neither GET /capabilities nor GET /me: is the base URL the KGP API's "
