@@ -1,7 +1,9 @@
-"""The KGP v1 API client: models, errors, payload rules and the async HTTP client.
+"""The KGP client: the domain core (``domain``), one adapter per surface (``v1``, ``unified``), finding the surface
+at connect (``surface.connect``), and the v1 models, errors, payload rules and async HTTP client.
 
 Importing this package is free: each name is loaded on first use, so ``import kgp_tui.api`` pulls in neither
-pydantic nor httpx (the client, and with it httpx, loads only when ``KGPClient`` is asked for).
+pydantic nor httpx (the client, and with it httpx, loads only when ``KGPClient`` or an adapter is asked for).
+Domain types are reached as ``kgp_tui.api.domain.X`` (``domain.Creation`` is not the v1 model ``Creation``).
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ _EXPORTS: dict[str, str] = {
     "build_edit_payload": "payload",
     "validate_create": "payload",
     "validate_edit": "payload",
+    "connect": "surface",
+    "open_adapter": "surface",
+    "Connection": "surface",
+    "SurfaceAdapter": "surface",
+    "SurfaceChoice": "surface",
+    "SURFACE_CHOICES": "surface",
+    "V1Adapter": "v1",
+    "UnifiedAdapter": "unified",
+    "UnifiedClient": "unified",
+    "ActionIntent": "domain",
 }
 _EXPORTS.update(
     dict.fromkeys(
         (
             "KGPError", "AuthError", "PermissionDenied", "InsufficientCredits", "NotFound", "ValidationFailed",
             "RateLimited", "ServerError", "ConnectionFailed", "RequestTimeout", "MalformedResponse",
-            "error_from_response",
+            "error_from_response", "Conflict", "FileTooLarge", "UnsupportedFileType", "NotOnThisSurface",
+            "SurfaceUnknown",
         ),
         "errors",
     )
@@ -60,17 +73,23 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .client import KGPClient, is_ambiguous
+    from .domain import ActionIntent
     from .errors import (
         AuthError,
+        Conflict,
         ConnectionFailed,
+        FileTooLarge,
         InsufficientCredits,
         KGPError,
         MalformedResponse,
         NotFound,
+        NotOnThisSurface,
         PermissionDenied,
         RateLimited,
         RequestTimeout,
         ServerError,
+        SurfaceUnknown,
+        UnsupportedFileType,
         ValidationFailed,
         error_from_response,
     )
@@ -107,3 +126,6 @@ if TYPE_CHECKING:
     )
     from .payload import build_create_payload, build_edit_payload, validate_create, validate_edit
     from .redact import key_prefix, redact
+    from .surface import SURFACE_CHOICES, Connection, SurfaceAdapter, SurfaceChoice, connect, open_adapter
+    from .unified import UnifiedAdapter, UnifiedClient
+    from .v1 import V1Adapter

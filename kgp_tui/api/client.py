@@ -96,8 +96,12 @@ class KGPClient:
         self.backoff_cap = backoff_cap
         headers = {"Accept": "application/json", "User-Agent": user_agent}
         if api_key:
-            headers[API_KEY_HEADER] = api_key
+            headers.update(self._auth_headers(api_key))
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport, headers=headers, follow_redirects=False)
+
+    def _auth_headers(self, api_key: str) -> dict[str, str]:
+        """The headers that carry the key; a subclass for another surface sends it its own way."""
+        return {API_KEY_HEADER: api_key}
 
     @property
     def base_url(self) -> str:
@@ -191,6 +195,7 @@ class KGPClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        files: Mapping[str, Any] | None = None,
         auth: bool = True,
         retries: int | None = None,
     ) -> tuple[int, Any]:
@@ -200,7 +205,7 @@ class KGPClient:
         attempts = 1 + max(0, self.get_retries if retries is None else retries)
         for attempt in range(attempts):
             try:
-                return await self._send(method, path, params=params, body=body, auth=auth)
+                return await self._send(method, path, params=params, body=body, files=files, auth=auth)
             except KGPError as err:
                 delay = self._retry_delay(err, attempt) if attempt + 1 < attempts else None
                 if delay is None:
@@ -221,14 +226,22 @@ class KGPClient:
         return None
 
     async def _send(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None, body: Any, auth: bool
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        auth: bool,
+        files: Mapping[str, Any] | None = None,
     ) -> tuple[int, Any]:
         started = time.perf_counter()
         failure: KGPError | None = None
         try:
-            request = self._http.build_request(method, self._base_url + path, params=params, json=body)
+            request = self._http.build_request(method, self._base_url + path, params=params, json=body, files=files)
             if not auth:
-                request.headers.pop(API_KEY_HEADER, None)
+                for name in self._auth_headers(self._api_key):
+                    request.headers.pop(name, None)
             response = await self._http.send(request)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             failure = self._transport_failure(exc, method, path)

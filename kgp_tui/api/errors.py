@@ -333,3 +333,44 @@ def error_from_response(
         ambiguous=(method or "").upper() == "POST" and 500 <= status <= 599,
         host=host,
     )
+
+
+# -- added for the unified surface (kept at the end so it merges apart from the rest of this module) -----------
+
+
+class Conflict(KGPError):
+    """409: not now (an action the creation does not offer, outputs before a delivery, a message too early)."""
+
+    def _base_hint(self) -> str:
+        return "The creation is not in a state that allows this now: reload it and look at what it offers."
+
+
+class FileTooLarge(KGPError):
+    """413: the uploaded file is larger than the server accepts."""
+
+    def _base_hint(self) -> str:
+        return "The file is larger than the server accepts: pick a smaller file. Nothing was uploaded."
+
+
+class UnsupportedFileType(KGPError):
+    """415: the server does not take files of this type."""
+
+    def _base_hint(self) -> str:
+        return "The server does not take files of this type: pick one of the types it lists."
+
+
+class NotOnThisSurface(KGPError):
+    """What was asked exists only on the other KGP surface (an edit on the unified one, a message on v1)."""
+
+    def _base_hint(self) -> str:
+        return "This server's API does not offer that."
+
+
+class SurfaceUnknown(ConnectionFailed):
+    """``GET /capabilities`` failed in a way that says neither "unified" (200) nor "v1" (404)."""
+
+    def _base_hint(self) -> str:
+        return "Could not tell which KPainter API the server speaks; try again, or set surface in the config."
+
+
+_BY_STATUS.update({409: Conflict, 413: FileTooLarge, 415: UnsupportedFileType})

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from .domain import same_language as _same_language  # one language match for both surfaces
+from .text import parse_time
 from .tolerant import (
     ALIASES,
     CREATION_STATUSES,
@@ -24,7 +26,6 @@ from .tolerant import (
     canonical_type,
     valid_items,
 )
-from .text import parse_time
 
 Id = Annotated[int, Field(ge=1)]  # creation and job ids are integers ≥ 1 [doc]; 0 or less is a malformed reply
 
@@ -199,11 +200,6 @@ def _content_types(value: Any) -> Any:
             entries.append(entry)
         return entries
     return value
-
-
-def _same_language(a: str, b: str) -> bool:
-    a, b = a.lower().replace("_", "-"), b.lower().replace("_", "-")
-    return a == b or a.startswith(b + "-") or b.startswith(a + "-")
 
 
 class Catalog(KGPModel):

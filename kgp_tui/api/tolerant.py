@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+
+from .wire import number as as_number  # one reading of numbers for both surfaces
 
 log = logging.getLogger("kgp_tui.api")
 
@@ -73,20 +74,6 @@ def _strings(value: Any) -> list[str]:
 
 
 StrList = Annotated[list[str], BeforeValidator(_strings)]
-
-
-def as_number(value: Any) -> float | int | None:
-    """A finite number from a number or numeric text (integral values as int); None otherwise."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return int(value) if float(value).is_integer() else float(value)
-    return None
 
 
 class Limit(KGPModel):
