@@ -212,13 +212,14 @@ class V1Adapter:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def account(self) -> d.Account:
-        me: m.Me = await self.client.me()
+    async def account(self, *, refresh: bool = False, retries: int | None = None) -> d.Account:
+        """GET /me (always fresh: ``refresh`` is for the surface that caches its account)."""
+        me: m.Me = await self.client.me(retries=retries)
         return account_from_me(me, self.key_prefix)
 
-    async def offer(self, *, refresh: bool = False) -> d.Offer:
+    async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer:
         if self._catalog is None or self._offer is None or refresh:
-            self._catalog = await self.client.catalog()
+            self._catalog = await self.client.catalog(retries=retries)
             self._offer = offer_from_catalog(self._catalog)
         return self._offer
 
@@ -279,17 +280,17 @@ class V1Adapter:
         return replace(polled, kind=kind, action=job.action or run.action,
                         creation_id=polled.creation_id or run.creation_id)
 
-    async def creation(self, creation_id: str) -> d.Creation:
-        detail: m.Creation = await self.client.creation(int(creation_id))
+    async def creation(self, creation_id: str, *, retries: int | None = None) -> d.Creation:
+        detail: m.Creation = await self.client.creation(int(creation_id), retries=retries)
         self._details[str(detail.creation_id)] = detail
         return creation_from_v1(detail)
 
     async def list_creations(
         self, type: str | None = None, status: str | None = None, query: str | None = None,
-        page: int = 1, page_size: int = 20,
+        page: int = 1, page_size: int = 20, *, retries: int | None = None,
     ) -> d.CreationPage:
         reply: m.CreationPage = await self.client.list_creations(
-            page=page, page_size=page_size, type=type, status=status, query=query
+            page=page, page_size=page_size, type=type, status=status, query=query, retries=retries
         )
         return page_from_v1(reply)
 
@@ -297,7 +298,7 @@ class V1Adapter:
         self, product_type: str, *, since: float, known: Sequence[str] = (), prompt: str | None = None
     ) -> d.Creation | None:
         """After an ambiguous create: what that request made, looked up in ``GET /creations`` (never resent)."""
-        page = await self.list_creations(type=product_type, page=1, page_size=10)
+        page = await self.list_creations(type=product_type, page=1, page_size=10, retries=2)
         return d.pick_submitted(page.items, since=since, known=known, prompt=prompt)
 
     def validate_edit(self, creation: d.Creation, action: str, values: Mapping[str, Any]) -> dict[str, str]:
