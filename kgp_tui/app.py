@@ -225,7 +225,9 @@ class KGPApp(App):
                 self.notify(f"Could not save the profile: {error}", severity="warning", markup=False)
             else:
                 self.notify(f"Saved as profile {save_as!r}.", markup=False)
-        self.post_message(msg.Connected(client, me, catalog, base_url))
+        from kgp_tui.persist import key_digest
+
+        self.post_message(msg.Connected(client, me, catalog, base_url, key_digest(api_key)))
 
     async def on_connected(self, message: msg.Connected) -> None:
         old = self.client
@@ -235,7 +237,7 @@ class KGPApp(App):
         me = message.me
         prefix = getattr(message.client, "key_prefix", "") or getattr(me, "key_prefix", "")
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, me=me))
-        self.persistence.activate(message.base_url, prefix)
+        self.persistence.activate(message.base_url, message.key_digest, prefix)
         self.store.set_catalog(message.catalog)
         name = sanitize(getattr(me, "display_name", "") or "", single_line=True, max_len=40)
         if getattr(me, "can_use", False):

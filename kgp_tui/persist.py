@@ -4,14 +4,16 @@ One SQLite file in the platformdirs data dir (``kgp-tui locate`` prints it). WAL
 a committed transaction survives the process being killed (its pages are in the OS cache and the WAL), though a
 power cut may lose the last few commits — acceptable for what is a local copy of server state plus drafts.
 
-Rows are grouped by a *profile id*: the base URL and the key's shown prefix (``kgp_live_3f9a…``), never the key.
-The schema version lives in ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
+Rows are grouped by a *profile id*: the base URL and a one-way digest of the whole key (``key_digest``), never the
+key and never only its shown prefix, which two accounts' keys can share. The schema version lives in
+``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
 A file that SQLite cannot read, or one written by a newer kgp-tui, is moved aside and a fresh one started;
 ``LocalStore.notice`` then holds the one line the app shows. Plain stdlib: no Textual, no pydantic.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -25,11 +27,31 @@ from typing import Any
 DB_NAME = "state.sqlite3"
 RECENT_KEPT = 50  # recently viewed creations kept per profile
 DEMO_PREFIX = "demo|"
+LEGACY_PREFIX = "v2:"  # rows of a v2 file, keyed by base URL + key prefix, waiting to be adopted (see _v3)
+DIGEST_SCHEME = "sha256:"
+_DIGEST_LABEL = b"kgp-tui local state profile\x00"  # fixed and app-specific: this digest matches no other use
+TABLES = ("jobs", "creations", "drafts", "recent")
 
 
-def profile_id(base_url: str, key_prefix: str, *, demo: bool = False) -> str:
-    """Who a row belongs to: base URL + the key's shown prefix. The key itself is never an argument here."""
-    return f"{DEMO_PREFIX if demo else ''}{base_url.strip().rstrip('/')}|{key_prefix}"
+def key_digest(api_key: str) -> str:
+    """A one-way digest of the whole key: tells two keys apart that share a shown prefix; the key is not in it."""
+    return DIGEST_SCHEME + hashlib.sha256(_DIGEST_LABEL + api_key.strip().encode("utf-8")).hexdigest()
+
+
+def _server(base_url: str) -> str:
+    return base_url.strip().rstrip("/")
+
+
+def profile_id(base_url: str, digest: str, *, demo: bool = False) -> str:
+    """Who a row belongs to: base URL + `key_digest(key)`. Anything but a digest is refused, so no key lands here."""
+    if not digest.startswith(DIGEST_SCHEME):
+        raise ValueError("a profile is keyed by key_digest(key), not by a key or its prefix")
+    return f"{DEMO_PREFIX if demo else ''}{_server(base_url)}|{digest}"
+
+
+def legacy_profile_id(base_url: str, key_prefix: str) -> str:
+    """How a v2 file keyed a (non-demo) profile, as _v3 marked it: base URL + the key's shown prefix."""
+    return f"{LEGACY_PREFIX}{_server(base_url)}|{key_prefix}"
 
 
 def default_path() -> Path:
@@ -69,8 +91,20 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE jobs ADD COLUMN label TEXT NOT NULL DEFAULT ''")
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Profiles were base URL + key prefix, which two accounts' keys can share; now base URL + key_digest.
+
+    A prefix cannot be turned into a digest without the key, so v2 rows are marked "v2:" and the first key that
+    connects to that base URL with that prefix adopts them once (LocalStore.adopt): they were one profile before,
+    and there is no telling whose they were. Old demo rows belong to simulators that are gone: dropped.
+    """
+    for table in ("jobs", "creations", "drafts", "recent"):  # literals: a released step never changes
+        conn.execute(f"DELETE FROM {table} WHERE substr(profile, 1, 5) = 'demo|'")
+        conn.execute(f"UPDATE {table} SET profile = 'v2:' || profile")
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 
 JOB_COLUMNS = (
     "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
@@ -196,11 +230,24 @@ class LocalStore:
                 (profile, profile, RECENT_KEPT),
             )
 
+    def adopt(self, legacy: str, profile: str) -> int:
+        """Re-key the rows a v2 file kept under `legacy` to `profile`, once; returns how many rows moved.
+
+        Rows the profile already has win over the old ones (they are newer).
+        """
+        moved = 0
+        with self._write() as conn:
+            for table in TABLES:
+                moved += conn.execute(f"UPDATE OR IGNORE {table} SET profile = ? WHERE profile = ?",
+                                      (profile, legacy)).rowcount
+                conn.execute(f"DELETE FROM {table} WHERE profile = ?", (legacy,))
+        return moved
+
     def forget_profiles(self, prefix: str, keep: str = "") -> None:
         """Delete every row of the profiles whose id starts with `prefix`, except `keep` (old demo runs)."""
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._write() as conn:
-            for table in ("jobs", "creations", "drafts", "recent"):
+            for table in TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE profile LIKE ? ESCAPE '\\' AND profile != ?", (pattern, keep))
 
     # -- reading ---------------------------------------------------------------------------------------------
