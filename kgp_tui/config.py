@@ -74,6 +74,52 @@ def app_paths(
     return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir))
 
 
+PRIVATE_DIR_MODE = 0o700  # kgp-tui's folders and files hold prompts, creations and keys: the user's eyes only
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` (and parents) and leave kgp-tui's own folders in it 0700, also ones made looser before.
+
+    kgp-tui's own: `path`, or `path` and its parent, when that one is named kgp-tui (``~/.local/state/kgp-tui/log``);
+    else `path` alone when kgp-tui made it now. Never a folder of the user's such as ``~/.config``.
+    """
+    created = not path.is_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    chain: list[Path] = []
+    for folder in (path, path.parent):
+        chain.append(folder)
+        if folder.name == APP_NAME:
+            break
+    else:
+        chain = [path] if created else []
+    for folder in chain:
+        _tighten(folder, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty if it is missing, and leave it 0600 (a file kgp-tui writes is the user's alone)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE))
+    _tighten(path, PRIVATE_FILE_MODE)
+
+
+def tighten_file(path: Path) -> None:
+    """Leave an existing file of kgp-tui's 0600; a missing one is no error."""
+    if path.exists():
+        _tighten(path, PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    if os.name != "posix":
+        return
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError:  # not ours to change (another owner): the files inside are still 0600
+        pass
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"}:
         return True
@@ -302,7 +348,7 @@ def write_toml_atomic(file: Path, data: dict[str, Any]) -> None:
     """Write TOML so a crash never leaves half a file: temp file (0600) in the same dir, fsync, rename."""
     import tomli_w
 
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(file.parent)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

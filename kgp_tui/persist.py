@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kgp_tui.config import private_dir, private_file, tighten_file
+
 DB_NAME = "state.sqlite3"
 RECENT_KEPT = 50  # recently viewed creations kept per profile
 DEMO_PREFIX = "demo|"
@@ -31,6 +33,7 @@ LEGACY_PREFIX = "v2:"  # rows of a v2 file, keyed by base URL + key prefix, wait
 DIGEST_SCHEME = "sha256:"
 _DIGEST_LABEL = b"kgp-tui local state profile\x00"  # fixed and app-specific: this digest matches no other use
 TABLES = ("jobs", "creations", "drafts", "recent")
+COMPANIONS = ("-wal", "-shm")  # SQLite's files beside the state file in WAL mode
 
 
 def key_digest(api_key: str) -> str:
@@ -154,8 +157,8 @@ class LocalStore:
         path = Path(path) if path is not None else default_path()
         notice = ""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(_open_checked(path), path)
+            private_dir(path.parent)
+            return cls(_open_checked(_private(path)), path)
         except (NewerSchema, sqlite3.DatabaseError) as error:
             why, reason = ("newer", f"it was written by a newer kgp-tui ({error})") if isinstance(
                 error, NewerSchema) else ("corrupt", f"SQLite cannot read it ({error})")
@@ -167,7 +170,7 @@ class LocalStore:
         except OSError as error:
             return cls.in_memory(f"kgp-tui cannot use {path} ({error}); nothing will be kept after this run.")
         try:
-            return cls(_open_checked(path), path, notice)
+            return cls(_open_checked(_private(path)), path, notice)
         except (sqlite3.Error, OSError, NewerSchema) as error:
             return cls.in_memory(f"{notice} A fresh file could not be made either ({error}); "
                                  "nothing will be kept after this run.")
@@ -291,6 +294,14 @@ class LocalStore:
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
+def _private(path: Path) -> Path:
+    """The state file and its -wal/-shm 0600 (SQLite makes the companions with the file's own mode)."""
+    private_file(path)
+    for suffix in COMPANIONS:
+        tighten_file(Path(f"{path}{suffix}"))
+    return path
+
+
 def _open_checked(path: Path | str) -> sqlite3.Connection:
     """Connect, refuse a newer schema, check the file is sound, then run the migrations it still needs."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
@@ -334,10 +345,11 @@ def _move_aside(path: Path, why: str, now: float, reason: str) -> str:
     while target.exists():
         counter += 1
         target = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *COMPANIONS):
         source = Path(f"{path}{suffix}")
         if source.exists():
             source.rename(Path(f"{target}{suffix}"))
+            tighten_file(Path(f"{target}{suffix}"))  # an old file, perhaps made looser by an older kgp-tui
     return f"Local state {path.name}: {reason}; moved it to {target.name} and started afresh."
 
 
