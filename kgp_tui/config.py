@@ -193,30 +193,45 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
+    chosen_profile: str | None = None  # --profile NAME (the CLI sets it): wins over $KGP_TUI_PROFILE
 
     def profile(self, name: str | None = None) -> Profile:
         """The named profile (or the chosen default); an unknown explicit name is a ConfigError."""
-        chosen = name or self.env.get("KGP_TUI_PROFILE") or self.default_profile
+        explicit = name or self.chosen_profile or self.env.get("KGP_TUI_PROFILE")
+        chosen = explicit or self.default_profile
         if chosen in self.profiles:
             return self.profiles[chosen]
-        if name or self.env.get("KGP_TUI_PROFILE"):
+        if explicit:
             known = ", ".join(sorted(self.profiles)) or "none"
             raise ConfigError(f"no profile named {chosen!r} (profiles: {known})", self.path)
         return Profile(name=chosen)
 
+    def allows_insecure_http(self, profile: str | None = None) -> bool:
+        return self.allow_insecure_http or self.profile(profile).allow_insecure_http
+
+    def base_url(self, profile: str | None = None, *, checked: bool = True) -> str:
+        """Where a key goes: ``$KGP_BASE_URL``, else the profile's base URL, else the default server.
+
+        `checked`: a URL that fails `check_base_url` is a ConfigError; unchecked, it is returned as given, so a
+        form can show it and say what is wrong instead of falling back to a server the user did not choose.
+        """
+        chosen = self.profile(profile)
+        from_env = self.env.get("KGP_BASE_URL", "").strip()
+        base_url = from_env or chosen.base_url
+        if not checked:
+            return base_url
+        try:
+            return check_base_url(base_url, allow_insecure_http=self.allows_insecure_http(profile))
+        except ValueError as exc:
+            origin = "KGP_BASE_URL" if from_env else f"profile {chosen.name!r}"
+            raise ConfigError(f"{origin}: {exc}", self.path) from None
+
     def connection(self, profile: str | None = None) -> Connection | None:
         """The profile with ``$KGP_BASE_URL`` / ``$KGP_API_KEY`` applied; None when there is no key at all."""
         chosen = self.profile(profile)
-        base_url = self.env.get("KGP_BASE_URL", "").strip() or chosen.base_url
+        base_url = self.base_url(profile)
         env_key = self.env.get("KGP_API_KEY", "").strip()
         api_key = env_key or chosen.api_key
-        try:
-            base_url = check_base_url(
-                base_url, allow_insecure_http=self.allow_insecure_http or chosen.allow_insecure_http
-            )
-        except ValueError as exc:
-            origin = "KGP_BASE_URL" if self.env.get("KGP_BASE_URL", "").strip() else f"profile {chosen.name!r}"
-            raise ConfigError(f"{origin}: {exc}", self.path) from None
         if not api_key:
             return None
         return Connection(base_url=base_url, api_key=api_key, profile=chosen.name, source="env" if env_key else "config")

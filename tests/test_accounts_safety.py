@@ -12,6 +12,7 @@ from support.app import (
     make_app,
     open_type,
     paste,
+    static_text,
     type_into,
     wait_for,
 )
@@ -132,3 +133,71 @@ async def test_a_v2_state_file_is_adopted_by_the_first_key_that_connects_and_not
         await connected_app_on_catalog(pilot)
         await wait_for(pilot, lambda: seen, what="restored")
         assert app.store.jobs == {} and app.store.drafts == {}
+
+
+# -- where a typed key goes (item 2) -------------------------------------------------------------------------------
+
+def config_with(tmp_path, env: dict | None = None, **profiles: str):
+    from kgp_tui.config import Config, Profile
+
+    config = Config(path=tmp_path / "config.toml", poll_interval=0.1, request_timeout=5.0, env=env or {})
+    for name, base_url in profiles.items():
+        config.profiles[name] = Profile(name=name, base_url=base_url)
+    if profiles:
+        config.default_profile = next(iter(profiles))
+    return config
+
+
+def form_app(config):
+    from kgp_tui.app import KGPApp
+
+    return KGPApp(config=config, connection=config.connection())
+
+
+def destination(app) -> str:
+    return static_text(app, "#key-destination")
+
+
+async def test_with_kgp_base_url_and_no_key_the_form_starts_there_and_says_where_the_key_goes(sim, tmp_path):
+    host = sim.base_url.split("://")[1].split("/")[0]
+    app = form_app(config_with(tmp_path, env={"KGP_BASE_URL": sim.base_url}))
+    assert app.initial_connection is None  # no key: the user types it on the connect screen
+    async with app.run_test(size=SIZE) as pilot:
+        base_url = await wait_for(pilot, lambda: app.screen.query("#base-url") and app.screen.query_one("#base-url"),
+                                  what="the connect form")
+        assert base_url.value == sim.base_url  # not the default real server
+        assert destination(app) == f"Your key will be sent to {host} over plain http (this computer)."
+        await type_into(pilot, "#base-url", "https://kgp.example.com/openapi/v1")
+        await wait_for(pilot, lambda: "kgp.example.com." in destination(app), what="the note follows the edit")
+        assert destination(app) == "Your key will be sent to kgp.example.com."
+        await type_into(pilot, "#base-url", "ftp://kgp.example.com")
+        await wait_for(pilot, lambda: "will not be sent" in destination(app), what="an unusable URL explained")
+        await type_into(pilot, "#base-url", "")  # an empty field means the effective URL, not the default server
+        await wait_for(pilot, lambda: host in destination(app), what="back to KGP_BASE_URL's host")
+        await type_into(pilot, "#api-key", TEST_KEY)
+        await pilot.press("ctrl+s")
+        await connected_app_on_catalog(pilot)
+        assert app.store.session.base_url == sim.base_url
+
+
+async def test_the_form_starts_from_the_chosen_profiles_server(sim, tmp_path):
+    host = sim.base_url.split("://")[1].split("/")[0]
+    config = config_with(tmp_path, other="https://other.example.com/openapi/v1", work=sim.base_url)
+    config.chosen_profile = "work"  # kgp-tui --profile work, whose profile has no key
+    app = form_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        base_url = await wait_for(pilot, lambda: app.screen.query("#base-url") and app.screen.query_one("#base-url"),
+                                  what="the connect form")
+        assert base_url.value == sim.base_url and host in destination(app)
+
+
+async def test_while_connect_retries_the_screen_says_it_is_retrying(sim, tmp_path):
+    sim.set_scenario("rate_limit", times=1, retry_after=4)  # /me answers 429 once; the client waits, then retries
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        note = await wait_for(pilot, lambda: "retrying" in static_text(app, "#connect-note")
+                              and static_text(app, "#connect-note"), what="the retrying note")
+        assert "asks to slow down (HTTP 429): retrying in 4 s (retry 1 of 2)" in note
+        await connected_app_on_catalog(pilot)
+        assert app.client.on_retry is None  # later retries are not reported as connect retries
+        assert app.connect_note[0] == "ok"
