@@ -200,6 +200,7 @@ def key_destination(base_url: str, allow_insecure_http: bool = False) -> Text:
     """"Your key will be sent to <host>", or why it will not be sent anywhere (the URL is not usable)."""
     from urllib.parse import urlsplit
 
+    from kgp_tui.api.text import url_host
     from kgp_tui.config import check_base_url, is_loopback_host
 
     try:
@@ -208,7 +209,7 @@ def key_destination(base_url: str, allow_insecure_http: bool = False) -> Text:
         return Text(f"Your key will not be sent: {sanitize(str(problem), single_line=True, max_len=200)}.",
                     style="bold")
     parts = urlsplit(url)
-    host = sanitize(parts.netloc.rpartition("@")[2], single_line=True, max_len=80)
+    host = sanitize(url_host(url), single_line=True, max_len=80)
     text = Text("Your key will be sent to ")
     text.append(host, style="bold")
     if parts.scheme == "http":
@@ -219,9 +220,9 @@ def key_destination(base_url: str, allow_insecure_http: bool = False) -> Text:
 
 def retry_note(base_url: str, error: Any, number: int, of: int, delay: float) -> str:
     """What the connect screen says while the client waits to retry /me or /catalog (429, 5xx, no answer)."""
-    from urllib.parse import urlsplit
+    from kgp_tui.api.text import url_host
 
-    host = sanitize(urlsplit(base_url).netloc.rpartition("@")[2] or base_url, single_line=True, max_len=80)
+    host = sanitize(url_host(base_url) or base_url, single_line=True, max_len=80)
     status = getattr(error, "status", None)
     if status == 429:
         why = f"{host} asks to slow down (HTTP 429)"
