@@ -204,13 +204,19 @@ class KGPApp(App):
     async def connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
         from kgp_tui.api.client import KGPClient
         from kgp_tui.api.redact import key_prefix
+        from kgp_tui.screens.connect import retry_note
+
+        def retrying(error: Exception, number: int, of: int, delay: float) -> None:
+            # this worker runs on the event loop: the note (and the connect screen) can change here
+            self.set_connect_note("warning", retry_note(base_url, error, number, of, delay))
 
         client = None
         try:
-            client = KGPClient(base_url, api_key, timeout=self.request_timeout, get_retries=0)
+            client = KGPClient(base_url, api_key, timeout=self.request_timeout, get_retries=0, on_retry=retrying)
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
             me = await client.me(retries=2)
             catalog = await client.catalog(retries=2)
+            client.on_retry = None  # later retries (polls, loads) are not the connect screen's to report
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
             if client is not None:
                 await client.aclose()
@@ -225,7 +231,9 @@ class KGPApp(App):
                 self.notify(f"Could not save the profile: {error}", severity="warning", markup=False)
             else:
                 self.notify(f"Saved as profile {save_as!r}.", markup=False)
-        self.post_message(msg.Connected(client, me, catalog, base_url))
+        from kgp_tui.persist import key_digest
+
+        self.post_message(msg.Connected(client, me, catalog, base_url, key_digest(api_key)))
 
     async def on_connected(self, message: msg.Connected) -> None:
         old = self.client
@@ -235,7 +243,7 @@ class KGPApp(App):
         me = message.me
         prefix = getattr(message.client, "key_prefix", "") or getattr(me, "key_prefix", "")
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, me=me))
-        self.persistence.activate(message.base_url, prefix)
+        self.persistence.activate(message.base_url, message.key_digest, prefix)
         self.store.set_catalog(message.catalog)
         name = sanitize(getattr(me, "display_name", "") or "", single_line=True, max_len=40)
         if getattr(me, "can_use", False):

@@ -13,12 +13,13 @@ from textual.message import Message
 class Connected(Message):
     """The key was validated with /me and the catalog was fetched."""
 
-    def __init__(self, client: Any, me: Any, catalog: Any, base_url: str) -> None:
+    def __init__(self, client: Any, me: Any, catalog: Any, base_url: str, key_digest: str) -> None:
         super().__init__()
         self.client = client
         self.me = me
         self.catalog = catalog
         self.base_url = base_url
+        self.key_digest = key_digest  # kgp_tui.persist.key_digest of the key: whose local state this is
 
 
 class ConnectFailed(Message):
