@@ -74,7 +74,8 @@ def run_app(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
-        connection = None if args.demo else config.connection(args.profile)
+        config.chosen_profile = args.profile  # the connect screen starts from this profile's server too
+        connection = None if args.demo else config.connection()
     except ConfigError as exc:
         return _fail(f"config error: {exc}")
     for warning in config.warnings:

@@ -217,19 +217,26 @@ class KGPApp(App):
     async def connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
         from kgp_tui.api.redact import key_prefix
         from kgp_tui.api.surface import connect
+        from kgp_tui.screens.connect import retry_note
+
+        def retrying(error: Exception, number: int, of: int, delay: float) -> None:
+            # this worker runs on the event loop: the note (and the connect screen) can change here
+            self.set_connect_note("warning", retry_note(base_url, error, number, of, delay))
 
         surface = self.surface_choice
         remembered = None
         if surface == "auto":  # the surface this profile found last time is asked first (no detection trip)
-            remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_prefix(api_key))
+            from kgp_tui.persist import key_digest
+
+            remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_digest(api_key))
         try:
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
             connection = await connect(base_url, api_key, surface, remembered=remembered,
-                                       timeout=self.request_timeout, get_retries=2)
+                                       timeout=self.request_timeout, get_retries=2, on_retry=retrying)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
             self.post_message(msg.ConnectFailed(error, base_url, key_prefix(api_key)))
             return
-        _set_get_retries(connection.adapter, 0)  # from now on the poller's own backoff decides
+        _quiet_retries(connection.adapter)
         if save_as and self.config is not None:
             try:
                 from kgp_tui.config import save_profile
@@ -239,7 +246,10 @@ class KGPApp(App):
                 self.notify(f"Could not save the profile: {error}", severity="warning", markup=False)
             else:
                 self.notify(f"Saved as profile {save_as!r}.", markup=False)
-        self.post_message(msg.Connected(connection.adapter, connection.account, connection.offer, base_url))
+        from kgp_tui.persist import key_digest
+
+        self.post_message(msg.Connected(connection.adapter, connection.account, connection.offer, base_url,
+                                        key_digest(api_key)))
 
     async def on_connected(self, message: msg.Connected) -> None:
         old = self.adapter
@@ -251,7 +261,7 @@ class KGPApp(App):
         surface = message.adapter.name
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, account=account,
                                        surface=surface))
-        self.persistence.activate(message.base_url, prefix, surface)
+        self.persistence.activate(message.base_url, message.key_digest, prefix, surface)
         self.store.set_offer(message.offer)
         name = sanitize(account.label, single_line=True, max_len=40)
         if account.may_create:
@@ -570,7 +580,10 @@ def _run_of(creation: Creation) -> Run | None:
     return Run(surface=creation.surface, id=creation.latest_run_id, creation_id=creation.id)
 
 
-def _set_get_retries(adapter: SurfaceAdapter, retries: int) -> None:
+def _quiet_retries(adapter: SurfaceAdapter) -> None:
+    """After connect: the poller's own backoff decides (no client retries), and later retries (polls, loads) are
+    not the connect screen's to report."""
     client = getattr(adapter, "client", None)
-    if client is not None and hasattr(client, "get_retries"):
-        client.get_retries = retries
+    if client is not None:
+        client.get_retries = 0
+        client.on_retry = None

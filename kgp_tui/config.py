@@ -76,6 +76,52 @@ def app_paths(
     return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir))
 
 
+PRIVATE_DIR_MODE = 0o700  # kgp-tui's folders and files hold prompts, creations and keys: the user's eyes only
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` (and parents) and leave kgp-tui's own folders in it 0700, also ones made looser before.
+
+    kgp-tui's own: `path`, or `path` and its parent, when that one is named kgp-tui (``~/.local/state/kgp-tui/log``);
+    else `path` alone when kgp-tui made it now. Never a folder of the user's such as ``~/.config``.
+    """
+    created = not path.is_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    chain: list[Path] = []
+    for folder in (path, path.parent):
+        chain.append(folder)
+        if folder.name == APP_NAME:
+            break
+    else:
+        chain = [path] if created else []
+    for folder in chain:
+        _tighten(folder, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty if it is missing, and leave it 0600 (a file kgp-tui writes is the user's alone)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE))
+    _tighten(path, PRIVATE_FILE_MODE)
+
+
+def tighten_file(path: Path) -> None:
+    """Leave an existing file of kgp-tui's 0600; a missing one is no error."""
+    if path.exists():
+        _tighten(path, PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    if os.name != "posix":
+        return
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError:  # not ours to change (another owner): the files inside are still 0600
+        pass
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"}:
         return True
@@ -150,30 +196,45 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
+    chosen_profile: str | None = None  # --profile NAME (the CLI sets it): wins over $KGP_TUI_PROFILE
 
     def profile(self, name: str | None = None) -> Profile:
         """The named profile (or the chosen default); an unknown explicit name is a ConfigError."""
-        chosen = name or self.env.get("KGP_TUI_PROFILE") or self.default_profile
+        explicit = name or self.chosen_profile or self.env.get("KGP_TUI_PROFILE")
+        chosen = explicit or self.default_profile
         if chosen in self.profiles:
             return self.profiles[chosen]
-        if name or self.env.get("KGP_TUI_PROFILE"):
+        if explicit:
             known = ", ".join(sorted(self.profiles)) or "none"
             raise ConfigError(f"no profile named {chosen!r} (profiles: {known})", self.path)
         return Profile(name=chosen)
 
+    def allows_insecure_http(self, profile: str | None = None) -> bool:
+        return self.allow_insecure_http or self.profile(profile).allow_insecure_http
+
+    def base_url(self, profile: str | None = None, *, checked: bool = True) -> str:
+        """Where a key goes: ``$KGP_BASE_URL``, else the profile's base URL, else the default server.
+
+        `checked`: a URL that fails `check_base_url` is a ConfigError; unchecked, it is returned as given, so a
+        form can show it and say what is wrong instead of falling back to a server the user did not choose.
+        """
+        chosen = self.profile(profile)
+        from_env = self.env.get("KGP_BASE_URL", "").strip()
+        base_url = from_env or chosen.base_url
+        if not checked:
+            return base_url
+        try:
+            return check_base_url(base_url, allow_insecure_http=self.allows_insecure_http(profile))
+        except ValueError as exc:
+            origin = "KGP_BASE_URL" if from_env else f"profile {chosen.name!r}"
+            raise ConfigError(f"{origin}: {exc}", self.path) from None
+
     def connection(self, profile: str | None = None) -> Connection | None:
         """The profile with ``$KGP_BASE_URL`` / ``$KGP_API_KEY`` applied; None when there is no key at all."""
         chosen = self.profile(profile)
-        base_url = self.env.get("KGP_BASE_URL", "").strip() or chosen.base_url
+        base_url = self.base_url(profile)
         env_key = self.env.get("KGP_API_KEY", "").strip()
         api_key = env_key or chosen.api_key
-        try:
-            base_url = check_base_url(
-                base_url, allow_insecure_http=self.allow_insecure_http or chosen.allow_insecure_http
-            )
-        except ValueError as exc:
-            origin = "KGP_BASE_URL" if self.env.get("KGP_BASE_URL", "").strip() else f"profile {chosen.name!r}"
-            raise ConfigError(f"{origin}: {exc}", self.path) from None
         if not api_key:
             return None
         return Connection(base_url=base_url, api_key=api_key, profile=chosen.name, source="env" if env_key else "config")
@@ -308,7 +369,7 @@ def write_toml_atomic(file: Path, data: dict[str, Any]) -> None:
     """Write TOML so a crash never leaves half a file: temp file (0600) in the same dir, fsync, rename."""
     import tomli_w
 
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(file.parent)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
+
+from kgp_tui.config import private_dir, private_file, tighten_file
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -36,13 +39,23 @@ class RedactingFilter(logging.Filter):
 REDACTOR = RedactingFilter()
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file is 0600: the log names prompts and creations, which are the user's alone."""
+
+    def _open(self) -> TextIOWrapper:  # also opens the new file after each rollover
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(log_file: Path, *, level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> Path | None:
     """Log kgp-tui's own loggers to a rotating file (1 MB × 3); returns the path, or None if it cannot be written."""
     for secret in secrets:
         REDACTOR.add_secret(secret)
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        private_dir(log_file.parent)
+        handler = PrivateRotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        for number in range(1, handler.backupCount + 1):
+            tighten_file(Path(f"{log_file}.{number}"))  # rotated files an older kgp-tui left 0644
     except OSError:
         logging.getLogger("kgp_tui").addHandler(logging.NullHandler())  # no file: still nothing on the terminal
         return None

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 class Connected(Message):
     """The key was checked and what it can make was read (v1: /me and /catalog; unified: /capabilities)."""
 
-    def __init__(self, adapter: SurfaceAdapter, account: Account, offer: Offer, base_url: str) -> None:
+    def __init__(self, adapter: SurfaceAdapter, account: Account, offer: Offer, base_url: str, key_digest: str
+                 ) -> None:
         super().__init__()
         self.adapter = adapter
         self.account = account
         self.offer = offer
         self.base_url = base_url
+        self.key_digest = key_digest  # kgp_tui.persist.key_digest of the key: whose local state this is
 
 
 class ConnectFailed(Message):

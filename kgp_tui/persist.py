@@ -4,16 +4,18 @@ One SQLite file in the platformdirs data dir (``kgp-tui locate`` prints it). WAL
 a committed transaction survives the process being killed (its pages are in the OS cache and the WAL), though a
 power cut may lose the last few commits — acceptable for what is a local copy of server state plus drafts.
 
-Rows are grouped by a *profile id*: the base URL and the key's shown prefix (``kgp_live_3f9a…``), never the key.
+Rows are grouped by a *profile id*: the base URL and a one-way digest of the whole key (``key_digest``), never the
+key and never only its shown prefix, which two accounts' keys can share. The schema version lives in
+``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
 Ids are text (v1's numbers and the unified surface's ``cr_…`` alike); each profile remembers the surface its server
 spoke last time (``surfaces``), so the next connect asks that one first.
-The schema version lives in ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
 A file that SQLite cannot read, or one written by a newer kgp-tui, is moved aside and a fresh one started;
 ``LocalStore.notice`` then holds the one line the app shows. Plain stdlib: no Textual, no pydantic.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -24,14 +26,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kgp_tui.config import private_dir, private_file, tighten_file
+
 DB_NAME = "state.sqlite3"
 RECENT_KEPT = 50  # recently viewed creations kept per profile
 DEMO_PREFIX = "demo|"
+LEGACY_PREFIX = "v2:"  # rows of a v2 file, keyed by base URL + key prefix, waiting to be adopted (see _v3)
+DIGEST_SCHEME = "sha256:"
+_DIGEST_LABEL = b"kgp-tui local state profile\x00"  # fixed and app-specific: this digest matches no other use
+TABLES = ("jobs", "creations", "drafts", "recent", "surfaces")  # every table keyed by profile
+COMPANIONS = ("-wal", "-shm")  # SQLite's files beside the state file in WAL mode
 
 
-def profile_id(base_url: str, key_prefix: str, *, demo: bool = False) -> str:
-    """Who a row belongs to: base URL + the key's shown prefix. The key itself is never an argument here."""
-    return f"{DEMO_PREFIX if demo else ''}{base_url.strip().rstrip('/')}|{key_prefix}"
+def key_digest(api_key: str) -> str:
+    """A one-way digest of the whole key: tells two keys apart that share a shown prefix; the key is not in it."""
+    return DIGEST_SCHEME + hashlib.sha256(_DIGEST_LABEL + api_key.strip().encode("utf-8")).hexdigest()
+
+
+def _server(base_url: str) -> str:
+    return base_url.strip().rstrip("/")
+
+
+def profile_id(base_url: str, digest: str, *, demo: bool = False) -> str:
+    """Who a row belongs to: base URL + `key_digest(key)`. Anything but a digest is refused, so no key lands here."""
+    if not digest.startswith(DIGEST_SCHEME):
+        raise ValueError("a profile is keyed by key_digest(key), not by a key or its prefix")
+    return f"{DEMO_PREFIX if demo else ''}{_server(base_url)}|{digest}"
+
+
+def legacy_profile_id(base_url: str, key_prefix: str) -> str:
+    """How a v2 file keyed a (non-demo) profile, as _v3 marked it: base URL + the key's shown prefix."""
+    return f"{LEGACY_PREFIX}{_server(base_url)}|{key_prefix}"
 
 
 def default_path() -> Path:
@@ -71,6 +96,18 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE jobs ADD COLUMN label TEXT NOT NULL DEFAULT ''")
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Profiles were base URL + key prefix, which two accounts' keys can share; now base URL + key_digest.
+
+    A prefix cannot be turned into a digest without the key, so v2 rows are marked "v2:" and the first key that
+    connects to that base URL with that prefix adopts them once (LocalStore.adopt): they were one profile before,
+    and there is no telling whose they were. Old demo rows belong to simulators that are gone: dropped.
+    """
+    for table in ("jobs", "creations", "drafts", "recent"):  # literals: a released step never changes
+        conn.execute(f"DELETE FROM {table} WHERE substr(profile, 1, 5) = 'demo|'")
+        conn.execute(f"UPDATE {table} SET profile = 'v2:' || profile")
+
+
 def _text_ids(conn: sqlite3.Connection) -> None:
     """Ids become text (the unified surface's are strings), and each profile remembers its server's surface."""
     conn.execute(
@@ -107,7 +144,7 @@ def _text_ids(conn: sqlite3.Connection) -> None:
 
 
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _text_ids]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _text_ids]
 
 JOB_COLUMNS = (
     "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
@@ -158,8 +195,8 @@ class LocalStore:
         path = Path(path) if path is not None else default_path()
         notice = ""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(_open_checked(path), path)
+            private_dir(path.parent)
+            return cls(_open_checked(_private(path)), path)
         except (NewerSchema, sqlite3.DatabaseError) as error:
             why, reason = ("newer", f"it was written by a newer kgp-tui ({error})") if isinstance(
                 error, NewerSchema) else ("corrupt", f"SQLite cannot read it ({error})")
@@ -171,7 +208,7 @@ class LocalStore:
         except OSError as error:
             return cls.in_memory(f"kgp-tui cannot use {path} ({error}); nothing will be kept after this run.")
         try:
-            return cls(_open_checked(path), path, notice)
+            return cls(_open_checked(_private(path)), path, notice)
         except (sqlite3.Error, OSError, NewerSchema) as error:
             return cls.in_memory(f"{notice} A fresh file could not be made either ({error}); "
                                  "nothing will be kept after this run.")
@@ -245,11 +282,24 @@ class LocalStore:
             row = self._conn.execute("SELECT surface FROM surfaces WHERE profile = ?", (profile,)).fetchone()
         return str(row[0]) if row else None
 
+    def adopt(self, legacy: str, profile: str) -> int:
+        """Re-key the rows a v2 file kept under `legacy` to `profile`, once; returns how many rows moved.
+
+        Rows the profile already has win over the old ones (they are newer).
+        """
+        moved = 0
+        with self._write() as conn:
+            for table in TABLES:
+                moved += conn.execute(f"UPDATE OR IGNORE {table} SET profile = ? WHERE profile = ?",
+                                      (profile, legacy)).rowcount
+                conn.execute(f"DELETE FROM {table} WHERE profile = ?", (legacy,))
+        return moved
+
     def forget_profiles(self, prefix: str, keep: str = "") -> None:
         """Delete every row of the profiles whose id starts with `prefix`, except `keep` (old demo runs)."""
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._write() as conn:
-            for table in ("jobs", "creations", "drafts", "recent", "surfaces"):
+            for table in TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE profile LIKE ? ESCAPE '\\' AND profile != ?", (pattern, keep))
 
     # -- reading ---------------------------------------------------------------------------------------------
@@ -296,6 +346,14 @@ class LocalStore:
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
+def _private(path: Path) -> Path:
+    """The state file and its -wal/-shm 0600 (SQLite makes the companions with the file's own mode)."""
+    private_file(path)
+    for suffix in COMPANIONS:
+        tighten_file(Path(f"{path}{suffix}"))
+    return path
+
+
 def _open_checked(path: Path | str) -> sqlite3.Connection:
     """Connect, refuse a newer schema, check the file is sound, then run the migrations it still needs."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
@@ -339,10 +397,11 @@ def _move_aside(path: Path, why: str, now: float, reason: str) -> str:
     while target.exists():
         counter += 1
         target = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *COMPANIONS):
         source = Path(f"{path}{suffix}")
         if source.exists():
             source.rename(Path(f"{target}{suffix}"))
+            tighten_file(Path(f"{target}{suffix}"))  # an old file, perhaps made looser by an older kgp-tui
     return f"Local state {path.name}: {reason}; moved it to {target.name} and started afresh."
 
 

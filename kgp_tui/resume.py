@@ -64,33 +64,35 @@ class Persistence:
         conn = self.app.initial_connection
         if conn is not None and not self.app.demo:
             from kgp_tui.api.redact import key_prefix
+            from kgp_tui.persist import key_digest
 
-            self.activate(conn.base_url, key_prefix(conn.api_key))
+            self.activate(conn.base_url, key_digest(conn.api_key), key_prefix(conn.api_key))
 
     def _is_demo(self, base_url: str) -> bool:
         simulator = self.app.simulator
         return simulator is not None and base_url.rstrip("/") == str(simulator.base_url).rstrip("/")
 
-    def remembered_surface(self, base_url: str, key_prefix: str) -> SurfaceName | None:
+    def remembered_surface(self, base_url: str, digest: str) -> SurfaceName | None:
         """Worker thread: the surface this profile's server spoke last time, or None (never seen, or the demo)."""
         from kgp_tui.persist import profile_id
 
         if self._is_demo(base_url):
             return None
         try:
-            found = self._open().surface(profile_id(base_url, key_prefix))
+            found = self._open().surface(profile_id(base_url, digest))
         except Exception as error:  # noqa: BLE001 - then the surface is found again, as on a first connect
             log.warning("could not read the remembered surface: %s", error)
             return None
         return found if found in ("v1", "unified") else None  # type: ignore[return-value]
 
-    def activate(self, base_url: str, key_prefix: str, surface: SurfaceName | None = None) -> None:
-        """Switch to the profile of this connection; restores its state unless it is already the current one.
+    def activate(self, base_url: str, digest: str, key_prefix: str, surface: SurfaceName | None = None) -> None:
+        """Switch to the profile of this connection (base URL + `persist.key_digest` of the key); restores its
+        state unless it is already the current one. The prefix only finds rows a v2 file kept (persist._v3).
         ``surface`` (what the server spoke now) is remembered for the next connect."""
-        from kgp_tui.persist import DEMO_PREFIX, profile_id
+        from kgp_tui.persist import DEMO_PREFIX, legacy_profile_id, profile_id
 
         demo = self._is_demo(base_url)
-        profile = profile_id(base_url, key_prefix, demo=demo)
+        profile = profile_id(base_url, digest, demo=demo)
         if surface is not None and not demo:
             self.app.run_worker(partial(self._remember, profile, surface), thread=True, group="persist-surface",
                                 exit_on_error=False, name="remember the surface")
@@ -101,7 +103,8 @@ class Persistence:
             self._leave_profile()
         self.profile = profile
         forget = DEMO_PREFIX if demo else ""
-        self.app.run_worker(partial(self._load, profile, forget), thread=True, group="persist",
+        legacy = "" if demo else legacy_profile_id(base_url, key_prefix)
+        self.app.run_worker(partial(self._load, profile, forget, legacy), thread=True, group="persist",
                             exit_on_error=False, name="restore local state")
 
     def _remember(self, profile: str, surface: str) -> None:
@@ -128,8 +131,8 @@ class Persistence:
                 self.db = LocalStore.open(self.path)
             return self.db
 
-    def _load(self, profile: str, forget_prefix: str) -> None:
-        """Worker thread: open the file, read the profile, build the models, post them to the App."""
+    def _load(self, profile: str, forget_prefix: str, legacy: str = "") -> None:
+        """Worker thread: open the file, adopt v2 rows once, read the profile, build the models, post them."""
         from kgp_tui.messages import StateRestored
 
         started = time.perf_counter()
@@ -138,6 +141,8 @@ class Persistence:
             notice, db.notice = db.notice, ""
             if forget_prefix:
                 db.forget_profiles(forget_prefix, keep=profile)
+            if legacy and db.adopt(legacy, profile):
+                log.info("adopted the rows an older kgp-tui kept for this server and key prefix")
             snapshot = db.load(profile)
         except Exception as error:  # noqa: BLE001 - e.g. the disk went away: start empty, say so once
             log.warning("could not read local state: %s", error)
@@ -193,9 +198,9 @@ class Persistence:
     def flush(self) -> None:
         """Write what changed since the last flush, in one transaction."""
         if self.db is None or self.profile is None:
-            if self._dirty_jobs or self._dirty_creations or self._dirty_drafts:
-                if self._timer is None and self.app.is_running:  # the file is still opening: try again soon
-                    self._timer = self.app.set_timer(FLUSH_DELAY, self._flush_due, name="persist-flush")
+            dirty = self._dirty_jobs or self._dirty_creations or self._dirty_drafts
+            if dirty and self._timer is None and self.app.is_running:  # the file is still opening: try again soon
+                self._timer = self.app.set_timer(FLUSH_DELAY, self._flush_due, name="persist-flush")
             return
         store = self.store
         jobs = [job_row(store.runs[i]) for i in self._dirty_jobs if i in store.runs]

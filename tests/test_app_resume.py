@@ -14,8 +14,7 @@ from support.app import (
 )
 
 from kgp_tui import messages
-from kgp_tui.api.redact import key_prefix
-from kgp_tui.persist import LocalStore, profile_id
+from kgp_tui.persist import LocalStore, key_digest, profile_id
 from kgp_tui.screens.jobs import JobsScreen
 from kgp_tui.simulator import Simulator
 
@@ -58,7 +57,7 @@ def saved(sim) -> LocalStore:
 
 
 def profile_of(sim) -> str:
-    return profile_id(sim.base_url, key_prefix(TEST_KEY))
+    return profile_id(sim.base_url, key_digest(TEST_KEY))
 
 
 async def start_job(pilot, prompt: str) -> int:

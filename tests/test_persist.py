@@ -15,10 +15,10 @@ from support import TEST_KEY
 
 from kgp_tui import persist
 from kgp_tui.api.redact import key_prefix
-from kgp_tui.persist import LocalStore, profile_id
+from kgp_tui.persist import LocalStore, key_digest, legacy_profile_id, profile_id
 
 BASE = "http://127.0.0.1:8765/openapi/v1"
-PROFILE = profile_id(BASE, key_prefix(TEST_KEY))
+PROFILE = profile_id(BASE, key_digest(TEST_KEY))
 
 
 def job_row(job_id: int, status: str = "running", **extra) -> dict:
@@ -61,8 +61,8 @@ def test_round_trip_of_jobs_creations_drafts_and_recent(tmp_path):
 
 def test_profiles_are_isolated(tmp_path):
     db = LocalStore.open(tmp_path / "state.sqlite3")
-    other_key = profile_id(BASE, key_prefix("kgp_live_abcd99999999999"))
-    other_server = profile_id("https://api.kpainter.ai/openapi/v1/", key_prefix(TEST_KEY))
+    other_key = profile_id(BASE, key_digest("kgp_live_abcd99999999999"))
+    other_server = profile_id("https://api.kpainter.ai/openapi/v1/", key_digest(TEST_KEY))
     db.save(PROFILE, jobs=[job_row(5001)], drafts=[("image", {"prompt": "mine"})])
     db.save(other_key, jobs=[job_row(6001)])
     db.save(other_server, drafts=[("image", {"prompt": "theirs"})])
@@ -70,13 +70,13 @@ def test_profiles_are_isolated(tmp_path):
     assert [j["job_id"] for j in db.load(other_key).jobs] == [6001]
     assert db.load(other_server).drafts == {"image": {"prompt": "theirs"}}
     assert db.load(PROFILE).drafts == {"image": {"prompt": "mine"}}
-    assert profile_id(BASE + "/", "p") == profile_id(BASE, "p")  # a trailing slash is the same server
+    assert profile_id(BASE + "/", key_digest("k")) == profile_id(BASE, key_digest("k"))  # the same server
 
 
 def test_forget_profiles_drops_old_demo_runs_only(tmp_path):
     db = LocalStore.open(tmp_path / "state.sqlite3")
-    old_demo = profile_id("http://127.0.0.1:40001/openapi/v1", "kgp_demo…", demo=True)
-    new_demo = profile_id("http://127.0.0.1:40002/openapi/v1", "kgp_demo…", demo=True)
+    old_demo = profile_id("http://127.0.0.1:40001/openapi/v1", key_digest("kgp_demo_key"), demo=True)
+    new_demo = profile_id("http://127.0.0.1:40002/openapi/v1", key_digest("kgp_demo_key"), demo=True)
     for profile in (old_demo, new_demo, PROFILE):
         db.save(profile, jobs=[job_row(5001)])
         db.viewed(profile, 101, 1.0)
@@ -97,13 +97,14 @@ def test_new_file_is_wal_at_the_current_version(tmp_path):
     LocalStore.open(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 3
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"jobs", "creations", "drafts", "recent"} <= tables
 
 
 def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
     path = tmp_path / "state.sqlite3"
+    old_profile = f"{BASE}|{key_prefix(TEST_KEY)}"  # how v1 and v2 keyed a profile
     # a v1 file, as the first version wrote it (no label column yet)
     conn = sqlite3.connect(path, isolation_level=None)
     monkeypatch.setattr(persist, "MIGRATIONS", persist.MIGRATIONS[:1])
@@ -111,19 +112,20 @@ def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
     columns = [c for c in persist.JOB_COLUMNS if c != "label"]
     row = {**job_row(5001), "data": "{}", "error": None}
     conn.execute(f"INSERT INTO jobs (profile, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
-                 (PROFILE, *(row.get(c) for c in columns)))
-    conn.execute("INSERT INTO creations VALUES (?, 101, ?, 0)", (PROFILE, '{"creation_id": 101}'))
+                 (old_profile, *(row.get(c) for c in columns)))
+    conn.execute("INSERT INTO creations VALUES (?, 101, ?, 0)", (old_profile, '{"creation_id": 101}'))
     conn.close()
     monkeypatch.undo()
 
     db = LocalStore.open(path)
     assert db.notice == ""  # an older file is upgraded in place, not moved aside
+    db.adopt(legacy_profile_id(BASE, key_prefix(TEST_KEY)), PROFILE)  # the key's first connect (v3)
     snap = db.load(PROFILE)
     assert [(j["job_id"], j["label"]) for j in snap.jobs] == [(5001, "")]
     assert snap.creations == [{"creation_id": 101}]
     db.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version()
 
 
 def test_a_failing_migration_step_rolls_back_to_the_last_good_version(tmp_path, monkeypatch):
@@ -198,8 +200,8 @@ def test_unusable_location_falls_back_to_memory_with_a_notice(tmp_path):
 def test_the_key_never_reaches_the_file(tmp_path):
     path = tmp_path / "state.sqlite3"
     db = LocalStore.open(path)
-    profile = profile_id(BASE, key_prefix(TEST_KEY))
-    assert TEST_KEY not in profile
+    profile = profile_id(BASE, key_digest(TEST_KEY))
+    assert TEST_KEY not in profile and TEST_KEY[len(key_prefix(TEST_KEY)) - 1:] not in profile
     db.save(profile, jobs=[job_row(5001)], creations=[(101, {"creation_id": 101})],
             drafts=[("image", {"prompt": "p"})])
     db.viewed(profile, 101, 1.0)

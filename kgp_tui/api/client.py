@@ -11,7 +11,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -83,6 +83,7 @@ class KGPClient:
         user_agent: str = f"kgp-tui/{__version__}",
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
+        on_retry: Callable[[KGPError, int, int, float], None] | None = None,
     ) -> None:
         api_key = (api_key or "").strip()
         if any(not 32 < ord(ch) < 127 for ch in api_key):
@@ -94,6 +95,8 @@ class KGPClient:
         self.get_retries = max(0, int(get_retries))
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        # Told (error, retry number, retries in all, seconds it waits) before each wait, e.g. to say "retrying".
+        self.on_retry = on_retry
         headers = {"Accept": "application/json", "User-Agent": user_agent}
         if api_key:
             headers.update(self._auth_headers(api_key))
@@ -214,6 +217,8 @@ class KGPClient:
                     "%s %s: %s, retry %d of %d in %.2f s",
                     method, path, type(err).__name__, attempt + 1, attempts - 1, delay,
                 )
+                if self.on_retry is not None:
+                    self.on_retry(err, attempt + 1, attempts - 1, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 

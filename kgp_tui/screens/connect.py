@@ -66,7 +66,8 @@ class ConnectScreen(KGPScreen):
         self._form = True
         return [
             Label("Base URL"),
-            Input(placeholder=DEFAULT_BASE_URL, id="base-url"),
+            Input(placeholder=self._default_base_url(), id="base-url"),
+            Static(id="key-destination", markup=False),
             Label("API key (from the API Key page on the KPainter website)"),
             Input(placeholder="kgp_live_…", password=True, id="api-key"),
             Horizontal(
@@ -100,8 +101,8 @@ class ConnectScreen(KGPScreen):
 
         app: Any = self.app
         conn = app.initial_connection
-        base_url = getattr(conn, "base_url", None) or getattr(app.simulator, "base_url", None) or DEFAULT_BASE_URL
-        self.query_one("#base-url", Input).value = base_url
+        base_url = getattr(conn, "base_url", None) or getattr(app.simulator, "base_url", None)
+        self.query_one("#base-url", Input).value = base_url or self._default_base_url()
         if conn is not None:
             self.query_one("#api-key", Input).value = conn.api_key
         self.query_one("#api-key", Input).focus()
@@ -110,6 +111,38 @@ class ConnectScreen(KGPScreen):
         session = app.store.session
         if session is not None:
             self.query_one("#base-url", Input).value = session.base_url
+        self._show_destination()
+
+    def _default_base_url(self) -> str:
+        """The effective base URL ($KGP_BASE_URL, then the profile's, then the default): a key typed here goes there."""
+        config: Any = getattr(self.app, "config", None)
+        if config is None or not hasattr(config, "base_url"):
+            return DEFAULT_BASE_URL
+        try:  # unchecked: a bad $KGP_BASE_URL is shown and explained, never swapped for the real server
+            return str(config.base_url(checked=False))
+        except Exception:  # noqa: BLE001 - e.g. $KGP_TUI_PROFILE names no profile: the CLI said so at start
+            return DEFAULT_BASE_URL
+
+    def _allows_insecure_http(self) -> bool:
+        config: Any = getattr(self.app, "config", None)
+        try:
+            return bool(config.allows_insecure_http())
+        except Exception:  # noqa: BLE001 - no config, or one without profiles
+            return bool(getattr(config, "allow_insecure_http", False))
+
+    def _chosen_base_url(self) -> str:
+        from textual.widgets import Input
+
+        return self.query_one("#base-url", Input).value.strip() or self._default_base_url()
+
+    def on_input_changed(self, event: Any) -> None:
+        if getattr(event.input, "id", None) == "base-url":
+            self._show_destination()
+
+    def _show_destination(self) -> None:
+        """Say plainly where a key typed here will be sent, as the URL is edited."""
+        self.query_one("#key-destination", Static).update(
+            key_destination(self._chosen_base_url(), self._allows_insecure_http()))
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "session":
@@ -150,10 +183,10 @@ class ConnectScreen(KGPScreen):
         if not self._form:
             self.run_worker(self.show_form, exclusive=True, group="connect-form")
             return
-        base_url = self.query_one("#base-url", Input).value.strip() or DEFAULT_BASE_URL
+        base_url = self._chosen_base_url()
         api_key = self.query_one("#api-key", Input).value.strip()
         try:
-            base_url = check_base_url(base_url, allow_insecure_http=getattr(app.config, "allow_insecure_http", False))
+            base_url = check_base_url(base_url, allow_insecure_http=self._allows_insecure_http())
         except ValueError as problem:
             app.set_connect_note("error", f"Base URL: {problem}")
             self.query_one("#base-url", Input).focus()
@@ -164,6 +197,44 @@ class ConnectScreen(KGPScreen):
             return
         save = self.query_one("#save-profile", Checkbox).value
         app.start_connect(base_url, api_key, save_as="default" if save else None)
+
+
+def key_destination(base_url: str, allow_insecure_http: bool = False) -> Text:
+    """"Your key will be sent to <host>", or why it will not be sent anywhere (the URL is not usable)."""
+    from urllib.parse import urlsplit
+
+    from kgp_tui.api.text import url_host
+    from kgp_tui.config import check_base_url, is_loopback_host
+
+    try:
+        url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+    except ValueError as problem:
+        return Text(f"Your key will not be sent: {sanitize(str(problem), single_line=True, max_len=200)}.",
+                    style="bold")
+    parts = urlsplit(url)
+    host = sanitize(url_host(url), single_line=True, max_len=80)
+    text = Text("Your key will be sent to ")
+    text.append(host, style="bold")
+    if parts.scheme == "http":
+        where = "this computer" if is_loopback_host(parts.hostname or "") else "anyone on the way can read it"
+        text.append(f" over plain http ({where})")
+    return text.append(".")
+
+
+def retry_note(base_url: str, error: Any, number: int, of: int, delay: float) -> str:
+    """What the connect screen says while the client waits to retry /me or /catalog (429, 5xx, no answer)."""
+    from kgp_tui.api.text import url_host
+
+    host = sanitize(url_host(base_url) or base_url, single_line=True, max_len=80)
+    status = getattr(error, "status", None)
+    if status == 429:
+        why = f"{host} asks to slow down (HTTP 429)"
+    elif status:
+        why = f"{host} answered HTTP {status}"
+    else:
+        why = f"{host} did not answer"
+    when = f"in {delay:.0f} s" if delay >= 1 else "in a moment"
+    return f"{why}: retrying {when} (retry {number} of {of})…"
 
 
 def describe_session(session: Session | None) -> Text:
