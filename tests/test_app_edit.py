@@ -65,9 +65,9 @@ async def open_by_id(pilot, creation_id: int) -> CreationScreen:
 
 async def edit_job_done(pilot):
     app = pilot.app
-    tracked = await wait_for(pilot, lambda: next((t for t in app.store.jobs.values() if t.job.kind == "edit"), None),
+    tracked = await wait_for(pilot, lambda: next((t for t in app.store.runs.values() if t.job.kind == "edit"), None),
                              what="edit job tracked")
-    await wait_for(pilot, lambda: tracked.job.status == "succeeded", timeout=15, what="edit job succeeded")
+    await wait_for(pilot, lambda: tracked.run.status == "succeeded", timeout=15, what="edit job succeeded")
     return tracked
 
 
@@ -89,7 +89,7 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         voice = modal.query_one("#edit-voice")
         language = app.store.creations[101].language
         offered = [value for _label, value in voice._options][1:]
-        assert offered and all(app.store.catalog.voice(v).language in (None, language) for v in offered)
+        assert offered and all(app.store.offer.voice(v).language in (None, language) for v in offered)
         await pilot.press("shift+tab")
         assert app.screen.focused is voice
         await pilot.press("enter")
@@ -290,7 +290,7 @@ async def test_a_422_from_the_server_lands_in_the_dialog(sim, tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: "no scene" in static_text(app, "#error-scene"), what="422 next to the scene")
         assert app.screen is modal and modal.query_one("#edit-text").text == text
-        assert len(edit_posts(sim)) == 1 and not any(t.job.kind == "edit" for t in app.store.jobs.values())
+        assert len(edit_posts(sim)) == 1 and not any(t.job.kind == "edit" for t in app.store.runs.values())
         assert "refused" in static_text(app, "#edit-status")
         # pick another scene and send again: accepted, the dialog closes
         await pilot.press("shift+tab", "shift+tab", "enter")

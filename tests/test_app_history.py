@@ -109,7 +109,7 @@ async def test_filter_by_status_then_by_type(sim, tmp_path):
         assert app.screen.focused is table(screen)  # back on the list after picking
 
         # t opens the type list; the first type of the catalog
-        first_type = app.store.catalog.content_types[0].type
+        first_type = app.store.offer.products[0].type
         await pilot.press("t", "down", "enter")
         await wait_for(pilot, lambda: screen.query_state.type == first_type and screen.fetching is None, what="type")
         both = server_total(sim, status="failed", type=first_type)
@@ -195,7 +195,7 @@ async def test_enter_opens_the_creation(sim, tmp_path):
                        what="creation screen")
         assert app.screen.creation_id == third
         assert f"#{third}" in screen_text(app)
-        assert not app.store.jobs  # a finished creation is not put in the jobs monitor
+        assert not app.store.runs  # a finished creation is not put in the jobs monitor
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to history")
 
@@ -210,8 +210,8 @@ async def test_opening_a_processing_creation_adds_it_to_the_jobs_monitor(sim, tm
         newest = screen.rows[0]
         assert newest.status in ("queued", "processing")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: job_id in app.store.jobs, what="job tracked")
-        tracked = app.store.jobs[job_id]
+        await wait_for(pilot, lambda: job_id in app.store.runs, what="job tracked")
+        tracked = app.store.runs[job_id]
         assert tracked.creation_id == newest.creation_id and tracked.title == newest.title
         assert job_id in app.poller.active
         await pilot.press("f3")

@@ -27,7 +27,7 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
         app = KGPApp(config=make_config(tmp_path, poll_interval=0.1),
                      connection=Connection(sim.base_url, TEST_KEY, "t"), clock=clock)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.client is not None and app.store.catalog is not None, what="connected")
+            await wait_for(pilot, lambda: app.adapter is not None and app.store.offer is not None, what="connected")
             for job_id in ids:
                 app.load_job(job_id)
             await pilot.press("f3")
@@ -40,7 +40,7 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
             assert "succeeded" not in shown(table, first, "status")
 
             clock.advance(24 * 3600)  # every job is done now, on the server
-            await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), what="all polled")
+            await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), what="all polled")
             await wait_for(pilot, lambda: "succeeded" in shown(table, first, "status"), what="visible row updated")
             assert table.cursor_row == 2  # updated in place: the cursor did not move
             assert table.row_count == JOBS

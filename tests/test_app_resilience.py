@@ -34,7 +34,7 @@ async def test_polling_errors_show_reconnecting_then_recover(sim, tmp_path):
         )
         assert "HTTP 502" in status or "502" in status or "non-JSON" in status
         await wait_for(pilot, lambda: "reconnecting" not in static_text(app, "#status-bar"), timeout=10, what="recovery")
-        await wait_for(pilot, lambda: next(iter(app.store.jobs.values())).job.status == "succeeded", timeout=15,
+        await wait_for(pilot, lambda: next(iter(app.store.runs.values())).run.status == "succeeded", timeout=15,
                        what="job done after recovery")
 
 
@@ -52,7 +52,7 @@ async def test_no_credits_is_explained_on_the_form(sim, tmp_path):
         assert "top up" in result.lower()
         assert isinstance(app.screen, CreateScreen)  # still on the form, values kept
         assert app.screen.query_one("#field-prompt").text == "A red fox"
-        assert not app.store.jobs
+        assert not app.store.runs
 
 
 async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(sim, tmp_path):
@@ -63,8 +63,8 @@ async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(s
         await open_type(pilot, "slides_video")
         await paste(pilot, "Dropped on the way back")
         await pilot.press("ctrl+s")
-        tracked = await wait_for(pilot, lambda: list(app.store.jobs.values()), what="found creation tracked")
-        assert tracked[0].creation_id == 101
+        tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="found creation tracked")
+        assert tracked[0].creation_id == "101"
         assert "now tracked" in static_text(app, "#form-result")
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert len(posts) == 1  # never submitted twice
@@ -85,7 +85,7 @@ async def test_server_field_errors_land_next_to_their_fields(sim, tmp_path):
         assert static_text(app, "#field-prompt-error") == ""
         assert error == "✖ must be one of: 4, 6, 8"  # the server's own words, next to the field
         assert "Fix the marked fields" in static_text(app, "#form-result")
-        assert not app.store.jobs  # nothing was created
+        assert not app.store.runs  # nothing was created
         assert app.screen.query_one("#field-prompt").text == "Explain attention"  # nothing the user typed is lost
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert [status for *_, status in posts] == [422]
@@ -108,7 +108,7 @@ async def test_tolerated_shapes_and_sparse_jobs_still_work(sim, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         table = app.screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: "?%" in table.get_cell(table.coordinate_to_cell_key((0, 0)).row_key,
-                                                             "progress").plain, what="unknown progress")
+                                                             "progress").plain, what=f"unknown progress {[table.get_row_at(0)]}")
         sim.set_scenario("unknown_status")
-        await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), timeout=10,
+        await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), timeout=10,
                        what="done")

@@ -182,7 +182,7 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
         await paste(pilot, "Hostile everywhere")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: 101 in app.store.creations, timeout=15, what="creation loaded")
-        tracked = app.store.jobs[next(iter(app.store.jobs))]
+        tracked = app.store.runs[next(iter(app.store.runs))]
         assert len(tracked.title) > 5000  # the store keeps the whole title ...
         table = app.screen.query_one("#jobs-table")
         row = table.get_row_at(0)
@@ -268,8 +268,8 @@ async def test_extra_fields_and_unknown_shapes_never_crash_a_screen(sim, tmp_pat
         screen = await open_type(pilot, "image")
         await paste(pilot, "Odd status")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: len(app.store.jobs) == 2 and all(
-            t.job.is_terminal for t in app.store.jobs.values()), timeout=15, what="both done")
+        await wait_for(pilot, lambda: len(app.store.runs) == 2 and all(
+            t.run.is_terminal for t in app.store.runs.values()), timeout=15, what="both done")
         assert screen is not None and app.is_running
         assert "Traceback" not in screen_text(app)
 
@@ -307,7 +307,7 @@ async def test_bad_form_input_is_refused_next_to_its_field_and_kept(sim, tmp_pat
         assert static_text(app, "#field-prompt-error") == ""
         assert screen.query_one("#field-scene_count").value == "99"
         assert sim.request_count == before  # nothing was sent for any of it
-        assert not app.store.jobs
+        assert not app.store.runs
 
 
 async def test_malformed_base_url_keeps_what_was_typed(sim, tmp_path):

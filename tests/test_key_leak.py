@@ -88,7 +88,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="edit confirmation")
             seen.append(rendered(app))
             await pilot.press("enter")
-            await wait_for(pilot, lambda: len(app.store.jobs) == 2, what="edit job tracked")
+            await wait_for(pilot, lambda: len(app.store.runs) == 2, what="edit job tracked")
 
             for fault, params in (("server_error", {}), ("drop_connection", {}), ("reject_key", {}),
                                   ("malformed_json", {})):
@@ -98,13 +98,13 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
                 seen.append(rendered(app))
             sim.set_scenario("default")
             await pilot.press("f3")
-            await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), timeout=15,
+            await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), timeout=15,
                            what="edit done")
             seen.append(rendered(app))
             shots.mkdir()
             shot = app.save_screenshot(path=str(shots))
             assert Path(shot).exists()
-            seen.append(repr(app.client))
+            seen.append(repr(app.adapter))
         for handler in logging.getLogger("kgp_tui").handlers:
             handler.flush()
     finally:
