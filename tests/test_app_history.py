@@ -190,7 +190,7 @@ async def test_enter_opens_the_creation(sim, tmp_path):
         screen = await open_history(pilot)
         await pilot.press("down", "down", "enter")
         third = screen.rows[2].creation_id
-        assert third == ids[-3]  # newest first
+        assert third == str(ids[-3])  # newest first, ids as text
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and third in app.store.creations,
                        what="creation screen")
         assert app.screen.creation_id == third
@@ -203,7 +203,7 @@ async def test_enter_opens_the_creation(sim, tmp_path):
 async def test_opening_a_processing_creation_adds_it_to_the_jobs_monitor(sim, tmp_path):
     sim.seed_creations(10)
     sim.step_seconds = 30.0  # the next job runs for minutes
-    job_id = sim.seed_jobs(1)[0]
+    job_id = str(sim.seed_jobs(1)[0])
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
@@ -306,7 +306,7 @@ async def test_r_reloads_from_page_one_and_shows_what_is_new(sim, tmp_path):
         await pilot.press("down", "r")
         await wait_for(pilot, lambda: screen.total == 13 and screen.fetching is None, what="reloaded")
         assert [r["page"] for r in list_requests(sim)] == ["1", "1"]
-        assert {r.creation_id for r in screen.rows} >= set(newer) and len(screen.rows) == 13
+        assert {r.creation_id for r in screen.rows} >= {str(i) for i in newer} and len(screen.rows) == 13
         assert "13 creations · 13 loaded" in static_text(app, "#history-summary")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from support import TEST_KEY
 from support.app import FakeClock, make_config, wait_for
 
+from kgp_tui.api.domain import Run
 from kgp_tui.screens.jobs import JobsScreen
 
 SIZE = (100, 30)
@@ -29,7 +30,7 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.adapter is not None and app.store.offer is not None, what="connected")
             for job_id in ids:
-                app.load_job(job_id)
+                app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
             await pilot.press("f3")
             screen = await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen, what="jobs")
             table = screen.query_one("#jobs-table")
@@ -66,7 +67,7 @@ async def test_connecting_another_server_clears_the_old_servers_rows(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
             for job_id in ids:
-                app.load_job(job_id)
+                app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
             await pilot.press("f3")
             table = app.screen.query_one("#jobs-table")
             await wait_for(pilot, lambda: table.row_count == 3, what="the first server's jobs")

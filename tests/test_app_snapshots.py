@@ -84,7 +84,7 @@ def test_creation_screen(snap_compare, tmp_path, frozen, size):
         await submitted(pilot)
         clock.advance(3600.0)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: 101 in app.store.creations, what="creation detail")
+        await wait_for(pilot, lambda: "101" in app.store.creations, what="creation detail")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")
         await pilot.press("down")
