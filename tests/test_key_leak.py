@@ -71,7 +71,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             seen.append(rendered(app))
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-            await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].status == "ready",
+            await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].status == "ready",
                            timeout=15, what="creation ready")
             seen.append(rendered(app))
             await pilot.press("enter")
