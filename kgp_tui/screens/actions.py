@@ -23,8 +23,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kgp_tui.api.domain import COSTLY_ACTIONS, ActionIntent
-from kgp_tui.api.errors import Conflict, ConnectionFailed, KGPError, RateLimited, ServerError
+from kgp_tui.api.errors import Conflict, KGPError
 from kgp_tui.format import error_text, sanitize
+from kgp_tui.widgets.conversation import can_resend
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation, Run
@@ -74,16 +75,6 @@ def costs_money(action: str) -> bool | None:
     if action in COSTLY_ACTIONS:
         return True
     return False if action in ACTIONS else None
-
-
-def can_resend(error: BaseException) -> bool:
-    """Whether the same intent may be sent again: the request may not have been handled (or may have, and the key
-    makes a resend safe). A 409 or another refusal is final for this intent."""
-    if isinstance(error, Conflict):
-        return False
-    if not isinstance(error, KGPError):
-        return True  # what happened is unknown: only the same key is safe, and it is
-    return error.ambiguous or isinstance(error, (ServerError, ConnectionFailed, RateLimited))
 
 
 def pause_text(creation: Creation) -> Text:
