@@ -234,10 +234,11 @@ class PausePanel(Widget, can_focus=True):
         yield Static(pause_text(self.creation), id="pause-why", markup=False)
         yield Horizontal(id="pause-actions")
         yield Static("", id="pause-status", markup=False)
-        yield Button("Retry sending (s)", id="pause-resend", variant="warning")
+        yield Button("Retry sending (s)", id="pause-resend", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#pause-resend", Button).display = False
+        self.query_one("#pause-status", Static).display = False
         self._render_actions()
 
     def update(self, creation: Creation) -> None:
@@ -256,7 +257,10 @@ class PausePanel(Widget, can_focus=True):
             return
         self._shown_actions = offered
         row = self.query_one("#pause-actions", Horizontal)
+        if self.screen.focused is not None and row in self.screen.focused.ancestors:
+            self.focus()  # its button is going away: keep the keys of this panel working
         row.remove_children()
+        row.display = bool(offered) or (self.creation.run is not None and self.creation.run.needs_user)
         if offered:
             row.mount_all(self._button(action) for action in offered)
         elif self.creation.run is not None and self.creation.run.needs_user:
@@ -268,7 +272,7 @@ class PausePanel(Widget, can_focus=True):
     def _button(action: str) -> Button:
         info = action_info(action)
         label = info.label + (f" ({info.key})" if info.key else "")
-        return Button(Text(label), name=action, classes="pause-action",
+        return Button(Text(label), name=action, classes="pause-action", compact=True,
                       variant="warning" if costs_money(action) is not False else "primary")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -377,4 +381,5 @@ class PausePanel(Widget, can_focus=True):
     def _set_status(self, words: str, *, problem: bool = False) -> None:
         status = self.query_one("#pause-status", Static)
         status.update(Text(words))
+        status.display = bool(words)
         status.set_class(problem, "-problem")

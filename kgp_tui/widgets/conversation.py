@@ -163,6 +163,7 @@ class ConversationPane(Widget):
 
     def on_mount(self) -> None:
         self.query_one("#conversation-delivery", Static).display = False
+        self.query_one("#conversation-status", Static).display = False
         self._show()
 
     # -- showing -------------------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ class ConversationPane(Widget):
                                  classes="conversation-message", markup=False) for m in self.messages)
         else:
             log.mount(Static(Text("No messages yet."), classes="conversation-message", markup=False))
-        log.scroll_end(animate=False)
+        log.call_after_refresh(log.scroll_end, animate=False)
         banner = self.query_one("#conversation-delivery", Static)
         banner.display = self.new_delivery
         if self.new_delivery:
@@ -231,6 +232,7 @@ class ConversationPane(Widget):
         content = self.query_one("#conversation-input", TextArea).text.strip()
         if not content:
             self._set_status("Write a message first: nothing was sent.", problem=True)
+            self.query_one("#conversation-input", TextArea).focus()
             return
         # the same text sent again after a failure is the same message: the same key, taken at most once
         key = self.draft[1] if self.draft is not None and self.draft[0] == content else new_idempotency_key()
@@ -299,4 +301,5 @@ class ConversationPane(Widget):
     def _set_status(self, words: str, *, problem: bool = False) -> None:
         status = self.query_one("#conversation-status", Static)
         status.update(Text(words))
+        status.display = bool(words)
         status.set_class(problem, "-problem")
