@@ -153,9 +153,11 @@ async def test_esc_or_enter_on_the_default_sends_nothing(uclocked, adapter, answ
     assert detail(sim, creation.id)["status"] == "paused"
 
 
-@pytest.mark.parametrize("fault", ["drop_connection", "server_error"])
+@pytest.mark.parametrize(("fault", "again"), [
+    ("drop_connection", "retry button"), ("server_error", "retry button"), ("drop_connection", "same action"),
+])
 async def test_a_retry_after_a_dropped_connection_or_a_5xx_resends_the_same_key_and_acts_once(
-        uclocked, adapter, fault):
+        uclocked, adapter, fault, again):
     sim, clock = uclocked
     creation = await paused(sim, clock, adapter, "credits_run_out")
     wire = keys_sent(adapter)
@@ -167,7 +169,11 @@ async def test_a_retry_after_a_dropped_connection_or_a_5xx_resends_the_same_key_
         await wait_for(pilot, lambda: "Retry sending (s)" in buttons(app), what="a Retry")
         assert "same key" in panel_text(app) and "Traceback" not in panel_text(app)
         assert detail(sim, creation.id)["status"] == "paused"
-        await pilot.press("s")
+        if again == "retry button":
+            await pilot.press("s")
+        else:  # choosing the same action again is the same intent, not a new one
+            await pilot.press("u")
+            await confirm(pilot)
         await wait_for(pilot, lambda: sent(app), what="ActionSent after the retry")
         assert "Retry sending (s)" not in buttons(app)
     assert len(wire) == 2 and wire[0] == wire[1], wire
@@ -291,3 +297,16 @@ def test_the_pause_text_names_the_estimate_and_budget():
 ])
 def test_which_failures_keep_the_intent_for_a_retry(error, again):
     assert can_resend(error) is again
+
+
+async def test_the_action_keys_follow_the_keymap(uclocked, adapter):
+    sim, clock = uclocked
+    creation = await paused(sim, clock, adapter, "over_budget")
+    app = Harness(PausePanel(creation, adapter=adapter))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.set_keymap({"actions.approve_overage": "x"})
+        await pilot.pause()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), what="confirmation by x")
+        await pilot.press("escape")
+    assert action_posts(sim, creation.id) == []
