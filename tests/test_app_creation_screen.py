@@ -102,6 +102,10 @@ async def test_failed_creation_opened_from_history_says_why_and_not_that_it_is_c
                                for c in app.screen.query_one("#artifacts").get_row(key))
         assert "yet" not in artifacts
         assert not app.store.jobs  # looking at a past failure puts nothing in the jobs monitor
+        app.clear_notifications()
+        await pilot.press("o", "y")
+        await wait_for(pilot, lambda: len(notes(app)) == 2, what="two toasts")
+        assert all("yet" not in note and "failed" in note for note in notes(app)), notes(app)
 
 
 async def test_cancelled_creation_says_it_was_cancelled(sim, tmp_path):

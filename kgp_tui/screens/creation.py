@@ -244,10 +244,17 @@ class CreationScreen(KGPScreen):
                 return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
         return "main URL", creation.main_url
 
+    def _no_url(self, what: str, verb: str = "") -> None:
+        """No URL to act on: "yet" only while the creation may still get one."""
+        creation, ended = self.creation, self._filled[1] if self._filled is not None else None
+        nothing = f"No {what}{verb}"
+        said = none_because(creation, ended, nothing, f"{nothing} yet") if creation is not None else f"{nothing} yet"
+        self.notify(said + ".", severity="warning", markup=False)
+
     def action_open_url(self) -> None:
         what, url = self.current_url()
         if not url:
-            self.notify(f"No {what} yet.", severity="warning", markup=False)
+            self._no_url(what)
             return
         if not url.lower().startswith(("https://", "http://")):
             self.notify(f"Not opening {clean(url, 80)!r}: only http(s) URLs are opened.", severity="warning", markup=False)
@@ -257,7 +264,7 @@ class CreationScreen(KGPScreen):
     def action_copy_url(self) -> None:
         what, url = self.current_url()
         if not url:
-            self.notify(f"No {what} to copy yet.", severity="warning", markup=False)
+            self._no_url(what, " to copy")
             return
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the {what} to the clipboard: {clean(url, 200)}", markup=False)
