@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -191,7 +192,7 @@ class CreationScreen(KGPScreen):
         ]
         self._fill("#scenes", rows, none_because(creation, ended, "no scenes", "no scenes yet"))
 
-    def _fill(self, table_id: str, rows: list[tuple[str, ...]], empty: str) -> None:
+    def _fill(self, table_id: str, rows: Sequence[tuple[str, ...]], empty: str) -> None:
         """Refill a table (the creation changed), keeping the cursor on the same row number."""
         table = self.query_one(table_id, DataTable)
         cursor = table.cursor_row
