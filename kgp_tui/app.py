@@ -28,6 +28,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
 TERMINAL = ("succeeded", "failed", "cancelled")
+CREDIT_RETRIES = 4  # a /me refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
 
 def _catalog_screen() -> Screen:
@@ -340,6 +341,7 @@ class KGPApp(App):
                              now=self.now(), label=label)
         self.poller.track(job.job_id)
         self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so
+        self.refresh_credits()  # an edit may be charged, as a create is
         self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {job.job_id}).", markup=False)
 
     def on_create_failed(self, message: msg.CreateFailed) -> None:
@@ -380,11 +382,14 @@ class KGPApp(App):
 
     @work(exclusive=True, exit_on_error=False, group="me")
     async def refresh_credits(self) -> None:
-        try:
-            me = await self.client.me()
-        except Exception:  # noqa: BLE001 - credits are informative; the next refresh will retry
+        """After a POST or a job's end: the balance may have moved. A newer refresh replaces this one (exclusive)."""
+        client = self.client
+        try:  # the client's own bounded retry: capped exponential backoff with jitter, Retry-After on a 429
+            me = await client.me(retries=CREDIT_RETRIES)
+        except Exception:  # noqa: BLE001 - credits are informative; the next POST or job end refreshes them again
             return
-        self.post_message(msg.CreditsRefreshed(me))
+        if client is self.client:  # not a reply for a session the user has since left
+            self.post_message(msg.CreditsRefreshed(me))
 
     def on_credits_refreshed(self, message: msg.CreditsRefreshed) -> None:
         self.store.set_me(message.me)
@@ -470,6 +475,44 @@ class KGPApp(App):
         self.persistence.viewed(creation_id)
         self.load_creation(creation_id)
 
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Any URL the app opens goes to open_link: Textual's own call would run the browser on the event loop."""
+        if getattr(self._driver, "is_web", False):
+            super().open_url(url, new_tab=new_tab)
+        else:
+            self.open_link(url)
+
+    @work(thread=True, exit_on_error=False, group="browser")
+    def open_link(self, url: str, what: str = "link") -> None:
+        """Hand `url` to a graphical browser off the event loop; without one, copy it (OSC 52) and say so once."""
+        from kgp_tui import browser
+
+        shown = sanitize(url, single_line=True, max_len=200)
+        try:  # webbrowser looks along PATH and may run xdg-settings: not on the event loop either
+            graphical = browser.graphical_browser()
+        except Exception:  # noqa: BLE001 - no answer is a no: copying is always safe
+            graphical = False
+        if not graphical:
+            self._from_thread(self._copy_link, url, f"No graphical browser here: copied the {what} instead: {shown}")
+            return
+        self._from_thread(self.notify, f"Opening the {what}: {shown}", markup=False)
+        try:
+            opened = browser.open_chosen(url)
+        except Exception:  # noqa: BLE001 - a browser that cannot start is told as such, never as a traceback
+            opened = False
+        if not opened:
+            self._from_thread(self._copy_link, url, f"The browser did not start: copied the {what} instead: {shown}")
+
+    def _copy_link(self, url: str, note: str) -> None:
+        self.copy_to_clipboard(url)
+        self.notify(note, severity="warning", markup=False)
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            self.call_from_thread(callback, *args, **kwargs)
+        except RuntimeError:  # the app is closing: nobody is left to tell
+            pass
+
     def open_create_form(self, type_name: str) -> None:
         from kgp_tui.screens.create import CreateScreen
 
@@ -478,10 +521,24 @@ class KGPApp(App):
     # -- navigation, help, palette, small terminals ---------------------------------------------------------
 
     def action_show_mode(self, mode: str) -> None:
+        """A mode key shows that mode's list: a creation opened from it is a detail the key leaves."""
         if self._too_small_showing():
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
+        else:
+            self._leave_details()
+
+    def switch_mode(self, mode: str) -> Any:
+        """Leaving a mode leaves the creation it showed, so coming back (a mode key, Jobs after a submit) shows the
+        mode's list, never a stale creation."""
+        if mode != self.current_mode:
+            self._leave_details()
+        return super().switch_mode(mode)
+
+    def _leave_details(self) -> None:
+        while len(self.screen_stack) > 1 and getattr(self.screen, "IS_DETAIL", False):
+            self.pop_screen()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
