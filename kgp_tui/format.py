@@ -7,9 +7,26 @@ from __future__ import annotations
 
 import math
 
-from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate, url_host
+from kgp_tui.api.text import (
+    ELLIPSIS,
+    cell_width,
+    parse_time,
+    sanitize,
+    truncate,
+    url_host,
+)
 
-__all__ = ["ELLIPSIS", "parse_time", "sanitize", "truncate"]  # re-exported: the app formats through this module
+# re-exported: the app formats through this module
+__all__ = ["ELLIPSIS", "UNTITLED", "cell_width", "parse_time", "sanitize", "title_text", "truncate"]
+
+UNTITLED = "(untitled)"  # the one placeholder for an empty, blank or missing title, wherever a title is shown
+UNEXPECTED = "an unexpected error inside kgp-tui (the log file has the details)"
+
+
+def title_text(title: object, max_len: int | None = None) -> str:
+    """A title to show on one line, cut to `max_len` terminal cells; empty, blank or missing: "(untitled)"."""
+    value = sanitize(title, single_line=True)
+    return truncate(value or UNTITLED, max_len) if max_len is not None else value or UNTITLED
 
 
 
@@ -114,18 +131,29 @@ def host_of(base_url: str | None) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    """One line for the user: the error's message and its hint; never a traceback (keys are already redacted)."""
-    message = sanitize(getattr(error, "message", None) or str(error) or type(error).__name__, single_line=True)
-    hint = sanitize(getattr(error, "hint", None) or "", single_line=True)
-    return f"{message} — {hint}" if hint and hint not in message else message
+    """One line for the user: what the server said and, unless it said so already, what to do.
+
+    Only the client's own errors (KGPError) are worded from their content; anything else is a fault inside
+    kgp-tui, said as such: its str() holds internals ('NoneType' object has no attribute …), never shown.
+    """
+    # stdlib only: cheap, and only once something failed
+    from kgp_tui.api.errors import KGPError
+
+    if not isinstance(error, KGPError):
+        return UNEXPECTED
+    return sanitize(error.text, single_line=True)
 
 
 def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> str:
     """What went wrong while connecting (first line), what the server said, and what to do (the error's hint)."""
+    from kgp_tui.api.errors import ConnectionFailed, KGPError, advice_given
+
     status = getattr(error, "status", None)
     kind = type(error).__name__
-    message = sanitize(getattr(error, "message", None) or str(error) or kind, single_line=True)
-    hint = sanitize(getattr(error, "hint", None) or "", single_line=True)
+    if not isinstance(error, KGPError):
+        return f"Connecting to {sanitize(base_url, single_line=True, max_len=120)} failed: {UNEXPECTED}."
+    message = sanitize(error.message or kind, single_line=True)
+    hint = sanitize(error.hint or "", single_line=True)
     where = sanitize(base_url, single_line=True, max_len=120)
     if status == 401 or kind == "AuthError":
         head = f"The key {prefix} was refused."
@@ -134,12 +162,12 @@ def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> 
     elif status == 404:  # /me itself is missing: the base URL points somewhere that is not the KGP API
         head = f"{where} answered 404 for /me: no KGP API there."
         hint = "Check the base URL: it usually ends in /openapi/v1, like https://api.kpainter.ai/openapi/v1."
-    elif kind in ("ConnectionFailed", "RequestTimeout"):
+    elif isinstance(error, ConnectionFailed):
         head = f"Could not reach {where}."
     else:
         head = f"Connecting to {where} failed."
     lines = [head, message]
-    if hint and hint not in message:
+    if hint and not advice_given(message, hint):
         lines.append(f"→ {hint}")
     return "\n".join(lines)
 
