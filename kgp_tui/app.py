@@ -11,13 +11,21 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from kgp_tui import messages as msg
-from kgp_tui.format import describe_connect_error, error_text, markup_literal, sanitize, status_label
+from kgp_tui.format import (
+    describe_connect_error,
+    error_text,
+    markup_literal,
+    sanitize,
+    status_label,
+    title_text,
+)
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
@@ -28,6 +36,26 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
 TERMINAL = ("succeeded", "failed", "cancelled")
+# What each worker group does, in the user's words: the title of the message when one fails unexpectedly.
+WORKER_TASKS = {
+    "connect": "Connecting", "demo": "Starting the built-in simulator", "create": "Submitting",
+    "load-job": "Loading a job", "me": "Refreshing credits", "creation": "Loading a creation",
+    "poll": "Polling jobs", "persist": "Reading the local state", "edit": "Sending the edit",
+}
+
+
+def _not_connected() -> BaseException:
+    from kgp_tui.api.errors import NotConnected  # stdlib only, loaded when first needed
+
+    return NotConnected()
+
+
+def log_unexpected(error: BaseException, what: str) -> None:
+    """An error that is not the client's own is a fault in kgp-tui: its traceback goes to the log, never the screen."""
+    from kgp_tui.api.errors import KGPError
+
+    if not isinstance(error, KGPError):
+        log.error("%s failed unexpectedly", what, exc_info=(type(error), error, error.__traceback__))
 
 
 def _catalog_screen() -> Screen:
@@ -257,6 +285,9 @@ class KGPApp(App):
     @work(exclusive=True, exit_on_error=False, group="create")
     async def submit_create(self, type_name: str, payload: dict) -> None:
         client = self.client
+        if client is None:  # nothing was sent: a plain failure, not an ambiguous one
+            self.post_message(msg.CreateFailed(type_name, _not_connected()))
+            return
         started = self.now()
         try:
             response = await client.create(payload)
@@ -359,6 +390,9 @@ class KGPApp(App):
     @work(exit_on_error=False, group="load-job")
     async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
         client = self.client
+        if client is None:
+            self.post_message(msg.JobPollFailed(job_id, _not_connected()))
+            return
         try:
             job = await client.job(job_id)
         except Exception as error:  # noqa: BLE001
@@ -372,8 +406,11 @@ class KGPApp(App):
 
     @work(exclusive=True, exit_on_error=False, group="me")
     async def refresh_credits(self) -> None:
+        client = self.client
+        if client is None:  # credits are informative: the next connect reads them
+            return
         try:
-            me = await self.client.me()
+            me = await client.me()
         except Exception:  # noqa: BLE001 - credits are informative; the next refresh will retry
             return
         self.post_message(msg.CreditsRefreshed(me))
@@ -402,21 +439,26 @@ class KGPApp(App):
         if getattr(job, "kind", None) == "edit":
             what = f"{what} (edit: {sanitize(tracked.label or job.action or '', single_line=True, max_len=40)})"
         label = status_label(job.status)
+        title = title_text(tracked.title, max_len=60)  # the toast's heading: which creation, "(untitled)" if none
         if job.status == "failed":
             error = getattr(job, "error", None)
-            detail = sanitize(getattr(error, "message", "") or "", single_line=True, max_len=200)
-            self.notify(f"Creation {what} {label}: {detail}", severity="error", markup=False, timeout=10)
+            detail = getattr(error, "message", None) or getattr(error, "code", None) or "the server gave no reason"
+            detail = sanitize(detail, single_line=True, max_len=200)
+            self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
         elif job.status == "cancelled":
-            self.notify(f"Creation {what} {label}.", severity="warning", markup=False)
+            self.notify(f"Creation {what} {label}.", title=title, severity="warning", markup=False)
         else:
-            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", markup=False)
+            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", title=title,
+                        markup=False)
 
     def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
         if self._from_another_session(message):
             return
         if self.persistence.job_gone(message.job_id, message.error):
             return  # a 404: marked gone, said once for all such jobs
-        self.notify(f"Job {message.job_id}: {error_text(message.error)}", severity="warning", markup=False)
+        log_unexpected(message.error, f"polling job {message.job_id}")
+        self.notify(error_text(message.error), title=f"Job {message.job_id} could not be read", severity="warning",
+                    markup=False)
 
     def on_poll_health(self, message: msg.PollHealth) -> None:
         retry_at = None
@@ -435,8 +477,12 @@ class KGPApp(App):
 
     @work(exit_on_error=False, group="creation")
     async def load_creation(self, creation_id: int) -> None:
+        client = self.client
+        if client is None:
+            self.post_message(msg.CreationLoadFailed(creation_id, _not_connected()))
+            return
         try:  # a fetch after a job ends is worth a couple of retries on transient faults (429, 5xx, network)
-            creation = await self.client.creation(creation_id, retries=2)
+            creation = await client.creation(creation_id, retries=2)
         except Exception as error:  # noqa: BLE001
             self.post_message(msg.CreationLoadFailed(creation_id, error))
             return
@@ -453,7 +499,19 @@ class KGPApp(App):
         self.persistence.apply(message)
 
     def on_creation_load_failed(self, message: msg.CreationLoadFailed) -> None:
-        self.notify(f"Creation #{message.creation_id}: {error_text(message.error)}", severity="error", markup=False)
+        log_unexpected(message.error, f"loading creation #{message.creation_id}")
+        self.notify(error_text(message.error), title=f"Creation #{message.creation_id} could not be loaded",
+                    severity="error", markup=False)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's unexpected exception ends: a titled message on screen, the traceback in the log."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        worker = event.worker
+        task = WORKER_TASKS.get(worker.group, "A background task")
+        log_unexpected(worker.error, f"{task} ({worker.name or worker.group})")
+        self.notify(error_text(worker.error), title=f"{task} failed", severity="error", markup=False, timeout=10)
 
     def open_creation(self, creation_id: int) -> None:
         from kgp_tui.screens.creation import CreationScreen

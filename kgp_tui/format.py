@@ -17,7 +17,7 @@ from kgp_tui.api.text import (
 )
 
 # re-exported: the app formats through this module
-__all__ = ["ELLIPSIS", "UNTITLED", "cell_width", "parse_time", "sanitize", "title_text", "truncate"]
+__all__ = ["ELLIPSIS", "UNTITLED", "cell_width", "clip_words", "parse_time", "sanitize", "title_text", "truncate"]
 
 UNTITLED = "(untitled)"  # the one placeholder for an empty, blank or missing title, wherever a title is shown
 UNEXPECTED = "an unexpected error inside kgp-tui (the log file has the details)"
@@ -66,6 +66,32 @@ def human_duration(seconds: float | None) -> str:
         return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def clip_words(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut after a whole word (spaces, '_' and '-' part words) where one fits in
+    the first half, so "waiting_for_gpu" in 10 cells reads "waiting…", not "waiting_f…"."""
+    if cell_width(text) <= width:
+        return text
+    cut = truncate(text, width)[:-1]
+    boundary = max(cut.rfind(" "), cut.rfind("_"), cut.rfind("-"))
+    if boundary >= max(1, len(cut) // 2):
+        cut = cut[:boundary]
+    return cut.rstrip(" _-") + ELLIPSIS if cut.strip(" _-") else truncate(text, width)
+
+
+def ago(seconds: float | None) -> str:
+    """How long ago, in one unit so it fits a narrow column: '12s ago', '3m ago', '5h ago', '2d ago'."""
+    if seconds is None:
+        return "—"
+    try:
+        total = max(0, int(float(seconds)))
+    except (TypeError, ValueError, OverflowError):
+        return "—"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if total >= size:
+            return f"{total // size}{unit} ago"
+    return f"{total}s ago"
 
 
 def estimate_remaining(elapsed: float | None, progress_pct: float | None) -> float | None:
@@ -146,7 +172,7 @@ def error_text(error: BaseException) -> str:
 
 def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> str:
     """What went wrong while connecting (first line), what the server said, and what to do (the error's hint)."""
-    from kgp_tui.api.errors import ConnectionFailed, KGPError, advice_given
+    from kgp_tui.api.errors import ConnectionFailed, KGPError, RequestTimeout
 
     status = getattr(error, "status", None)
     kind = type(error).__name__
@@ -162,12 +188,16 @@ def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> 
     elif status == 404:  # /me itself is missing: the base URL points somewhere that is not the KGP API
         head = f"{where} answered 404 for /me: no KGP API there."
         hint = "Check the base URL: it usually ends in /openapi/v1, like https://api.kpainter.ai/openapi/v1."
+    elif isinstance(error, RequestTimeout):  # the head names the server: the advice need not say it again
+        head, hint = f"{where} did not answer in time.", "It may be busy: try again, or raise the timeout."
+    elif isinstance(error, ConnectionFailed) and error.stage == "connect":
+        head, hint = f"Could not reach {where}.", "Check the base URL and your network connection."
     elif isinstance(error, ConnectionFailed):
-        head = f"Could not reach {where}."
+        head = f"Connecting to {where} failed."
     else:
         head = f"Connecting to {where} failed."
     lines = [head, message]
-    if hint and not advice_given(message, hint):
+    if hint and not error.advice_in(message) and hint not in message:
         lines.append(f"→ {hint}")
     return "\n".join(lines)
 

@@ -123,6 +123,33 @@ def test_the_connect_screen_says_the_refused_keys_advice_once():
     assert text.splitlines()[0] == f"The key {PREFIX} was refused."
 
 
+def test_the_connect_screen_says_where_it_could_not_reach_once():
+    down = ConnectionFailed("Could not connect to 127.0.0.1:9 (All connection attempts failed)", host="127.0.0.1:9")
+    text = describe_connect_error(down, "http://127.0.0.1:9/openapi/v1", PREFIX)
+    assert text.count("Could not reach") == 1 and text.count("127.0.0.1:9") == 2  # the head and the server's text
+    assert text.splitlines()[-1] == "→ Check the base URL and your network connection."
+    slow = RequestTimeout("127.0.0.1:9 did not answer within 5 s", host="127.0.0.1:9", stage="reply")
+    text = describe_connect_error(slow, "http://127.0.0.1:9/openapi/v1", PREFIX)
+    assert "Could not reach" not in text and text.splitlines()[0].endswith("did not answer in time.")
+
+
+@pytest.mark.parametrize(
+    ("status", "busy", "wanted"),
+    [("ready", True, "a job of this creation is still running"), ("processing", True, "still running"),
+     ("processing", False, "it is still being made (processing)"), ("queued", False, "still being made (queued)"),
+     ("failed", False, "it failed: there is nothing to edit"), ("invalid", False, "nothing to edit"),
+     ("reticulating", False, "it is reticulating, not ready")],
+)
+def test_an_edit_refused_for_the_creations_state_says_which_state(status, busy, wanted):
+    from kgp_tui.api.models import Creation
+    from kgp_tui.edits import edit_refusal
+
+    creation = Creation(creation_id=1, type="slides_video", status=status, scenes=[{"scene_id": "s1", "index": 1}],
+                        editable_actions=["update_scene_narration"])
+    reason = edit_refusal(creation, "update_scene_narration", can_create=True, busy=busy)
+    assert wanted in reason and "not ready yet" not in reason and "(ready)" not in reason
+
+
 # -- Retry-After (item 5) --------------------------------------------------------------------------------------
 
 def test_retry_after_as_an_http_date_is_seconds_from_the_replys_own_date():

@@ -78,8 +78,9 @@ def cell_width(text: str) -> int:
 def truncate(text: str, max_len: int) -> str:
     """`text` cut to at most `max_len` terminal cells, marking the cut with an ellipsis (one cell).
 
-    Measured in cells, not code points: twelve CJK characters are 24 cells wide and are cut as such; a wide
-    character is never split in half.
+    Measured in cells, not code points: twelve CJK characters are 24 cells wide and are cut as such, and a wide
+    character is never split in half. At most `max_len` code points too, so zero-width characters cannot make a
+    "short" text of any length.
     """
     if max_len <= 0:
         return ""
@@ -87,10 +88,8 @@ def truncate(text: str, max_len: int) -> str:
         return text
     if text.isascii():
         return text[: max_len - 1] + ELLIPSIS
-    if cell_width(text) <= max_len:
-        return text
     kept, used = [], 0
-    for char in text:
+    for char in text[: max_len - 1]:
         width = cell_width(char)
         if used + width > max_len - 1:
             break
