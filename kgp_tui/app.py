@@ -558,7 +558,7 @@ class KGPApp(App):
         yield from self.persistence.recent_commands()
         for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
             if tracked.creation_id is not None:
-                title = markup_literal(tracked.title or "", max_len=50)
+                title = markup_literal(title_text(tracked.title), max_len=50)
                 yield SystemCommand(
                     f"Open #{tracked.creation_id} {title}",
                     markup_literal(f"{tracked.type_name} · {tracked.job.status}", max_len=60),

@@ -161,3 +161,29 @@ async def test_history_shows_untitled_and_wide_titles_measured_in_cells(sim, tmp
         assert sum(UNTITLED in line for line in lines.values()) == 2, lines
         wide = next(line for line in lines.values() if "漢字" in line)
         assert cjk in wide and "…" not in wide  # whole: 24 cells fit the title column
+
+
+async def test_the_palette_and_the_notification_name_an_untitled_creation_untitled(tmp_path):
+    clock = FakeClock()
+    with Simulator(api_key=TEST_KEY, port=0, step_seconds=5.0, clock=clock) as sim:
+        (job_id,) = sim.seed_jobs(1)
+        creation_id = sim._store.jobs[job_id].creation_id
+        sim._store.creations[creation_id].title = ""  # a server that sends an empty title
+        app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
+        said: list[tuple[str, str]] = []
+        notify = app.notify
+
+        def record(message, *args, **kwargs):
+            said.append((kwargs.get("title", ""), str(message)))
+            return notify(message, *args, **kwargs)
+
+        app.notify = record
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            app.load_job(job_id)
+            await wait_for(pilot, lambda: job_id in app.store.jobs, what="the job")
+            titles = [str(command.title) for command in app.get_system_commands(app.screen)]
+            assert f"Open #{creation_id} {UNTITLED}" in titles, titles
+            clock.advance(3600)  # it finishes: the notification is headed by its title
+            await wait_for(pilot, lambda: any("succeeded" in text for _, text in said), what="announced")
+            assert any(title == UNTITLED and "succeeded" in text for title, text in said), said
