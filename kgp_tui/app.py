@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from kgp_tui import messages as msg
+from kgp_tui.failures import log_unexpected, not_connected, task_of
 from kgp_tui.format import (
     describe_connect_error,
     error_text,
@@ -36,26 +37,6 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
 TERMINAL = ("succeeded", "failed", "cancelled")
-# What each worker group does, in the user's words: the title of the message when one fails unexpectedly.
-WORKER_TASKS = {
-    "connect": "Connecting", "demo": "Starting the built-in simulator", "create": "Submitting",
-    "load-job": "Loading a job", "me": "Refreshing credits", "creation": "Loading a creation",
-    "poll": "Polling jobs", "persist": "Reading the local state", "edit": "Sending the edit",
-}
-
-
-def _not_connected() -> BaseException:
-    from kgp_tui.api.errors import NotConnected  # stdlib only, loaded when first needed
-
-    return NotConnected()
-
-
-def log_unexpected(error: BaseException, what: str) -> None:
-    """An error that is not the client's own is a fault in kgp-tui: its traceback goes to the log, never the screen."""
-    from kgp_tui.api.errors import KGPError
-
-    if not isinstance(error, KGPError):
-        log.error("%s failed unexpectedly", what, exc_info=(type(error), error, error.__traceback__))
 
 
 def _catalog_screen() -> Screen:
@@ -286,7 +267,7 @@ class KGPApp(App):
     async def submit_create(self, type_name: str, payload: dict) -> None:
         client = self.client
         if client is None:  # nothing was sent: a plain failure, not an ambiguous one
-            self.post_message(msg.CreateFailed(type_name, _not_connected()))
+            self.post_message(msg.CreateFailed(type_name, not_connected()))
             return
         started = self.now()
         try:
@@ -391,7 +372,7 @@ class KGPApp(App):
     async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
         client = self.client
         if client is None:
-            self.post_message(msg.JobPollFailed(job_id, _not_connected()))
+            self.post_message(msg.JobPollFailed(job_id, not_connected()))
             return
         try:
             job = await client.job(job_id)
@@ -479,7 +460,7 @@ class KGPApp(App):
     async def load_creation(self, creation_id: int) -> None:
         client = self.client
         if client is None:
-            self.post_message(msg.CreationLoadFailed(creation_id, _not_connected()))
+            self.post_message(msg.CreationLoadFailed(creation_id, not_connected()))
             return
         try:  # a fetch after a job ends is worth a couple of retries on transient faults (429, 5xx, network)
             creation = await client.creation(creation_id, retries=2)
@@ -509,7 +490,7 @@ class KGPApp(App):
         if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
         worker = event.worker
-        task = WORKER_TASKS.get(worker.group, "A background task")
+        task = task_of(worker.group)
         log_unexpected(worker.error, f"{task} ({worker.name or worker.group})")
         self.notify(error_text(worker.error), title=f"{task} failed", severity="error", markup=False, timeout=10)
 

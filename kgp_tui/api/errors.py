@@ -6,19 +6,16 @@ No httpx here: the client turns transport problems into these classes, so caller
 from __future__ import annotations
 
 import json
-import math
 import re
-import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC
 from http import HTTPStatus
 from typing import Any
 
 from .redact import redact
+from .retry_after import parse_retry_after
 from .text import sanitize, truncate
 
 MESSAGE_MAX = 300
-RETRY_AFTER_MAX = 3600.0  # a server asking for more is treated as asking for an hour
 
 _AMBIGUOUS_HINT = (
     "The request may have reached the server: check your creations before submitting again."
@@ -299,52 +296,6 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, name:
         if str(key).lower() == name:
             return str(value)
     return None
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None, date: str | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delay-seconds or an HTTP-date), at most an hour; garbage: None.
-
-    An HTTP-date is measured from the reply's own ``Date`` header when it has one (a server whose clock is off
-    still means what it says), else from ``now`` (the local clock); a date already past means "retry now".
-    """
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = _seconds_until(text, now=now, date=date)
-        if seconds is None:
-            return None
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return min(seconds, RETRY_AFTER_MAX)
-
-
-def _http_date(text: str | None) -> float | None:
-    """Epoch seconds of an RFC 9110 HTTP-date (IMF-fixdate, RFC 850 or asctime); None when it is not one."""
-    if not text or not any(ch.isalpha() for ch in text):
-        return None
-    # only for the rare HTTP-date: not on every import
-    from email.utils import parsedate_to_datetime
-
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if moment.tzinfo is None:  # HTTP-dates are GMT by definition
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
-def _seconds_until(text: str, *, now: float | None, date: str | None) -> float | None:
-    moment = _http_date(text)
-    if moment is None:
-        return None
-    reference = _http_date(date)
-    if reference is None:
-        reference = time.time() if now is None else now
-    return max(0.0, moment - reference)
 
 
 def _field_errors(items: object, *keys: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 
+from kgp_tui.failures import log_unexpected
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.history_list import HistoryList, HistoryRow, columns_for, row_of
@@ -179,8 +180,6 @@ class HistoryScreen(KGPScreen):
             return
         self.fetching = None
         self.failed_page = message.page
-        from kgp_tui.app import log_unexpected
-
         log_unexpected(message.error, f"loading page {message.page} of the history")
         what = "Searching" if message.page == 1 else f"Loading page {message.page}"
         kept = f" The {len(self.rows)} rows loaded stay." if self.rows else ""
