@@ -11,13 +11,22 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from kgp_tui import messages as msg
-from kgp_tui.format import describe_connect_error, error_text, markup_literal, sanitize, status_label
+from kgp_tui.failures import log_unexpected, not_connected, task_of
+from kgp_tui.format import (
+    describe_connect_error,
+    error_text,
+    markup_literal,
+    sanitize,
+    status_label,
+    title_text,
+)
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
@@ -266,6 +275,9 @@ class KGPApp(App):
     @work(exclusive=True, exit_on_error=False, group="create")
     async def submit_create(self, type_name: str, payload: dict) -> None:
         client = self.client
+        if client is None:  # nothing was sent: a plain failure, not an ambiguous one
+            self.post_message(msg.CreateFailed(type_name, not_connected()))
+            return
         started = self.now()
         try:
             response = await client.create(payload)
@@ -369,6 +381,9 @@ class KGPApp(App):
     @work(exit_on_error=False, group="load-job")
     async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
         client = self.client
+        if client is None:
+            self.post_message(msg.JobPollFailed(job_id, not_connected()))
+            return
         try:
             job = await client.job(job_id)
         except Exception as error:  # noqa: BLE001
@@ -384,6 +399,8 @@ class KGPApp(App):
     async def refresh_credits(self) -> None:
         """After a POST or a job's end: the balance may have moved. A newer refresh replaces this one (exclusive)."""
         client = self.client
+        if client is None:  # credits are informative: the next connect reads them
+            return
         try:  # the client's own bounded retry: capped exponential backoff with jitter, Retry-After on a 429
             me = await client.me(retries=CREDIT_RETRIES)
         except Exception:  # noqa: BLE001 - credits are informative; the next POST or job end refreshes them again
@@ -415,21 +432,26 @@ class KGPApp(App):
         if getattr(job, "kind", None) == "edit":
             what = f"{what} (edit: {sanitize(tracked.label or job.action or '', single_line=True, max_len=40)})"
         label = status_label(job.status)
+        title = title_text(tracked.title, max_len=60)  # the toast's heading: which creation, "(untitled)" if none
         if job.status == "failed":
             error = getattr(job, "error", None)
-            detail = sanitize(getattr(error, "message", "") or "", single_line=True, max_len=200)
-            self.notify(f"Creation {what} {label}: {detail}", severity="error", markup=False, timeout=10)
+            detail = getattr(error, "message", None) or getattr(error, "code", None) or "the server gave no reason"
+            detail = sanitize(detail, single_line=True, max_len=200)
+            self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
         elif job.status == "cancelled":
-            self.notify(f"Creation {what} {label}.", severity="warning", markup=False)
+            self.notify(f"Creation {what} {label}.", title=title, severity="warning", markup=False)
         else:
-            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", markup=False)
+            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", title=title,
+                        markup=False)
 
     def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
         if self._from_another_session(message):
             return
         if self.persistence.job_gone(message.job_id, message.error):
             return  # a 404: marked gone, said once for all such jobs
-        self.notify(f"Job {message.job_id}: {error_text(message.error)}", severity="warning", markup=False)
+        log_unexpected(message.error, f"polling job {message.job_id}")
+        self.notify(error_text(message.error), title=f"Job {message.job_id} could not be read", severity="warning",
+                    markup=False)
 
     def on_poll_health(self, message: msg.PollHealth) -> None:
         retry_at = None
@@ -448,8 +470,12 @@ class KGPApp(App):
 
     @work(exit_on_error=False, group="creation")
     async def load_creation(self, creation_id: int) -> None:
+        client = self.client
+        if client is None:
+            self.post_message(msg.CreationLoadFailed(creation_id, not_connected()))
+            return
         try:  # a fetch after a job ends is worth a couple of retries on transient faults (429, 5xx, network)
-            creation = await self.client.creation(creation_id, retries=2)
+            creation = await client.creation(creation_id, retries=2)
         except Exception as error:  # noqa: BLE001
             self.post_message(msg.CreationLoadFailed(creation_id, error))
             return
@@ -466,7 +492,19 @@ class KGPApp(App):
         self.persistence.apply(message)
 
     def on_creation_load_failed(self, message: msg.CreationLoadFailed) -> None:
-        self.notify(f"Creation #{message.creation_id}: {error_text(message.error)}", severity="error", markup=False)
+        log_unexpected(message.error, f"loading creation #{message.creation_id}")
+        self.notify(error_text(message.error), title=f"Creation #{message.creation_id} could not be loaded",
+                    severity="error", markup=False)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's unexpected exception ends: a titled message on screen, the traceback in the log."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        worker = event.worker
+        task = task_of(worker.group)
+        log_unexpected(worker.error, f"{task} ({worker.name or worker.group})")
+        self.notify(error_text(worker.error), title=f"{task} failed", severity="error", markup=False, timeout=10)
 
     def open_creation(self, creation_id: int) -> None:
         from kgp_tui.screens.creation import CreationScreen
@@ -565,7 +603,7 @@ class KGPApp(App):
         yield from self.persistence.recent_commands()
         for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
             if tracked.creation_id is not None:
-                title = markup_literal(tracked.title or "", max_len=50)
+                title = markup_literal(title_text(tracked.title), max_len=50)
                 yield SystemCommand(
                     f"Open #{tracked.creation_id} {title}",
                     markup_literal(f"{tracked.type_name} · {tracked.job.status}", max_len=60),

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 
+from kgp_tui.failures import log_unexpected
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.history_list import HistoryList, HistoryRow, columns_for, row_of
@@ -131,14 +132,14 @@ class HistoryScreen(KGPScreen):
         self.fetching = page
         self._note = ""
         self._show_status()
-        self._fetch(self.generation, page, self.query_state, debounce)
+        self._fetch(self.app.client, self.generation, page, self.query_state, debounce)
 
     @work(exclusive=True, exit_on_error=False, group="history-fetch")
-    async def _fetch(self, generation: int, page: int, query: Query, debounce: float) -> None:
+    async def _fetch(self, client: Any, generation: int, page: int, query: Query, debounce: float) -> None:
         if debounce:
             await asyncio.sleep(debounce)  # a newer keystroke cancels this worker (exclusive) before it sends
-        try:
-            result = await self.app.client.list_creations(
+        try:  # the client asked with, not self.app.client: that may have been replaced (or dropped) meanwhile
+            result = await client.list_creations(
                 page=page, page_size=PAGE_SIZE, type=query.type, status=query.status, query=query.text or None,
                 retries=1,
             )
@@ -179,6 +180,7 @@ class HistoryScreen(KGPScreen):
             return
         self.fetching = None
         self.failed_page = message.page
+        log_unexpected(message.error, f"loading page {message.page} of the history")
         what = "Searching" if message.page == 1 else f"Loading page {message.page}"
         kept = f" The {len(self.rows)} rows loaded stay." if self.rows else ""
         self._note = f"{what} failed: {error_text(message.error)} — r retries.{kept}"

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kgp_tui.format import sanitize, status_label
+from kgp_tui.format import sanitize, status_label, title_text
 
 
 class HistoryRow(NamedTuple):
@@ -39,12 +39,13 @@ def row_of(item: Any) -> HistoryRow:
     from kgp_tui.format import parse_time
 
     moment = parse_time(getattr(item, "created_at", None))
-    title = getattr(item, "title", None) or getattr(item, "prompt", None) or ""
+    # a blank title (empty, spaces, only control characters) falls back to the prompt, then to "(untitled)"
+    title = sanitize(getattr(item, "title", None), single_line=True) or getattr(item, "prompt", None)
     return HistoryRow(
         int(item.creation_id),
         sys.intern(sanitize(getattr(item, "type", None) or "—", single_line=True, max_len=40)),
         sys.intern(sanitize(getattr(item, "status", None) or "unknown", single_line=True, max_len=20)),
-        sanitize(title, single_line=True, max_len=200),
+        title_text(title, max_len=200),
         moment.timestamp() if moment is not None else None,
     )
 
