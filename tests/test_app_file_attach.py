@@ -74,6 +74,15 @@ async def type_path(pilot, text: str) -> None:
     await paste(pilot, text)
 
 
+async def add_files(pilot, attach: FileAttach, *paths) -> None:
+    """Type each path into the input and press Enter; wait until all are listed."""
+    before = len(attach.paths)
+    for path in paths:
+        await type_path(pilot, str(path))
+        await pilot.press("enter")
+    await wait_for(pilot, lambda: len(attach.paths) == before + len(paths), what=f"{len(paths)} more listed")
+
+
 async def to_row(pilot, row: int) -> None:
     """From the (empty) path input, Tab into the list and go down to ``row``."""
     await pilot.click("#file-attach-path")
@@ -164,10 +173,7 @@ async def test_files_the_limits_refuse_are_marked_and_never_sent(tmp_path):
             empty = write(tmp_path / "empty.txt", 0)
             good = [write(tmp_path / name, 100) for name in ("a.txt", "b.md", "c.png")]
             async with app.run_test(size=(120, 50)) as pilot:
-                for path in (big, exe, folder, empty, *good):
-                    await type_path(pilot, str(path))
-                    await pilot.press("enter")
-                await wait_for(pilot, lambda: len(attach.paths) == 7, what="all listed")
+                await add_files(pilot, attach, big, exe, folder, empty, *good)
                 text = screen_text(app)
                 assert "big.pdf is 2.0 KB; the server takes at most 1000 bytes." in text
                 assert "tool.exe is application/" in text or "tool.exe is of an unknown type" in text
@@ -187,9 +193,7 @@ async def test_an_upload_shows_100_percent_and_its_id_is_taken_by_a_create(adapt
     attach = await attach_of(adapter)
     app = Harness(attach)
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_path(pilot, str(notes))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: attach.paths, what="listed")
+        await add_files(pilot, attach, notes)
         attach.upload(adapter)
         await wait_for(pilot, lambda: app.uploaded, what="Uploaded")
         bar = app.query_one("#file-attach-list ProgressBar", ProgressBar)
@@ -218,10 +222,7 @@ async def test_a_413_or_415_from_the_server_is_explained_and_the_rest_is_kept(tm
             ok = write(tmp_path / "ok.txt", 100)
             refused = write(tmp_path / name, 5000 if name == "big.pdf" else 100, head)
             async with app.run_test(size=(120, 30)) as pilot:
-                for path in (ok, refused):
-                    await type_path(pilot, str(path))
-                    await pilot.press("enter")
-                await wait_for(pilot, lambda: len(attach.paths) == 2, what="listed")
+                await add_files(pilot, attach, ok, refused)
                 assert attach.problems == []  # within what was advertised
                 attach.upload(adapter)
                 await wait_for(pilot, lambda: words in screen_text(app), what="the refusal explained")
@@ -256,10 +257,7 @@ async def test_a_dropped_connection_is_explained_r_retries_it_and_remove_drops_a
     attach = await attach_of(adapter)
     app = Harness(attach)
     async with app.run_test(size=(120, 30)) as pilot:
-        for path in (first, second, third):
-            await type_path(pilot, str(path))
-            await pilot.press("enter")
-        await wait_for(pilot, lambda: len(attach.paths) == 3, what="listed")
+        await add_files(pilot, attach, first, second, third)
         await to_row(pilot, 2)
         await pilot.press("delete")  # the third goes
         await wait_for(pilot, lambda: attach.paths == [first, second], what="removed")
@@ -295,21 +293,17 @@ class CountingAdapter(UnifiedAdapter):
 
 
 async def test_files_go_one_at_a_time_even_when_upload_is_asked_again_meanwhile(usim, tmp_path):
-    usim.set_scenario("slow", delay=0.2, path="/files")
+    usim.set_scenario("slow", delay=0.1, path="/files")
     adapter = CountingAdapter(UnifiedClient(usim.base_url, TEST_KEY))
     try:
         attach = await attach_of(adapter)
         app = Harness(attach)
         files = [write(tmp_path / f"{n}.txt", 2000) for n in ("a", "b", "c")]
         async with app.run_test(size=(120, 30)) as pilot:
-            for path in files[:2]:
-                await type_path(pilot, str(path))
-                await pilot.press("enter")
-            await wait_for(pilot, lambda: len(attach.paths) == 2, what="two listed")
+            await add_files(pilot, attach, *files[:2])
             attach.upload(adapter)
-            await type_path(pilot, str(files[2]))
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: len(attach.paths) == 3, what="a third added meanwhile")
+            assert attach.busy and attach.add_path(files[2])  # before the first worker has even started
+            attach.upload(adapter)
             attach.upload(adapter)
             await wait_for(pilot, lambda: app.uploaded, what="Uploaded")
             await pilot.pause()
@@ -324,9 +318,7 @@ async def test_a_name_the_server_echoes_is_shown_as_plain_text(adapter, usim, tm
     attach = await attach_of(adapter)
     app = Harness(attach)
     async with app.run_test(size=(160, 30)) as pilot:
-        await type_path(pilot, str(write(tmp_path / "notes.txt", 100)))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: attach.paths, what="listed")
+        await add_files(pilot, attach, write(tmp_path / "notes.txt", 100))
         attach.upload(adapter)
         await wait_for(pilot, lambda: app.uploaded, what="Uploaded")
         text = screen_text(app)
@@ -344,8 +336,6 @@ async def test_the_widget_leaves_its_screen_cleanly_and_every_binding_has_an_id(
     attach = await attach_of(adapter)
     app = Harness(attach)
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_path(pilot, str(write(tmp_path / "a.txt", 10)))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: attach.paths, what="listed")
+        await add_files(pilot, attach, write(tmp_path / "a.txt", 10))
         await attach.remove()  # as a form does when it closes
         assert not app.query(FileAttach)

@@ -155,7 +155,8 @@ class FileAttach(Widget):
     FileAttach _FileList { height: auto; max-height: 12; }
     FileAttach ListItem Horizontal { height: 1; }
     FileAttach ListItem .file-attach-line { width: 1fr; }
-    FileAttach ListItem ProgressBar { width: 22; }
+    FileAttach ListItem ProgressBar { width: auto; }
+    FileAttach ListItem ProgressBar Bar { width: 16; }
     FileAttach ListItem .file-attach-reason { color: $warning; padding-left: 2; }
     """
     BINDINGS = [Binding("ctrl+o", "browse", "Browse files", id="file_attach.browse")]
