@@ -339,3 +339,27 @@ async def test_the_widget_leaves_its_screen_cleanly_and_every_binding_has_an_id(
         await add_files(pilot, attach, write(tmp_path / "a.txt", 10))
         await attach.remove()  # as a form does when it closes
         assert not app.query(FileAttach)
+
+
+async def test_limits_given_after_mounting_recheck_the_list_and_clear_empties_it(adapter, tmp_path):
+    from kgp_tui.api.domain import FileLimits
+
+    attach = FileAttach(None, None, start_dir=tmp_path)
+    app = Harness(attach)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await add_files(pilot, attach, write(tmp_path / "big.pdf", 5000, b"%PDF"), write(tmp_path / "a.md", 10))
+        assert attach.problems == []  # no limits known yet: only the server can say
+        attach.limits = FileLimits(max_bytes=1000, max_files=5, mime_types=("application/pdf", "text/markdown"))
+        await wait_for(pilot, lambda: "the server takes at most 1000 bytes" in screen_text(app), what="rechecked")
+        assert [p.split(":")[0] for p in attach.problems] == ["big.pdf"]
+        await pilot.press("ctrl+o")
+        tree = await wait_for(pilot, lambda: isinstance(app.screen, FilePicker) and app.screen.query_one(
+            DirectoryTree), what="the picker")
+        await pilot.press("backspace")  # up a folder
+        await wait_for(pilot, lambda: tree.path == tmp_path.parent, what="the parent folder")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilePicker), what="cancelled")
+        changes = app.changes
+        attach.clear()
+        await wait_for(pilot, lambda: "big.pdf" not in screen_text(app) and app.changes > changes, what="emptied")
+        assert attach.paths == [] and attach.file_ids == []
