@@ -181,7 +181,7 @@ class FileAttach(Widget):
     @property
     def problems(self) -> list[str]:
         """Why listed files are not (yet) up: refusals and failed uploads, one line each."""
-        return [f"{e.path.name}: {e.problem or e.error}" for e in self._entries
+        return [f"{_show(e.path.name)}: {e.problem or e.error}" for e in self._entries
                 if e.problem or (e.state == "failed" and e.error)]
 
     @property
@@ -192,7 +192,7 @@ class FileAttach(Widget):
     def limits(self, limits: FileLimits | None) -> None:
         self._limits = limits
         for entry in self._entries:
-            if entry.state != "uploaded":
+            if entry.state != "uploaded" and not (entry.state == "failed" and entry.own_problem):  # server's no
                 entry.own_problem = self._own_problem(entry)
         if self.is_mounted:
             self._say(self._limits_note())
