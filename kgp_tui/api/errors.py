@@ -154,14 +154,16 @@ class NotFound(KGPError):
 
 
 class Conflict(KGPError):
-    """409: the request is fine, but the creation is not in a state that allows it (for example not ready yet)."""
+    """409: the request is fine, but the creation is not in a state that allows it now (not ready yet, an action
+    it no longer offers, outputs before a delivery)."""
 
     ADVICE_MARKERS = ("once it is ready", "when it is ready")
 
     def _base_hint(self) -> str:
         if self.code == "creation_not_ready":
             return "Nothing is wrong with what you entered: try again once the creation is ready."
-        return "Nothing is wrong with what you entered: the creation's state does not allow this now; reload it."
+        return ("Nothing is wrong with what you entered: the creation's state does not allow this now; reload it and "
+                "look at what it offers.")
 
 
 class ValidationFailed(KGPError):
@@ -405,13 +407,6 @@ def error_from_response(
 # -- added for the unified surface (kept at the end so it merges apart from the rest of this module) -----------
 
 
-class Conflict(KGPError):
-    """409: not now (an action the creation does not offer, outputs before a delivery, a message too early)."""
-
-    def _base_hint(self) -> str:
-        return "The creation is not in a state that allows this now: reload it and look at what it offers."
-
-
 class FileTooLarge(KGPError):
     """413: the uploaded file is larger than the server accepts."""
 
@@ -440,4 +435,4 @@ class SurfaceUnknown(ConnectionFailed):
         return "Could not tell which KPainter API the server speaks; try again, or set surface in the config."
 
 
-_BY_STATUS.update({409: Conflict, 413: FileTooLarge, 415: UnsupportedFileType})
+_BY_STATUS.update({413: FileTooLarge, 415: UnsupportedFileType})
