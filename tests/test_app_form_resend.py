@@ -65,6 +65,25 @@ async def test_after_a_success_the_form_starts_empty_and_the_same_payload_asks_f
         await wait_for(pilot, lambda: len(sim._store.creations) == 2, what="a second creation, as asked")
 
 
+async def test_a_form_sent_in_one_burst_of_keys_still_starts_empty_next_time(sim, tmp_path):
+    """The last keys' redraw comes after the reply (tmux send-keys, a fast typist): it must not revive the draft."""
+    from textual import events
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "slides_video")
+        for char in "Tides":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="sent")
+        await pilot.pause(0.2)
+        assert not app.store.drafts.get("slides_video", {}).get("prompt")
+        await pilot.press("f2")
+        screen = await open_type(pilot, "slides_video")
+        assert screen.query_one("#field-prompt").text == ""
+
+
 async def test_a_changed_payload_is_sent_without_asking(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:

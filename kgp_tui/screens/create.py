@@ -55,6 +55,8 @@ class CreateScreen(KGPScreen):
         self._unplaced: list[str] = []
         self._derived_due = False  # counts, checks, preview and draft wait for the next frame, not each key
         self._offered: dict[str, list[str]] = {}  # the choices a model narrowed a Select to
+        self._sent_values: dict[str, Any] | None = None  # what this form sent, until the reply is in
+        self._spent: dict[str, Any] | None = None  # what it sent and the server took: not a draft any more
 
     # -- building --------------------------------------------------------------------------------------
 
@@ -172,7 +174,8 @@ class CreateScreen(KGPScreen):
         if not self.is_mounted:
             return
         values = self.values()  # read every widget once: counts, checks and preview share it
-        self.app.store.set_draft(self.type_name, values)
+        if values != self._spent:  # a late redraw after a success must not bring the sent prompt back as the draft
+            self.app.store.set_draft(self.type_name, values)
         for name in LONG_TEXT_FIELDS:
             if name in self.specs:
                 size = len((values.get(name) or "").strip())
@@ -243,6 +246,10 @@ class CreateScreen(KGPScreen):
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "form" and key == self.type_name and self.specs:
+            result = self.app.store.form_results.get(self.type_name)
+            if self._sent_values is not None and result is not None and result[0] == "ok":
+                self._spent = self._sent_values
+            self._sent_values = None
             self._submitting = False
             self._render_result()
             self.refresh_bindings()  # ctrl+r appears once there is a last prompt
@@ -332,6 +339,7 @@ class CreateScreen(KGPScreen):
 
     def _send(self, values: dict[str, Any]) -> None:
         self._submitting = True
+        self._sent_values = values
         self.query_one("#submit", Button).disabled = True
         self._show_progress("… submitting")
         self.app.submit_create(self.type_name, self.payload(values))
