@@ -53,7 +53,8 @@ class CreateScreen(KGPScreen):
         self._submitting = False
         self._attempted = False  # after a first submit, "required" errors are shown too
         self._unplaced: list[str] = []
-        self._derived_due = False  # counts, checks, preview and draft wait for the next frame, not each key
+        self._derived_due = False  # counts, checks, preview and draft: at most twice a frame, not once a key
+        self._derived_this_frame = False
         self._offered: dict[str, list[str]] = {}  # the choices a model narrowed a Select to
         self._sent_values: dict[str, Any] | None = None  # what this form sent, until the reply is in
         self._spent: dict[str, Any] | None = None  # what it sent and the server took: not a draft any more
@@ -155,9 +156,16 @@ class CreateScreen(KGPScreen):
             self._update_voices()
         if widget_id == field_id("image_generation"):
             self._apply_model_rules()
-        if not self._derived_due:  # a burst of keys costs one refresh per frame, off the keys' own path
+        if self._derived_this_frame:  # a burst of keys: the rest of it costs one more refresh, after the frame
             self._derived_due = True
-            self.call_after_refresh(self._refresh_derived)
+            return
+        self._refresh_derived()  # a single change (a paste, a pick) shows at once
+        self._derived_this_frame = True
+        self.call_after_refresh(self._next_frame)
+
+    def _next_frame(self) -> None:
+        self._derived_this_frame = False
+        self._flush()
 
     def _flush(self) -> None:
         if self._derived_due:
