@@ -47,7 +47,8 @@ async def test_choosing_an_image_model_narrows_the_form_to_it(sim, tmp_path):
 
         await choose(pilot, "field-image_generation", 1)  # Nano Banana 2 lists no qualities
         await wait_for(pilot, lambda: not quality_field.display, what="no quality choice")
-        assert '"quality"' not in static_text(app, "#create-preview")  # never sent for this model
+        await wait_for(pilot, lambda: '"quality"' not in static_text(app, "#create-preview"),
+                       what="no quality in the payload: never sent for this model")
         assert offered(screen, "aspect_ratio") == ["16:9", "9:16", "3:2", "2:3", "1:1"]
 
         await choose(pilot, "field-image_generation", 2)  # back to GPT Image 1, and send

@@ -48,7 +48,7 @@ async def test_after_a_success_the_form_starts_empty_and_the_same_payload_asks_f
         assert '"prompt"' not in static_text(app, "#create-preview")
         assert "create.recall" in {b.binding.id for b in screen.active_bindings.values()}
         await pilot.press("ctrl+r")  # the last prompt, one key away
-        assert area.text == PROMPT
+        await wait_for(pilot, lambda: area.text == PROMPT, what="the last prompt back")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmResendScreen), what="asked first")
         question = static_text(app, "#resend-question")
@@ -93,6 +93,7 @@ async def test_a_changed_payload_is_sent_without_asking(sim, tmp_path):
         await pilot.press("f2")
         await open_type(pilot, "slides_video")
         await pilot.press("ctrl+r", "end", "!")
+        await wait_for(pilot, lambda: app.screen.query_one("#field-prompt").text == PROMPT + "!", what="changed")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="sent at once")
         assert posts(sim) == 2
