@@ -285,7 +285,7 @@ class KGPApp(App):
             found = None
             if getattr(error, "ambiguous", False):
                 found = await self._find_recent_creation(payload, started)
-            self.post_message(msg.CreateFailed(type_name, error, found))
+            self.post_message(msg.CreateFailed(type_name, error, found, payload))
             return
         self.post_message(msg.CreateSubmitted(type_name, payload, response))
 
@@ -326,8 +326,12 @@ class KGPApp(App):
             progress_pct=ref.progress_pct,
             current_step=ref.current_step,
         )
+        from kgp_tui.store import SentCreation
+
         title = sanitize(message.payload.get("prompt", ""), single_line=True, max_len=60)
         self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{response.creation_id}.", {})
+        self.store.set_sent(message.type_name, SentCreation(dict(message.payload), response.creation_id, self.now()))
+        self.store.set_draft(message.type_name, {})  # the next form of this type starts empty (ctrl+r recalls)
         self.store.track_job(job, type_name=message.type_name, title=title, now=self.now())
         self.poller.track(job.job_id)
         self.notify(f"Creation #{response.creation_id} started (job {job.job_id}).", markup=False)
@@ -360,19 +364,28 @@ class KGPApp(App):
         error = message.error
         fields = dict(getattr(error, "field_errors", None) or {})
         text = error_text(error)
+        ambiguous = bool(getattr(error, "ambiguous", False))
+        # The outcome first, in a few words: a narrow form shows it whole (the cause follows for the unsure case).
         if message.found is not None:
-            text += f" — creation #{message.found.creation_id} was made a moment ago: it is now tracked in Jobs (F3)."
-            self._track_found(message.found, message.type_name)
-        elif getattr(error, "ambiguous", False):
-            if "may have reached" not in text:  # the client's hint usually says it already
-                text += " — the request may have reached the server; check the jobs list before submitting again."
-            text += " Nothing new is in your creations list: the next submit asks before sending."
-        # "unsure": the next submit of this form asks before sending again (kgp_tui.screens.create)
-        severity = "unsure" if message.found is None and getattr(error, "ambiguous", False) else "error"
+            text = (f"Creation #{message.found.creation_id} was made (its reply was lost on the way): "
+                    "it is in Jobs (F3). Sending again would make a second one.")
+            self._track_found(message.found, message.type_name, message.payload)
+        elif ambiguous:
+            text = ("The request may have reached the server, but nothing new is in your creations list: "
+                    f"check Jobs (F3) or History (F6); the next submit asks first. ({text})")
+        # "found": it was made; "unsure": maybe made. Either way the next same submit asks (kgp_tui.screens.create).
+        severity = "found" if message.found is not None else "unsure" if ambiguous else "error"
         self.store.set_form_result(message.type_name, severity, text, fields)
-        self.notify(text, severity="error", markup=False)
+        self.notify(text, severity="warning" if message.found is not None else "error", markup=False)
 
-    def _track_found(self, creation: Any, type_name: str) -> None:
+    def _track_found(self, creation: Any, type_name: str, payload: dict | None = None) -> None:
+        from kgp_tui.format import parse_time
+        from kgp_tui.store import SentCreation
+
+        if payload:  # the adopted creation is what this payload made: sending it again asks first
+            made = parse_time(getattr(creation, "created_at", None))
+            at = made.timestamp() if made is not None else self.now()
+            self.store.set_sent(type_name, SentCreation(dict(payload), creation.creation_id, at))
         job_id = getattr(creation, "latest_job_id", None)
         if job_id:
             title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)

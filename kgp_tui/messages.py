@@ -53,11 +53,12 @@ class CreateSubmitted(Message):
 class CreateFailed(Message):
     """POST /creations failed; `found` is a creation that the ambiguous request may have made, if one was found."""
 
-    def __init__(self, type_name: str, error: BaseException, found: Any = None) -> None:
+    def __init__(self, type_name: str, error: BaseException, found: Any = None, payload: dict | None = None) -> None:
         super().__init__()
         self.type_name = type_name
         self.error = error
         self.found = found
+        self.payload = payload or {}
 
 
 class JobUpdated(Message):

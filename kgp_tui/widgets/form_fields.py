@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
@@ -31,6 +32,37 @@ LABELS = {
     "image_generation": "Image model",
     "video_generation": "Video model",
 }
+
+
+class KeysInOrder:
+    """Mixed into a widget that takes typing: a bound key (Backspace, ctrl+k, Esc …) acts here, in its place.
+
+    Textual runs a non-priority binding only once its key has bubbled up to the App, a queue per widget later, by
+    when the letters typed after it are in already: `abc` Backspace `ZY` became `abcZ`. Run from this widget's own
+    queue instead, it keeps its order. A key that arrives after focus moved on (Tab, Enter) goes where focus is now.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen  # type: ignore[attr-defined]
+        app = self.app  # type: ignore[attr-defined]
+        target = screen.focused
+        if screen is app.screen and target is not None and target is not self:
+            event.stop()
+            event.prevent_default()
+            target._forward_event(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)  # type: ignore[misc]
+        event.prevent_default()  # the widget's own key handling ran just now: not again further down its classes
+        if not event._stop_propagation and screen is app.screen and await app._check_bindings(event.key):
+            event.stop()
+
+
+class OrderedInput(KeysInOrder, Input):
+    """An Input whose bound keys keep their place in a burst of typing."""
+
+
+class OrderedTextArea(KeysInOrder, TextArea):
+    """A TextArea whose bound keys keep their place in a burst of typing."""
 
 
 def field_id(name: str) -> str:
@@ -105,7 +137,7 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
     """The input widget for a field, showing `value` (from the draft) or the catalog's default."""
     wid = field_id(spec.name)
     if spec.kind == "long":
-        area = TextArea(str(value or ""), id=wid, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        area = OrderedTextArea(str(value or ""), id=wid, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         area.styles.height = LONG_TEXT_FIELDS[spec.name] + 2
         return area
     if spec.kind == "select":
@@ -126,14 +158,14 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
         shown = value if value is not None else spec.default
         integral = all(isinstance(v, int) or (isinstance(v, float) and v.is_integer())
                        for v in (spec.limit.min, spec.limit.max, spec.limit.default) if v is not None)
-        return Input(
+        return OrderedInput(
             "" if shown is None else _number_text(shown),
             placeholder=spec.hint,
             type="integer" if integral else "number",
             id=wid,
             compact=True,
         )
-    return Input("" if value is None else str(value), id=wid, compact=True)
+    return OrderedInput("" if value is None else str(value), id=wid, compact=True)
 
 
 def _number_text(value: Any) -> str:
