@@ -15,13 +15,22 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from kgp_tui import messages as msg
-from kgp_tui.format import describe_connect_error, error_text, markup_literal, sanitize, status_label
+from kgp_tui.failures import log_unexpected, not_connected, task_of
+from kgp_tui.format import (
+    describe_connect_error,
+    error_text,
+    markup_literal,
+    sanitize,
+    status_label,
+    title_text,
+)
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
@@ -37,6 +46,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
 IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is worth watching
+CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
 
 def _catalog_screen() -> Screen:
@@ -285,19 +295,21 @@ class KGPApp(App):
                             max_credits: int | None = None) -> None:
         adapter, offer = self.adapter, self.store.offer
         product = offer.product(type_name) if offer is not None else None
-        if adapter is None or product is None:
-            self.post_message(msg.CreateFailed(type_name, RuntimeError("not connected")))
+        if adapter is None or product is None:  # nothing was sent: a plain failure, not an ambiguous one
+            self.post_message(msg.CreateFailed(type_name, not_connected()))
             return
         started = self.now()
+        body: dict[str, Any] = {}
         try:
+            body = adapter.build_create_body(product, values, file_ids, max_credits)
             run = await adapter.create(product, values, file_ids, max_credits)
         except Exception as error:  # noqa: BLE001
             found = None
             if getattr(error, "ambiguous", False):
                 found = await self._find_created(adapter, product, values, started)
-            self.post_message(msg.CreateFailed(type_name, error, found))
+            self.post_message(msg.CreateFailed(type_name, error, found, body))
             return
-        self.post_message(msg.CreateSubmitted(type_name, values, run))
+        self.post_message(msg.CreateSubmitted(type_name, values, run, body))
 
     async def _find_created(self, adapter: SurfaceAdapter, product: Product, values: dict[str, Any],
                             started: float) -> Creation | None:
@@ -312,15 +324,19 @@ class KGPApp(App):
             return None
 
     def on_create_submitted(self, message: msg.CreateSubmitted) -> None:
+        from kgp_tui.store import SentCreation
+
         run = message.run
         prompt = message.values.get("prompt")
         title = sanitize(prompt if isinstance(prompt, str) else "", single_line=True, max_len=60)
-        what = f"creation #{run.creation_id}" if run.creation_id else f"run {run.id}"
-        self.store.set_form_result(message.type_name, "ok", f"Submitted: {what}.", {})
+        cid = run.creation_id or run.id
+        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}.", {})
+        self.store.set_sent(message.type_name, SentCreation(dict(message.body), cid, self.now()))
+        self.store.set_draft(message.type_name, {})  # the next form of this type starts empty (ctrl+r recalls)
         self.store.track_run(run, type_name=message.type_name, title=title, now=self.now())
         self._watch(run)
         job = f" (job {run.id})" if run.id != run.creation_id else ""
-        self.notify(f"Creation #{run.creation_id or run.id} started{job}.", markup=False)
+        self.notify(f"Creation #{cid} started{job}.", markup=False)
         self.refresh_credits()
         from kgp_tui.screens.create import CreateScreen
 
@@ -344,26 +360,35 @@ class KGPApp(App):
                              now=self.now(), label=label)
         self._watch(run)
         self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so
+        self.refresh_credits()  # an edit may be charged, as a create is
         self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {run.id}).", markup=False)
-        self.refresh_credits()
 
     def on_create_failed(self, message: msg.CreateFailed) -> None:
         error = message.error
         fields = dict(getattr(error, "field_errors", None) or {})
         text = error_text(error)
+        ambiguous = bool(getattr(error, "ambiguous", False))
+        # The outcome first, in a few words: a narrow form shows it whole (the cause follows for the unsure case).
         if message.found is not None:
-            text += f" — creation #{message.found.id} was made a moment ago: it is now tracked in Jobs (F3)."
-            self._track_found(message.found, message.type_name)
-        elif getattr(error, "ambiguous", False):
-            if "may have reached" not in text:  # the client's hint usually says it already
-                text += " — the request may have reached the server; check the jobs list before submitting again."
-            text += " Nothing new is in your creations list: the next submit asks before sending."
-        # "unsure": the next submit of this form asks before sending again (kgp_tui.screens.create)
-        severity = "unsure" if message.found is None and getattr(error, "ambiguous", False) else "error"
+            text = (f"Creation #{message.found.id} was made (its reply was lost on the way): "
+                    "it is in Jobs (F3). Sending again would make a second one.")
+            self._track_found(message.found, message.type_name, message.body)
+        elif ambiguous:
+            text = ("The request may have reached the server, but nothing new is in your creations list: "
+                    f"check Jobs (F3) or History (F6); the next submit asks first. ({text})")
+        # "found": it was made; "unsure": maybe made. Either way the next same submit asks (kgp_tui.screens.create).
+        severity = "found" if message.found is not None else "unsure" if ambiguous else "error"
         self.store.set_form_result(message.type_name, severity, text, fields)
-        self.notify(text, severity="error", markup=False)
+        self.notify(text, severity="warning" if message.found is not None else "error", markup=False)
 
-    def _track_found(self, creation: Creation, type_name: str) -> None:
+    def _track_found(self, creation: Creation, type_name: str, body: dict[str, Any] | None = None) -> None:
+        from kgp_tui.format import parse_time
+        from kgp_tui.store import SentCreation
+
+        if body:  # the adopted creation is what this body made: sending it again asks first
+            made = parse_time(creation.created_at)
+            at = made.timestamp() if made is not None else self.now()
+            self.store.set_sent(type_name, SentCreation(dict(body), creation.id, at))
         run = _run_of(creation)
         if run is not None:
             title = sanitize(creation.title or "", single_line=True, max_len=60)
@@ -373,6 +398,7 @@ class KGPApp(App):
     async def load_run(self, run: Run, type_name: str = "", title: str = "") -> None:
         adapter = self.adapter
         if adapter is None:
+            self.post_message(msg.RunPollFailed(run.id, not_connected()))
             return
         try:
             polled = await adapter.poll(run)
@@ -387,14 +413,16 @@ class KGPApp(App):
 
     @work(exclusive=True, exit_on_error=False, group="me")
     async def refresh_credits(self) -> None:
+        """After a POST or a run's end: the balance may have moved. A newer refresh replaces this one (exclusive)."""
         adapter = self.adapter
-        if adapter is None:
+        if adapter is None:  # credits are informative: the next connect reads them
             return
-        try:
-            account = await adapter.account(refresh=True)
-        except Exception:  # noqa: BLE001 - credits are informative; the next refresh will retry
+        try:  # the client's own bounded retry: capped exponential backoff with jitter, Retry-After on a 429
+            account = await adapter.account(refresh=True, retries=CREDIT_RETRIES)
+        except Exception:  # noqa: BLE001 - credits are informative; the next POST or run end refreshes them again
             return
-        self.post_message(msg.AccountRefreshed(account))
+        if adapter is self.adapter:  # not a reply for a session the user has since left
+            self.post_message(msg.AccountRefreshed(account))
 
     def on_account_refreshed(self, message: msg.AccountRefreshed) -> None:
         self.store.set_account(message.account)
@@ -421,26 +449,32 @@ class KGPApp(App):
         if run.kind == "edit":
             what = f"{what} (edit: {sanitize(tracked.label or run.action or '', single_line=True, max_len=40)})"
         label = status_label(run.status)
+        title = title_text(tracked.title, max_len=60)  # the toast's heading: which creation, "(untitled)" if none
         if run.needs_user:
             pause = run.pause
-            why = sanitize((pause.message or pause.reason or "") if pause else "", single_line=True, max_len=200)
+            why = (pause.message or pause.reason) if pause else None
+            why = sanitize(why or "the server gave no reason", single_line=True, max_len=200)
             self.notify(f"Creation {what} is {label}: {why} It needs you: Enter on its row shows what can be done.",
-                        severity="warning", markup=False, timeout=10)
+                        title=title, severity="warning", markup=False, timeout=10)
         elif run.status == "failed":
-            detail = sanitize(run.error.message or "" if run.error else "", single_line=True, max_len=200)
-            self.notify(f"Creation {what} {label}: {detail}", severity="error", markup=False, timeout=10)
+            error = run.error
+            detail = (error.message or error.code) if error else None
+            detail = sanitize(detail or "the server gave no reason", single_line=True, max_len=200)
+            self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
         elif run.status == "cancelled":
-            self.notify(f"Creation {what} {label}.", severity="warning", markup=False)
+            self.notify(f"Creation {what} {label}.", title=title, severity="warning", markup=False)
         else:
             results = "scenes and artifacts" if run.surface == "v1" else "its outputs"
-            self.notify(f"Creation {what} {label}. Enter on its row shows {results}.", markup=False)
+            self.notify(f"Creation {what} {label}. Enter on its row shows {results}.", title=title, markup=False)
 
     def on_run_poll_failed(self, message: msg.RunPollFailed) -> None:
         if self._from_another_session(message):
             return
         if self.persistence.run_gone(message.run_id, message.error):
             return  # a 404: marked gone, said once for all such runs
-        self.notify(f"Job {message.run_id}: {error_text(message.error)}", severity="warning", markup=False)
+        log_unexpected(message.error, f"polling job {message.run_id}")
+        self.notify(error_text(message.error), title=f"Job {message.run_id} could not be read", severity="warning",
+                    markup=False)
 
     def on_poll_health(self, message: msg.PollHealth) -> None:
         retry_at = None
@@ -461,6 +495,7 @@ class KGPApp(App):
     async def load_creation(self, creation_id: str) -> None:
         adapter = self.adapter
         if adapter is None:
+            self.post_message(msg.CreationLoadFailed(creation_id, not_connected()))
             return
         try:  # a fetch after a run ends is worth a couple of retries on transient faults (429, 5xx, network)
             creation = await adapter.creation(creation_id, retries=2)
@@ -494,7 +529,19 @@ class KGPApp(App):
         self.persistence.apply(message)
 
     def on_creation_load_failed(self, message: msg.CreationLoadFailed) -> None:
-        self.notify(f"Creation #{message.creation_id}: {error_text(message.error)}", severity="error", markup=False)
+        log_unexpected(message.error, f"loading creation #{message.creation_id}")
+        self.notify(error_text(message.error), title=f"Creation #{message.creation_id} could not be loaded",
+                    severity="error", markup=False)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's unexpected exception ends: a titled message on screen, the traceback in the log."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        worker = event.worker
+        task = task_of(worker.group)
+        log_unexpected(worker.error, f"{task} ({worker.name or worker.group})")
+        self.notify(error_text(worker.error), title=f"{task} failed", severity="error", markup=False, timeout=10)
 
     def open_creation(self, creation_id: str) -> None:
         from kgp_tui.screens.creation import CreationScreen
@@ -502,6 +549,44 @@ class KGPApp(App):
         self.push_screen(CreationScreen(creation_id))
         self.persistence.viewed(creation_id)
         self.load_creation(creation_id)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Any URL the app opens goes to open_link: Textual's own call would run the browser on the event loop."""
+        if getattr(self._driver, "is_web", False):
+            super().open_url(url, new_tab=new_tab)
+        else:
+            self.open_link(url)
+
+    @work(thread=True, exit_on_error=False, group="browser")
+    def open_link(self, url: str, what: str = "link") -> None:
+        """Hand `url` to a graphical browser off the event loop; without one, copy it (OSC 52) and say so once."""
+        from kgp_tui import browser
+
+        shown = sanitize(url, single_line=True, max_len=200)
+        try:  # webbrowser looks along PATH and may run xdg-settings: not on the event loop either
+            graphical = browser.graphical_browser()
+        except Exception:  # noqa: BLE001 - no answer is a no: copying is always safe
+            graphical = False
+        if not graphical:
+            self._from_thread(self._copy_link, url, f"No graphical browser here: copied the {what} instead: {shown}")
+            return
+        self._from_thread(self.notify, f"Opening the {what}: {shown}", markup=False)
+        try:
+            opened = browser.open_chosen(url)
+        except Exception:  # noqa: BLE001 - a browser that cannot start is told as such, never as a traceback
+            opened = False
+        if not opened:
+            self._from_thread(self._copy_link, url, f"The browser did not start: copied the {what} instead: {shown}")
+
+    def _copy_link(self, url: str, note: str) -> None:
+        self.copy_to_clipboard(url)
+        self.notify(note, severity="warning", markup=False)
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            self.call_from_thread(callback, *args, **kwargs)
+        except RuntimeError:  # the app is closing: nobody is left to tell
+            pass
 
     def open_create_form(self, type_name: str) -> None:
         from kgp_tui.screens.create import CreateScreen
@@ -511,10 +596,24 @@ class KGPApp(App):
     # -- navigation, help, palette, small terminals ---------------------------------------------------------
 
     def action_show_mode(self, mode: str) -> None:
+        """A mode key shows that mode's list: a creation opened from it is a detail the key leaves."""
         if self._too_small_showing():
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
+        else:
+            self._leave_details()
+
+    def switch_mode(self, mode: str) -> Any:
+        """Leaving a mode leaves the creation it showed, so coming back (a mode key, Jobs after a submit) shows the
+        mode's list, never a stale creation."""
+        if mode != self.current_mode:
+            self._leave_details()
+        return super().switch_mode(mode)
+
+    def _leave_details(self) -> None:
+        while len(self.screen_stack) > 1 and getattr(self.screen, "IS_DETAIL", False):
+            self.pop_screen()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -542,7 +641,7 @@ class KGPApp(App):
         newest = sorted(self.store.runs.values(), key=lambda t: (t.first_seen, id_order(t.id)), reverse=True)
         for tracked in newest[:20]:
             if tracked.creation_id is not None:
-                title = markup_literal(tracked.title or "", max_len=50)
+                title = markup_literal(title_text(tracked.title), max_len=50)
                 yield SystemCommand(
                     f"Open #{tracked.creation_id} {title}",
                     markup_literal(f"{tracked.type_name} · {tracked.run.status}", max_len=60),

@@ -48,11 +48,22 @@ def edit_refusal(creation: Creation | None, action: str, *, can_create: bool, bu
     if action == ITERATE and not iterate_possible(creation):
         model = sanitize(creation_model(creation) or "?", single_line=True, max_len=40)
         return f"iterate is only for ai_video made with gemini-omni-flash (this one: {model})"
-    if busy or creation.status != "ready":
-        return f"not ready yet ({sanitize(creation.status, single_line=True, max_len=20)})"
+    if busy:  # the creation may still read "ready" while an edit job of it runs
+        return "a job of this creation is still running: wait for it to finish (Jobs, F3)"
+    if creation.status != "ready":
+        return _not_ready(sanitize(creation.status, single_line=True, max_len=20))
     if action in SCENE_ACTIONS and not creation.scenes:
         return "this creation has no scenes"
     return None
+
+
+def _not_ready(status: str) -> str:
+    if status in ("queued", "processing"):
+        return f"it is still being made ({status})"
+    ended = {"failed": "it failed", "cancelled": "it was cancelled", "invalid": "it is invalid"}
+    if status in ended:
+        return f"{ended[status]}: there is nothing to edit"
+    return f"it is {status or 'in an unknown state'}, not ready"
 
 
 def scene_name(scene: Scene) -> str:

@@ -7,9 +7,26 @@ from __future__ import annotations
 
 import math
 
-from kgp_tui.api.text import ELLIPSIS, parse_time, sanitize, truncate, url_host
+from kgp_tui.api.text import (
+    ELLIPSIS,
+    cell_width,
+    parse_time,
+    sanitize,
+    truncate,
+    url_host,
+)
 
-__all__ = ["ELLIPSIS", "parse_time", "sanitize", "truncate"]  # re-exported: the app formats through this module
+# re-exported: the app formats through this module
+__all__ = ["ELLIPSIS", "UNTITLED", "cell_width", "clip_words", "parse_time", "sanitize", "title_text", "truncate"]
+
+UNTITLED = "(untitled)"  # the one placeholder for an empty, blank or missing title, wherever a title is shown
+UNEXPECTED = "an unexpected error inside kgp-tui (the log file has the details)"
+
+
+def title_text(title: object, max_len: int | None = None) -> str:
+    """A title to show on one line, cut to `max_len` terminal cells; empty, blank or missing: "(untitled)"."""
+    value = sanitize(title, single_line=True)
+    return truncate(value or UNTITLED, max_len) if max_len is not None else value or UNTITLED
 
 
 
@@ -49,6 +66,32 @@ def human_duration(seconds: float | None) -> str:
         return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def clip_words(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut after a whole word (spaces, '_' and '-' part words) where one fits in
+    the first half, so "waiting_for_gpu" in 10 cells reads "waiting…", not "waiting_f…"."""
+    if cell_width(text) <= width:
+        return text
+    cut = truncate(text, width)[:-1]
+    boundary = max(cut.rfind(" "), cut.rfind("_"), cut.rfind("-"))
+    if boundary >= max(1, len(cut) // 2):
+        cut = cut[:boundary]
+    return cut.rstrip(" _-") + ELLIPSIS if cut.strip(" _-") else truncate(text, width)
+
+
+def ago(seconds: float | None) -> str:
+    """How long ago, in one unit so it fits a narrow column: '12s ago', '3m ago', '5h ago', '2d ago'."""
+    if seconds is None:
+        return "—"
+    try:
+        total = max(0, int(float(seconds)))
+    except (TypeError, ValueError, OverflowError):
+        return "—"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if total >= size:
+            return f"{total // size}{unit} ago"
+    return f"{total}s ago"
 
 
 def estimate_remaining(elapsed: float | None, progress_pct: float | None) -> float | None:
@@ -114,18 +157,29 @@ def host_of(base_url: str | None) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    """One line for the user: the error's message and its hint; never a traceback (keys are already redacted)."""
-    message = sanitize(getattr(error, "message", None) or str(error) or type(error).__name__, single_line=True)
-    hint = sanitize(getattr(error, "hint", None) or "", single_line=True)
-    return f"{message} — {hint}" if hint and hint not in message else message
+    """One line for the user: what the server said and, unless it said so already, what to do.
+
+    Only the client's own errors (KGPError) are worded from their content; anything else is a fault inside
+    kgp-tui, said as such: its str() holds internals ('NoneType' object has no attribute …), never shown.
+    """
+    # stdlib only: cheap, and only once something failed
+    from kgp_tui.api.errors import KGPError
+
+    if not isinstance(error, KGPError):
+        return UNEXPECTED
+    return sanitize(error.text, single_line=True)
 
 
 def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> str:
     """What went wrong while connecting (first line), what the server said, and what to do (the error's hint)."""
+    from kgp_tui.api.errors import ConnectionFailed, KGPError, RequestTimeout
+
     status = getattr(error, "status", None)
     kind = type(error).__name__
-    message = sanitize(getattr(error, "message", None) or str(error) or kind, single_line=True)
-    hint = sanitize(getattr(error, "hint", None) or "", single_line=True)
+    if not isinstance(error, KGPError):
+        return f"Connecting to {sanitize(base_url, single_line=True, max_len=120)} failed: {UNEXPECTED}."
+    message = sanitize(error.message or kind, single_line=True)
+    hint = sanitize(error.hint or "", single_line=True)
     where = sanitize(base_url, single_line=True, max_len=120)
     if status == 401 or kind == "AuthError":
         head = f"The key {prefix} was refused."
@@ -134,12 +188,16 @@ def describe_connect_error(error: BaseException, base_url: str, prefix: str) -> 
     elif status == 404:  # /me itself is missing: the base URL points somewhere that is not the KGP API
         head = f"{where} answered 404 for /me: no KGP API there."
         hint = "Check the base URL: it usually ends in /openapi/v1, like https://api.kpainter.ai/openapi/v1."
-    elif kind in ("ConnectionFailed", "RequestTimeout"):
-        head = f"Could not reach {where}."
+    elif isinstance(error, RequestTimeout):  # the head names the server: the advice need not say it again
+        head, hint = f"{where} did not answer in time.", "It may be busy: try again, or raise the timeout."
+    elif isinstance(error, ConnectionFailed) and error.stage == "connect":
+        head, hint = f"Could not reach {where}.", "Check the base URL and your network connection."
+    elif isinstance(error, ConnectionFailed):
+        head = f"Connecting to {where} failed."
     else:
         head = f"Connecting to {where} failed."
     lines = [head, message]
-    if hint and hint not in message:
+    if hint and not error.advice_in(message) and hint not in message:
         lines.append(f"→ {hint}")
     return "\n".join(lines)
 

@@ -50,21 +50,25 @@ class DemoReady(Message):
 class CreateSubmitted(Message):
     """POST /creations answered: `run` is what is watched from now on."""
 
-    def __init__(self, type_name: str, values: dict[str, Any], run: Run) -> None:
+    def __init__(self, type_name: str, values: dict[str, Any], run: Run, body: dict[str, Any] | None = None
+                 ) -> None:
         super().__init__()
         self.type_name = type_name
         self.values = values
         self.run = run
+        self.body = body or {}  # exactly what was sent (the form asks before sending the same again)
 
 
 class CreateFailed(Message):
     """POST /creations failed; `found` is a creation that the ambiguous request may have made, if one was found."""
 
-    def __init__(self, type_name: str, error: BaseException, found: Creation | None = None) -> None:
+    def __init__(self, type_name: str, error: BaseException, found: Creation | None = None,
+                 body: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.type_name = type_name
         self.error = error
         self.found = found
+        self.body = body or {}  # what was sent: the form of an adopted creation asks before sending it again
 
 
 class RunUpdated(Message):

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from kgp_tui.format import markup_literal
+from kgp_tui.format import markup_literal, title_text
 from kgp_tui.store import CREATIONS, DRAFTS, JOBS, TrackedRun
 
 if TYPE_CHECKING:
@@ -283,7 +283,7 @@ class Persistence:
         for creation_id, _ in self.recent[:RECENT_SHOWN]:
             creation = self.store.creations.get(creation_id)
             tracked = self.store.run_for_creation(creation_id)
-            title = getattr(creation, "title", None) or (tracked.title if tracked else "") or ""
+            title = title_text(getattr(creation, "title", None) or (tracked.title if tracked else ""))
             kind = getattr(creation, "type", None) or (tracked.type_name if tracked else "") or ""
             yield SystemCommand(
                 f"Recent #{creation_id} {markup_literal(title, max_len=50)}",

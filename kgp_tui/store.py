@@ -68,6 +68,15 @@ class PollState:
 
 
 @dataclass
+class SentCreation:
+    """What a form last sent and the creation it made (or an ambiguous send was found to have made)."""
+
+    payload: dict[str, Any]
+    creation_id: str
+    at: float  # when it was made, seconds since the epoch
+
+
+@dataclass
 class Store:
     session: Session | None = None
     offer: Offer | None = None
@@ -77,6 +86,8 @@ class Store:
     poll: PollState = field(default_factory=PollState)
     # type name -> (severity, message, {field: error}) from the last submit of that type's form
     form_results: dict[str, tuple[str, str, dict[str, str]]] = field(default_factory=dict)
+    # type name -> what its form last sent: sending the same payload again asks first (no second charge by accident)
+    sent: dict[str, SentCreation] = field(default_factory=dict)
     _observers: list[Observer] = field(default_factory=list, repr=False)
 
     # -- observation -------------------------------------------------------------------------------
@@ -173,11 +184,16 @@ class Store:
         self.creations.clear()
         self.drafts.clear()
         self.form_results.clear()
+        self.sent.clear()
         self._changed(JOBS)
         self._changed(CREATIONS)
 
     def set_form_result(self, type_name: str, severity: str, message: str, fields: dict[str, str]) -> None:
         self.form_results[type_name] = (severity, message, dict(fields))
+        self._changed(FORM, type_name)
+
+    def set_sent(self, type_name: str, sent: SentCreation) -> None:
+        self.sent[type_name] = sent
         self._changed(FORM, type_name)
 
     def set_poll_state(self, ok: bool, retry_at: float | None = None, reason: str = "") -> None:

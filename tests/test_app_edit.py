@@ -222,7 +222,7 @@ async def test_edits_not_offered_cannot_be_triggered(sim, tmp_path):
         await pilot.pause()
         assert app.screen is screen and edit_posts(sim) == []
         assert any("does not allow iterate" in note for note in notes(app))
-        # while an edit runs, editing again is refused as "not ready yet" (the creation is processing)
+        # while an edit runs, editing again is refused: the running job is the reason
         sim.step_seconds = 5.0
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen), what="modal")
@@ -234,7 +234,8 @@ async def test_edits_not_offered_cannot_be_triggered(sim, tmp_path):
         await pilot.press("e")
         await pilot.pause()
         assert app.screen is screen and len(edit_posts(sim)) == 1
-        assert any("not ready yet" in note for note in notes(app))
+        assert any("a job of this creation is still running" in note for note in notes(app))
+        assert not any("not ready yet" in note for note in notes(app))
         assert "edit('update_scene_narration')" not in {b.binding.action for b in screen.active_bindings.values()}
 
 
@@ -331,10 +332,10 @@ def test_who_may_edit_what():
                                        editable_actions=["update_scene_narration", "regenerate_scene"]))
     assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=False) is None
     assert edit_refusal(slides, "regenerate_scene", can_create=False, busy=False) == "read-only key: it cannot edit"
-    assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=True).startswith("not ready yet")
+    assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=True).startswith("a job of this creation")
     assert edit_refusal(slides, "iterate", can_create=True, busy=False) == "this creation does not allow iterate"
     queued = replace(slides, status="queued")
-    assert edit_refusal(queued, "update_scene_narration", can_create=True, busy=False) == "not ready yet (queued)"
+    assert edit_refusal(queued, "update_scene_narration", can_create=True, busy=False) == "it is still being made (queued)"
     veo = Creation(creation_id=2, type="ai_video", status="ready", editable_actions=["iterate"],
                    video_generation={"model": "veo-3"})
     omni = veo.model_copy(update={"video_generation": {"model": "gemini-omni-flash"}})

@@ -259,9 +259,12 @@ async def test_dropped_create_reply_is_adopted_exactly_once(sim, tmp_path):
         await paste(pilot, "Stored, then the reply was lost")
         await pilot.press("ctrl+s")
         tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="adopted creation")
-        assert "now tracked" in static_text(app, "#form-result")
+        assert "it is in Jobs" in static_text(app, "#form-result")
         assert [str(i) for i in creations_in(sim)] == [tracked[0].creation_id]
-        await pilot.press("ctrl+s")  # the next submit is an ordinary one: the user meant a second creation
+        await pilot.press("ctrl+s")  # the same payload again: asked first, naming what it made
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmResendScreen), what="asked")
+        assert f"#{tracked[0].creation_id}" in static_text(app, "#resend-question")
+        await pilot.press("y")  # the user does mean a second creation
         await wait_for(pilot, lambda: len(creations_in(sim)) == 2, what="second creation")
         assert [m for m, p, _ in sim.request_log if m == "POST"] == ["POST", "POST"]
         await wait_for(pilot, lambda: len(app.store.runs) == 2, what="both tracked")

@@ -65,7 +65,7 @@ async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(s
         await pilot.press("ctrl+s")
         tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="found creation tracked")
         assert tracked[0].creation_id == "101"
-        assert "now tracked" in static_text(app, "#form-result")
+        assert "it is in Jobs" in static_text(app, "#form-result")
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert len(posts) == 1  # never submitted twice
 

@@ -296,7 +296,8 @@ async def test_bad_form_input_is_refused_next_to_its_field_and_kept(sim, tmp_pat
 
         long_prompt = "p" * (PROMPT_MAX + 5)
         await paste(pilot, long_prompt)
-        assert "-over" in screen.query_one("#field-prompt-count").classes
+        await wait_for(pilot, lambda: "-over" in screen.query_one("#field-prompt-count").classes,
+                       what="the count turns red (redrawn per frame, not per key)")
         await pilot.press("ctrl+s")
         assert static_text(app, "#field-prompt-error").startswith("✖")
         assert screen.query_one("#field-prompt").text == long_prompt  # nothing lost

@@ -6,16 +6,16 @@ No httpx here: the client turns transport problems into these classes, so caller
 from __future__ import annotations
 
 import json
-import math
+import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from .redact import redact
+from .retry_after import parse_retry_after
 from .text import sanitize, truncate
 
 MESSAGE_MAX = 300
-RETRY_AFTER_MAX = 3600.0  # a server asking for more is treated as asking for an hour
 
 _AMBIGUOUS_HINT = (
     "The request may have reached the server: check your creations before submitting again."
@@ -76,19 +76,48 @@ class KGPError(Exception):
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def _base_hint(self) -> str:
-        if self.status is not None and 400 <= self.status < 500:
-            return "The server refused the request; check the values and try again."
+        status = self.status
+        if status in (405, 501):
+            return "The server does not offer this request: check the base URL points at the KGP v1 API."
+        if status == 413:
+            return "The request is too large for the server: shorten the text and submit again."
+        if status == 400:
+            return "The server could not accept the request as sent; check the values and try again."
+        if status is not None and 400 <= status < 500:
+            return f"The server refused the request (HTTP {status})."
         return "Something went wrong talking to the KPainter API; try again."
 
     @property
     def hint(self) -> str:
         """What the user should do about it, in one or two sentences."""
         base = self._base_hint()
-        return f"{base} {_AMBIGUOUS_HINT}" if self.ambiguous else base
+        return " ".join(part for part in (base, _AMBIGUOUS_HINT if self.ambiguous else "") if part)
+
+    # Phrases that, in the server's own message, already give this class's advice (the contract's texts do).
+    ADVICE_MARKERS: tuple[str, ...] = ()
+
+    def advice_in(self, message: str) -> bool:
+        """True when `message` already says what `_base_hint` would advise: then it is said once, not twice."""
+        lowered = message.lower()
+        if any(marker in lowered for marker in self.ADVICE_MARKERS):
+            return True
+        return advice_given(message, self._base_hint())
+
+    @property
+    def text(self) -> str:
+        """The one line a user is shown: the message, the advice unless the message gave it, the ambiguity warning."""
+        message = self.message or type(self).__name__
+        base = self._base_hint()
+        advice = [] if not base or self.advice_in(message) else [base]
+        if self.ambiguous and _AMBIGUOUS_HINT not in message:
+            advice.append(_AMBIGUOUS_HINT)
+        return f"{message} — {' '.join(advice)}" if advice else message
 
 
 class AuthError(KGPError):
     """401: the key is missing, wrong, revoked or not yet activated."""
+
+    ADVICE_MARKERS = ("api key page", "reactivate")
 
     def _base_hint(self) -> str:
         if self.code == "missing_api_key":
@@ -98,6 +127,8 @@ class AuthError(KGPError):
 
 class PermissionDenied(KGPError):
     """403: the key is valid but may not do this (for example a read-only key trying to create)."""
+
+    ADVICE_MARKERS = ("api key page", "create permission")
 
     def _base_hint(self) -> str:
         return (
@@ -109,6 +140,8 @@ class PermissionDenied(KGPError):
 class InsufficientCredits(KGPError):
     """402: not enough credits; the server created nothing."""
 
+    ADVICE_MARKERS = ("top up",)
+
     def _base_hint(self) -> str:
         return "Not enough credits: top up on the KPainter website. Nothing was created."
 
@@ -118,6 +151,19 @@ class NotFound(KGPError):
 
     def _base_hint(self) -> str:
         return "That creation or job does not exist for this key; refresh the list."
+
+
+class Conflict(KGPError):
+    """409: the request is fine, but the creation is not in a state that allows it now (not ready yet, an action
+    it no longer offers, outputs before a delivery)."""
+
+    ADVICE_MARKERS = ("once it is ready", "when it is ready")
+
+    def _base_hint(self) -> str:
+        if self.code == "creation_not_ready":
+            return "Nothing is wrong with what you entered: try again once the creation is ready."
+        return ("Nothing is wrong with what you entered: the creation's state does not allow this now; reload it and "
+                "look at what it offers.")
 
 
 class ValidationFailed(KGPError):
@@ -132,6 +178,8 @@ class ValidationFailed(KGPError):
 class RateLimited(KGPError):
     """429: too many requests; ``retry_after`` says how long to wait, when the server said."""
 
+    ADVICE_MARKERS = ("retry after", "wait ")
+
     def _base_hint(self) -> str:
         if self.retry_after is not None:
             return f"Too many requests: wait {_seconds(self.retry_after)} s, then try again."
@@ -141,11 +189,13 @@ class RateLimited(KGPError):
 class ServerError(KGPError):
     """5xx: a fault on the server side."""
 
+    ADVICE_MARKERS = ("try again",)
+
     def _base_hint(self) -> str:
         if self.method in (None, "GET"):
             return "The KPainter server had a fault; reads are retried with backoff, so try again in a moment."
         if self.ambiguous:
-            return "The KPainter server had a fault while handling the request."
+            return ""  # the message says there was a fault; what matters is the ambiguity warning after it
         return "The KPainter server had a fault; try again in a moment."
 
 
@@ -181,6 +231,16 @@ class RequestTimeout(ConnectionFailed):
         return f"{where} did not answer in time: it may be busy; try again, or raise the timeout."
 
 
+class NotConnected(ConnectionFailed):
+    """Raised by the app, not the server: a request was wanted before any connection was made (or after it failed)."""
+
+    def __init__(self, message: str = "Not connected to a KGP server", **details: Any) -> None:
+        super().__init__(message, stage="connect", **details)
+
+    def _base_hint(self) -> str:
+        return "F4 opens the connect screen."
+
+
 class MalformedResponse(KGPError):
     """A 2xx reply whose body is not JSON or does not have the expected shape."""
 
@@ -193,6 +253,7 @@ _BY_STATUS: dict[int, type[KGPError]] = {
     402: InsufficientCredits,
     403: PermissionDenied,
     404: NotFound,
+    409: Conflict,
     422: ValidationFailed,
     429: RateLimited,
 }
@@ -202,6 +263,27 @@ def error_class_for(status: int) -> type[KGPError]:
     if 500 <= status <= 599:
         return ServerError
     return _BY_STATUS.get(status, KGPError)
+
+
+_WORD = re.compile(r"[^\W\d_]{4,}")  # words of four letters or more carry the advice; "the", "it", "on" do not
+_ADVICE_SHARED = 0.6
+
+
+def advice_given(message: str, hint: str) -> bool:
+    """True when the server's message already gives the hint's advice (in its own words): say it once, not twice.
+
+    Most of the hint's longer words in the message means the same advice: the contract's 402 says "top up on the
+    KPainter website. Nothing was created." and a 401 "check it, or reactivate it on the API Key page".
+    """
+    if not hint:
+        return True
+    if hint in message:
+        return True
+    wanted = {w.lower().rstrip("s").removesuffix("'") for w in _WORD.findall(hint)}
+    if not wanted:
+        return False
+    present = {w.lower().rstrip("s").removesuffix("'") for w in _WORD.findall(message)}
+    return len(wanted & present) / len(wanted) >= _ADVICE_SHARED
 
 
 def _seconds(value: float) -> str:
@@ -216,19 +298,6 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, name:
         if str(key).lower() == name:
             return str(value)
     return None
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header, at most an hour; an HTTP-date, a negative number or garbage: None."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except (ValueError, AttributeError):
-        return None
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return min(seconds, RETRY_AFTER_MAX)
 
 
 def _field_errors(items: object, *keys: str) -> dict[str, str]:
@@ -326,7 +395,7 @@ def error_from_response(
         status=status,
         code=clean_text(code, *secrets, limit=80) if code else None,
         field_errors=fields,
-        retry_after=parse_retry_after(_header(headers, "retry-after")),
+        retry_after=parse_retry_after(_header(headers, "retry-after"), date=_header(headers, "date")),
         method=method,
         path=path,
         # A server fault on a POST leaves it unknown whether the creation or edit was made.
@@ -336,13 +405,6 @@ def error_from_response(
 
 
 # -- added for the unified surface (kept at the end so it merges apart from the rest of this module) -----------
-
-
-class Conflict(KGPError):
-    """409: not now (an action the creation does not offer, outputs before a delivery, a message too early)."""
-
-    def _base_hint(self) -> str:
-        return "The creation is not in a state that allows this now: reload it and look at what it offers."
 
 
 class FileTooLarge(KGPError):
@@ -373,4 +435,4 @@ class SurfaceUnknown(ConnectionFailed):
         return "Could not tell which KPainter API the server speaks; try again, or set surface in the config."
 
 
-_BY_STATUS.update({409: Conflict, 413: FileTooLarge, 415: UnsupportedFileType})
+_BY_STATUS.update({413: FileTooLarge, 415: UnsupportedFileType})

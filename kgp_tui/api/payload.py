@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .models import ALIASES, Catalog, ContentType, Creation, Limit, canonical_type
+from .models import (
+    ALIASES,
+    Catalog,
+    ContentType,
+    Creation,
+    ImageModel,
+    Limit,
+    canonical_type,
+)
 
 __all__ = [
     "ALIASES",
@@ -18,10 +26,12 @@ __all__ = [
     "ITERATE_MODELS",
     "OUTPUT_QUALITIES",
     "TEXT_MAX",
+    "allowed_choices",
     "build_create_payload",
     "build_edit_payload",
     "canonical_type",
     "clean_value",
+    "image_model_for",
     "validate_create",
     "validate_edit",
     "video_model_of",
@@ -208,15 +218,57 @@ def validate_create(ct: ContentType, values: Mapping[str, Any], catalog: Catalog
     return errors
 
 
+def image_model_for(catalog: Catalog, value: Any) -> ImageModel | None:
+    """The catalog's image model that an ``image_generation`` value names; None for no model or an unknown one."""
+    name = _text(value.get("model")) if isinstance(value, Mapping) else ""
+    return next((m for m in catalog.image_models if m.model == name), None) if name else None
+
+
+def _narrowed(offered: Any, by_model: Any) -> list[str]:
+    """The type's values that the model also lists (all of them when the model lists none)."""
+    offered = [str(v) for v in offered]
+    return [v for v in offered if v in by_model] if by_model else offered
+
+
+def allowed_choices(ct: ContentType, catalog: Catalog, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What the choice fields of ``ct`` may hold given the other values: the form offers these, validation checks them.
+
+    The chosen image model narrows the type's aspect ratios and output qualities to the ones it lists, and brings
+    its own native ``image_generation.quality`` values: none when it lists none (or when no model is chosen).
+    """
+    fields = set(ct.fields)
+    model = image_model_for(catalog, values.get("image_generation")) if "image_generation" in fields else None
+    allowed: dict[str, list[str]] = {}
+    if "aspect_ratio" in fields:
+        allowed["aspect_ratio"] = _narrowed(ct.aspect_ratios or ASPECT_RATIOS, model.aspect_ratios if model else [])
+    if "output_quality" in fields:
+        allowed["output_quality"] = _narrowed(ct.output_qualities or OUTPUT_QUALITIES,
+                                              model.output_qualities if model else [])
+    if "image_generation" in fields:
+        allowed["image_generation.quality"] = [q for q in (model.qualities if model else []) if q in IMAGE_QUALITIES]
+    return allowed
+
+
+def _model_choice(field: str, value: str, ct: ContentType, values: Mapping[str, Any], catalog: Catalog) -> str | None:
+    """``aspect_ratio`` / ``output_quality``: one the type offers, and one the chosen image model takes."""
+    offered = (ct.aspect_ratios or ASPECT_RATIOS) if field == "aspect_ratio" else (ct.output_qualities or OUTPUT_QUALITIES)
+    if problem := _one_of(value, offered):
+        return problem
+    allowed = allowed_choices(ct, catalog, values).get(field, [])
+    if value in allowed:
+        return None
+    model = image_model_for(catalog, values.get("image_generation"))
+    name = (model.display_name or model.model) if model else "the chosen model"
+    return f"{name} takes " + (", ".join(allowed) if allowed else "none of this type's values") + "."
+
+
 def _check_field(
     field: str, value: Any, ct: ContentType, values: Mapping[str, Any], catalog: Catalog, errors: dict[str, str]
 ) -> str | None:
     if field in ("prompt", "instructions"):
         return _too_long(value)
-    if field == "aspect_ratio":
-        return _one_of(_text(value), ct.aspect_ratios or ASPECT_RATIOS)
-    if field == "output_quality":
-        return _one_of(_text(value), ct.output_qualities or OUTPUT_QUALITIES)
+    if field in ("aspect_ratio", "output_quality"):
+        return _model_choice(field, _text(value), ct, values, catalog)
     if field == "language":
         if catalog.languages and catalog.language(_text(value)) is None:
             return _one_of(_text(value), [lang.code for lang in catalog.languages])
@@ -281,11 +333,10 @@ def _check_image(value: Any, catalog: Catalog) -> dict[str, str]:
             if provider and model.provider and model.provider != provider and "image_generation.provider" not in errors:
                 errors["image_generation.provider"] = f"{model.model} is a {model.provider} model."
             if quality and "image_generation.quality" not in errors:
-                if model.qualities:
-                    if problem := _one_of(quality, model.qualities):
-                        errors["image_generation.quality"] = problem
-                elif "qualities" in model.model_fields_set:  # the catalog lists none: this model has no setting
+                if not model.qualities:  # listed as none, or not listed: never sent for this model
                     errors["image_generation.quality"] = f"{model.model} has no quality setting."
+                elif problem := _one_of(quality, model.qualities):
+                    errors["image_generation.quality"] = problem
             sizes = (model.model_extra or {}).get("sizes")
             size = _text(value.get("size"))
             if size and isinstance(sizes, list) and sizes and (problem := _one_of(size, sizes)):

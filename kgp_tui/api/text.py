@@ -29,6 +29,7 @@ _ESCAPE_SEQUENCE = re.compile(
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 ELLIPSIS = "…"
+REPLACEMENT = "\ufffd"
 
 
 def sanitize(text: object, *, max_len: int | None = None, single_line: bool = False) -> str:
@@ -54,7 +55,8 @@ def sanitize(text: object, *, max_len: int | None = None, single_line: bool = Fa
         category = unicodedata.category(char)
         if category == "Cc":
             continue
-        kept.append(char)
+        # A lone surrogate cannot be encoded for the terminal (it shows as a 6-character escape): a visible mark.
+        kept.append(REPLACEMENT if category == "Cs" else char)
     value = "".join(kept)
     if single_line:
         value = " ".join(value.split())
@@ -63,13 +65,37 @@ def sanitize(text: object, *, max_len: int | None = None, single_line: bool = Fa
     return value
 
 
+def cell_width(text: str) -> int:
+    """How many terminal cells `text` takes (a CJK character takes two), as Rich, and so Textual, draws it."""
+    if text.isascii():
+        return len(text)
+    # rich comes with textual; imported lazily so a plain client script need not load it
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def truncate(text: str, max_len: int) -> str:
-    """`text` cut to at most `max_len` characters, marking the cut with an ellipsis."""
+    """`text` cut to at most `max_len` terminal cells, marking the cut with an ellipsis (one cell).
+
+    Measured in cells, not code points: twelve CJK characters are 24 cells wide and are cut as such, and a wide
+    character is never split in half. At most `max_len` code points too, so zero-width characters cannot make a
+    "short" text of any length.
+    """
     if max_len <= 0:
         return ""
-    if len(text) <= max_len:
+    if len(text) <= max_len and (text.isascii() or cell_width(text) <= max_len):
         return text
-    return text[: max_len - 1] + ELLIPSIS
+    if text.isascii():
+        return text[: max_len - 1] + ELLIPSIS
+    kept, used = [], 0
+    for char in text[: max_len - 1]:
+        width = cell_width(char)
+        if used + width > max_len - 1:
+            break
+        kept.append(char)
+        used += width
+    return "".join(kept) + ELLIPSIS
 
 
 def parse_time(value: object) -> datetime | None:

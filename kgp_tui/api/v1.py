@@ -31,6 +31,7 @@ __all__ = [
     "run_from_create", "run_from_edit", "run_from_job",
 ]
 
+MODEL_QUALITY = "quality"  # the form's name for image_generation.quality
 LABELS = {
     "prompt": "Prompt", "instructions": "Instructions", "language": "Language", "aspect_ratio": "Aspect ratio",
     "output_quality": "Output quality", "voice_id": "Voice", "style_id": "Style", "scene_count": "Scenes / pages",
@@ -122,11 +123,18 @@ def _bundles(catalog: m.Catalog) -> tuple[d.ImageBundle, ...]:
 
 
 def product_from_type(ct: m.ContentType, catalog: m.Catalog) -> d.Product:
-    """One content type as a product: a setting per listed field (``type`` itself is not a setting)."""
-    settings = tuple(_setting(name, ct, catalog) for name in ct.fields if name != "type")
+    """One content type as a product: a setting per listed field (``type`` itself is not a setting). An image
+    model brings its own native ``quality`` (sent inside ``image_generation``), shown only for a model listing some."""
+    settings: list[d.Setting] = []
+    for name in ct.fields:
+        if name == "type":
+            continue
+        settings.append(_setting(name, ct, catalog))
+        if name == "image_generation":
+            settings.append(d.Setting(MODEL_QUALITY, "choice", "Quality (of the chosen model)", follows="bundle"))
     voices = tuple(d.Voice(v.voice_id, v.name, v.language, v.gender, raw=_raw(v)) for v in catalog.voices)
     return d.Product(
-        type=ct.type, label=ct.label, description=ct.description, settings=settings,
+        type=ct.type, label=ct.label, description=ct.description, settings=tuple(settings),
         bundles=_bundles(catalog) if "image_generation" in ct.fields else (), voices=voices,
         edit_actions=tuple(ct.editable_actions), raw=_raw(ct),
     )
@@ -252,9 +260,12 @@ class V1Adapter:
     def _wire_values(self, product: d.Product, values: Mapping[str, Any]) -> dict[str, Any]:
         """A bundle key becomes the nested ``image_generation`` object, a video model ``video_generation``."""
         wire = dict(values)
+        quality = wire.pop(MODEL_QUALITY, None)
         bundle = product.bundle(wire.get("image_generation"))
         if bundle is not None:
             wire["image_generation"] = {"provider": bundle.provider, "model": bundle.model}
+            if isinstance(quality, str) and quality.strip() and product.applies(MODEL_QUALITY, values):
+                wire["image_generation"]["quality"] = quality.strip()
         model_name = wire.get("video_generation")
         if isinstance(model_name, str) and self._catalog is not None:
             video = next((v for v in self._catalog.video_models if v.model == model_name), None)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.widgets.form_fields import KeysInOrder, OrderedInput
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Offer, Product
@@ -79,9 +80,32 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
     return text
 
 
+class TypeFilter(OrderedInput):
+    """The filter box: Enter hands the list the focus at once, so keys typed right after it reach the list."""
+
+    async def action_submit(self) -> None:
+        self.screen.set_focus(self.screen.query_one("#types"))
+
+
+class TypeTable(KeysInOrder, DataTable):
+    """The type list. Letters typed at it (k9s-style) and Backspace edit the filter from here, in this widget's own
+    queue, so they keep their order with each other and with the list's keys (↑/↓, Enter, Esc); focus stays put."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        typed = event.is_printable and event.character and event.character not in " /"
+        if screen.focused is self and event.key not in screen.active_bindings and (typed or event.key == "backspace"):
+            event.stop()
+            event.prevent_default()
+            screen.type_at_list(event.character if typed else None)  # type: ignore[attr-defined]
+            return
+        await super()._on_key(event)
+
+
 class CatalogScreen(KGPScreen):
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="catalog.filter"),
+        # priority: it takes effect before the keys typed after it are handed out, so they all reach the filter
+        Binding("slash", "filter", "Filter", id="catalog.filter", priority=True),
         Binding("enter", "create", "Create", id="catalog.create", show=True),
         Binding("escape", "clear_filter", "Clear filter", id="catalog.clear_filter", show=False),
     ]
@@ -89,8 +113,8 @@ class CatalogScreen(KGPScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="catalog-body"):
             with Vertical(id="type-list"):
-                yield Input(placeholder="/ filter types", id="type-filter")
-                yield DataTable(id="types", cursor_type="row", zebra_stripes=False)
+                yield TypeFilter(placeholder="/ filter types", id="type-filter")
+                yield TypeTable(id="types", cursor_type="row", zebra_stripes=False)
             with VerticalScroll(id="type-detail"):
                 yield Static(id="type-info", markup=False)
                 yield Select([], prompt="Voices: all languages", id="voice-language", allow_blank=True, compact=True)
@@ -134,8 +158,9 @@ class CatalogScreen(KGPScreen):
     def _fill_table(self) -> None:
         catalog = self.catalog
         table = self.query_one("#types", DataTable)
-        wanted = self.query_one("#type-filter", Input).value.strip().lower()
-        selected = self.selected_type()
+        self._filled_for = self.query_one("#type-filter", Input).value
+        wanted = self._filled_for.strip().lower()
+        selected = self._cursor_type()
         table.clear()
         for ct in catalog.products:
             name = clean(ct.label or ct.type, 60)
@@ -146,7 +171,16 @@ class CatalogScreen(KGPScreen):
             table.move_cursor(row=table.get_row_index(selected.type))  # the highlighted type stays highlighted
         self._show_detail()
 
+    def _refill_if_stale(self) -> None:
+        """Fill the list for the filter as it is now, unless it shows that already (typing fills it at once)."""
+        if self.catalog is not None and self.query_one("#type-filter", Input).value != getattr(self, "_filled_for", None):
+            self._fill_table()
+
     def selected_type(self) -> Product | None:
+        self._refill_if_stale()  # an Enter right after a letter opens what the filtered list shows
+        return self._cursor_type()
+
+    def _cursor_type(self) -> Product | None:
         table = self.query_one("#types", DataTable)
         if self.catalog is None or table.row_count == 0:
             return None
@@ -154,7 +188,7 @@ class CatalogScreen(KGPScreen):
         return self.catalog.product(str(row_key.value))
 
     def _show_detail(self) -> None:
-        ct = self.selected_type()
+        ct = self._cursor_type()
         info = self.query_one("#type-info", Static)
         if ct is None:
             info.update(Text("No content type matches the filter."))
@@ -179,33 +213,30 @@ class CatalogScreen(KGPScreen):
 
     @on(Input.Changed, "#type-filter")
     def _filter_changed(self) -> None:
-        if self.catalog is not None:
-            self._fill_table()
+        self._refill_if_stale()
 
-    @on(Input.Submitted, "#type-filter")
-    def _filter_done(self) -> None:
-        self.query_one("#types", DataTable).focus()
+    def type_at_list(self, character: str | None) -> None:
+        """A letter typed at the list goes into the filter (None: Backspace), and the list follows at once."""
+        filter_input = self.query_one("#type-filter", Input)
+        if character is None:
+            filter_input.action_delete_left()
+        else:
+            filter_input.insert_text_at_cursor(character)
+        self._refill_if_stale()
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing on the list filters it (k9s-style): the letters go to the filter, none is lost to a focus change."""
-        table = self.query_one("#types", DataTable)
-        if event.key in self.active_bindings:  # a key someone bound (a [keymap] entry, say) keeps its action
-            return
-        if self.focused is table and event.is_printable and event.character and event.character not in " /":
-            event.stop()
-            event.prevent_default()
-            filter_input = self.query_one("#type-filter", Input)
-            filter_input.insert_text_at_cursor(event.character)
-            filter_input.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # '/' typed in the filter is a letter of it
+        return not (action == "filter" and self.focused is not None and self.focused.id == "type-filter")
 
     def action_filter(self) -> None:
-        self.query_one("#type-filter", Input).focus()
+        self.set_focus(self.query_one("#type-filter", Input))  # now, not after the keys that follow
 
     def action_clear_filter(self) -> None:
         filter_input = self.query_one("#type-filter", Input)
         if filter_input.value:
             filter_input.value = ""
-        self.query_one("#types", DataTable).focus()
+        self._refill_if_stale()
+        self.set_focus(self.query_one("#types", DataTable))
 
     def action_create(self) -> None:
         ct = self.selected_type()

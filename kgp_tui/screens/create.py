@@ -11,11 +11,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from kgp_tui.format import error_text, sanitize
+from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.screens.resend import (
+    RESEND_QUESTION,
+    ConfirmResendScreen,
+    same_payload_question,
+)
 from kgp_tui.widgets.form_fields import (
     PROMPT_MAX,
     FieldSpec,
@@ -38,44 +42,7 @@ READ_ONLY_MESSAGE = (
     "This key is read-only: it cannot create. Use a user-level key that can create "
     "(see the API Key page on the KPainter website), then reconnect with F4."
 )
-RESEND_QUESTION = (
-    "The last submit may have reached the server: the connection broke before its answer, and no new creation "
-    "was found in your list. Sending again may create it twice. Check Jobs (F3) or History first.\n\n"
-    "Send again?  y = send · n / Esc = don't send"
-)
-
-
-class ConfirmResendScreen(ModalScreen[bool]):
-    """Asked before re-sending a create whose last POST may have reached the server (never retried blindly)."""
-
-    DEFAULT_CSS = """
-    ConfirmResendScreen { align: center middle; }
-    ConfirmResendScreen > Vertical { width: 70; max-width: 95%; height: auto; border: thick $warning;
-                                     background: $surface; padding: 1 2; }
-    ConfirmResendScreen Horizontal { height: auto; margin-top: 1; }
-    ConfirmResendScreen Button { margin-right: 2; }
-    """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Send again", id="resend.yes"),
-        Binding("n", "answer(False)", "Don't send", id="resend.no"),
-        Binding("escape", "answer(False)", "Don't send", id="resend.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(RESEND_QUESTION), id="resend-question", markup=False)
-            with Horizontal():
-                yield Button("Send again (y)", id="resend-yes", variant="warning")
-                yield Button("Don't send (n)", id="resend-no", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#resend-no", Button).focus()  # Enter on the default does the safe thing
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "resend-yes")
-
-    def action_answer(self, send: bool) -> None:
-        self.dismiss(send)
+__all__ = ["ConfirmResendScreen", "CreateScreen"]  # the resend question is asked from this form
 
 
 class CreateScreen(KGPScreen):
@@ -86,6 +53,7 @@ class CreateScreen(KGPScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit", id="create.submit", priority=True),
+        Binding("ctrl+r", "recall", "Last prompt", id="create.recall"),
         Binding("escape", "back", "Back", id="create.back"),
     ]
 
@@ -98,6 +66,10 @@ class CreateScreen(KGPScreen):
         self._unplaced: list[str] = []
         self._shown: dict[str, Any] = {}  # what the form holds now, after the last change
         self.file_ids: list[str] = []  # ids of attached, uploaded files (kgp_tui.widgets.file_attach fills it)
+        self._derived_due = False  # counts, checks, preview and draft: at most twice a frame, not once a key
+        self._derived_this_frame = False
+        self._sent_values: dict[str, Any] | None = None  # what this form sent, until the reply is in
+        self._spent: dict[str, Any] | None = None  # what it sent and the server took: not a draft any more
 
     # -- building --------------------------------------------------------------------------------------
 
@@ -120,6 +92,7 @@ class CreateScreen(KGPScreen):
             message = READ_ONLY_MESSAGE if product is not None else "This content type is not in the catalog."
             yield Static(Text(message), id="create-blocked", markup=False)
             return
+        yield Static("", id="form-result", markup=False)  # full width, above the fields: always in view
         values = {**product.defaults(), **store.drafts.get(self.type_name, {})}
         with Horizontal(id="create-body"):
             with VerticalScroll(id="create-form"):
@@ -148,7 +121,6 @@ class CreateScreen(KGPScreen):
                         yield Static(Text("the creation pauses before it would cost more (optional)"),
                                      classes="field-hint", markup=False)
                         yield Static("", id="field-max_credits-error", classes="field-error", markup=False)
-                yield Static("", id="form-result", markup=False)
                 yield Button("Submit (ctrl+s)", id="submit", variant="primary")
             with VerticalScroll(id="create-preview-pane"):
                 yield Label("Payload preview (exactly what is sent)", classes="pane-title")
@@ -207,7 +179,23 @@ class CreateScreen(KGPScreen):
         widget_id = getattr(event.control, "id", "") or ""
         if isinstance(event, Select.Changed) and widget_id.startswith("field-"):
             self._follow()
-        self._refresh_derived()
+        if self._derived_this_frame:  # a burst of keys: the rest of it costs one more refresh, after the frame
+            self._derived_due = True
+            return
+        self._refresh_derived()  # a single change (a paste, a pick) shows at once
+        self._derived_this_frame = True
+        self.call_after_refresh(self._next_frame)
+
+    def _next_frame(self) -> None:
+        self._derived_this_frame = False
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._derived_due:
+            self._refresh_derived()
+
+    def on_screen_suspend(self) -> None:
+        self._flush()  # F2/F3 away from the form: the draft is saved as it is now
 
     def _follow(self) -> None:
         """A bundle or language changed: the settings that follow it get their own choices, and a setting the
@@ -230,10 +218,15 @@ class CreateScreen(KGPScreen):
             select.value = kept if kept is not Select.NULL else pick(options, spec.default)
 
     def _refresh_derived(self) -> None:
-        """Counts, validation and the preview follow every keystroke; the draft is saved too."""
-        values = self.values()  # read every widget once per keystroke: counts, checks and preview share it
+        """Counts, validation and the preview follow the typing; the draft is saved too."""
+        self._derived_due = False
+        if not self.is_mounted:
+            return
+        values = self.values()  # read every widget once: counts, checks and preview share it
         budget = self.max_credits()
-        self.app.store.set_draft(self.type_name, {**values, **({BUDGET: budget} if budget is not None else {})})
+        draft = {**values, **({BUDGET: budget} if budget is not None else {})}
+        if values != self._spent:  # a late redraw after a success must not bring the sent prompt back as the draft
+            self.app.store.set_draft(self.type_name, draft)
         for name, spec in self.specs.items():
             if spec.kind == "long" and name in values:
                 size = len((values.get(name) or "").strip())
@@ -275,34 +268,58 @@ class CreateScreen(KGPScreen):
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "form" and key == self.type_name and self.specs:
+            result = self.app.store.form_results.get(self.type_name)
+            if self._sent_values is not None and result is not None and result[0] == "ok":
+                self._spent = self._sent_values
+            self._sent_values = None
             self._submitting = False
             self._render_result()
+            self.refresh_bindings()  # ctrl+r appears once there is a last prompt
 
     def _render_result(self) -> None:
         result = self.app.store.form_results.get(self.type_name)
         widget = self.query_one("#form-result", Static)
         self.query_one("#submit", Button).disabled = self._submitting
+        widget.display = result is not None
         if result is None:
             widget.update(Text(""))
             return
         severity, message, fields = result
         if fields:
             self._show_errors(fields)
-        lines = [("✔ " if severity == "ok" else "✖ ") + sanitize(message, single_line=True, max_len=400)]
-        lines += self._unplaced
+        mark = {"ok": "✔ ", "found": "⚠ "}.get(severity, "✖ ")
+        lines = [mark + sanitize(message, single_line=True, max_len=400), *self._unplaced]
         widget.update(Text("\n".join(lines)))
-        widget.set_class(severity != "ok", "-error")
+        widget.set_class(severity not in ("ok", "found"), "-error")
+        widget.set_class(severity == "found", "-warning")
+
+    def _show_progress(self, text: str) -> None:
+        widget = self.query_one("#form-result", Static)
+        widget.update(Text(text))
+        widget.remove_class("-error", "-warning")
+        widget.display = True
 
     # -- actions ---------------------------------------------------------------------------------------
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
+        # ctrl+s is a priority key, acted on before the keys typed ahead of it reach their field: submit after them
+        target = self.focused
+        if target is not None and target.is_attached:
+            target.call_later(self._submit_now)
+        else:
+            self._submit_now()
+
+    def _submit_now(self) -> None:
+        if not self.is_attached:
+            return  # the form was left by a key typed after ctrl+s
         if not self.specs or not self.app.store.can_create:
             self.notify("This key cannot create.", severity="warning")
             return
         if self._submitting:
             self.notify("Already submitting…", timeout=2)
             return
+        self._flush()
         values = self.values()
         errors = self.validate(values)
         self._attempted = True
@@ -314,11 +331,25 @@ class CreateScreen(KGPScreen):
             names = ", ".join(sanitize(name, single_line=True, max_len=40) for name in errors)
             self.notify(f"Fix before sending: {names}.", severity="warning", markup=False)
             return
-        result = self.app.store.form_results.get(self.type_name)
-        if result is not None and result[0] == "unsure":
-            self.app.push_screen(ConfirmResendScreen(), self._resend_answered)
+        question = self._question_before_sending(self.payload(values))
+        if question is not None:
+            self.app.push_screen(ConfirmResendScreen(question), self._resend_answered)
             return
         self._send(values)
+
+    def _question_before_sending(self, payload: dict[str, Any]) -> str | None:
+        """What to ask before this payload goes out, or None: it may have made a creation already."""
+        store = self.app.store
+        sent = store.sent.get(self.type_name)
+        if sent is not None and sent.payload == payload:
+            tracked = store.run_for_creation(sent.creation_id)
+            creation = store.creations.get(sent.creation_id)
+            status = tracked.run.status if tracked else getattr(creation, "status", None) or "not known yet"
+            return same_payload_question(sent.creation_id, sent.at, status_label(status), self.app.now())
+        result = store.form_results.get(self.type_name)
+        if result is not None and result[0] == "unsure":
+            return RESEND_QUESTION
+        return None
 
     def _resend_answered(self, send: bool | None) -> None:
         if send:
@@ -328,11 +359,32 @@ class CreateScreen(KGPScreen):
 
     def _send(self, values: dict[str, Any]) -> None:
         self._submitting = True
+        self._sent_values = values
         self.query_one("#submit", Button).disabled = True
-        self.query_one("#form-result", Static).update(Text("… submitting"))
+        self._show_progress("… submitting")
         budget = self.max_credits()
         self.app.submit_create(self.type_name, values, list(self.file_ids), budget if isinstance(budget, int)
                                else None)
 
+    def _last_prompt(self) -> str:
+        sent = self.app.store.sent.get(self.type_name)
+        return str(sent.payload.get("prompt") or "") if sent is not None else ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "recall":
+            return bool(self.specs) and "prompt" in self.specs and bool(self._last_prompt())
+        return True
+
+    def action_recall(self) -> None:
+        """Put the prompt last sent from this form back (undoable: ctrl+z)."""
+        prompt = self._last_prompt()
+        if not prompt or "prompt" not in self.specs:
+            return
+        area = self.query_one(f"#{field_id('prompt')}", TextArea)
+        area.replace(prompt, (0, 0), area.document.end)
+        area.move_cursor(area.document.end)
+        self.set_focus(area)
+
     def action_back(self) -> None:
+        self._flush()
         self.dismiss()

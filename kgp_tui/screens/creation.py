@@ -4,72 +4,42 @@ for its conversation (built apart: kgp_tui/screens/actions.py, kgp_tui/widgets/c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
 from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name, word_order
-from kgp_tui.format import human_duration, human_size, progress_bar, sanitize, status_label
+from kgp_tui.format import human_duration, human_size, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.widgets.creation_info import (
+    ENDED_WORDS,
+    clean,
+    describe_creation,
+    error_parts,
+    none_because,
+    outcome,
+)
 
 if TYPE_CHECKING:
-    from kgp_tui.api.domain import Creation, Result, Scene
+    from kgp_tui.api.domain import Creation, Result, Run, Scene
     from kgp_tui.store import TrackedRun
 
-
-TITLE_MAX = 2000
 MARK = "✎ changed"
 
 
-def clean(value: Any, max_len: int = 80) -> str:
-    return sanitize(value, single_line=True, max_len=max_len)
+class LatestJobLoaded(Message):
+    """The latest job of a creation that ended, asked for because nothing here said why it ended."""
 
-
-def describe_creation(creation: Creation, tracked: TrackedRun | None, changes: str = "") -> Text:
-    text = Text()
-    # Tables truncate; the detail shows the whole title, wrapped.
-    title = sanitize(creation.title or "(untitled)", single_line=True, max_len=TITLE_MAX)
-    text.append(f"#{creation.id} {title}\n", style="bold")
-    text.append("Status  ", style="bold")
-    text.append(status_label(creation.status))
-    text.append("   Type  ", style="bold")
-    text.append(clean(creation.type or "—", 40))
-    settings = creation.raw.get(creation.type or "") if creation.surface == "unified" else creation.raw
-    settings = settings if isinstance(settings, dict) else {}
-    extras = [("Language", settings.get("language")), ("Ratio", settings.get("aspect_ratio"))]
-    for name, value in extras:
-        if value:
-            text.append(f"   {name}  ", style="bold")
-            text.append(clean(value, 20))
-    text.append("\n")
-    run = tracked.run if tracked is not None else creation.run
-    if run is not None and not run.is_terminal:
-        text.append("Job     " if run.surface == "v1" else "Run     ", style="bold")
-        text.append(f"{status_label(run.status)} {progress_bar(run.progress_pct, 12)} ")
-        text.append(clean(run.step or "", 80) + "\n")
-    if run is not None and run.needs_user:
-        pause = run.pause
-        text.append("Paused  ", style="bold")
-        text.append(clean((pause.message or pause.reason) if pause else "it waits for you", 300) + "\n")
-        if run.available_actions:
-            text.append("Can do  ", style="bold")
-            text.append(clean(", ".join(run.available_actions), 200) + "\n")
-    facts = unified_facts(creation)
-    if facts:
-        text.append(facts + "\n")
-    text.append("Prompt  ", style="bold")
-    text.append(sanitize(creation.prompt or "—", single_line=True, max_len=300) + "\n")
-    text.append("Main URL ", style="bold")
-    text.append(clean(creation.main_url, 400) if creation.main_url else "not ready yet")
-    if changes:
-        text.append("\n✎ Changed while you watched: ", style="bold")
-        text.append(changes)
-    return text
+    def __init__(self, job_id: str, job: Run | None = None, problem: str = "") -> None:
+        super().__init__()
+        self.job_id, self.job, self.problem = job_id, job, problem
 
 
 def unified_facts(creation: Creation) -> str:
@@ -91,6 +61,7 @@ def unified_facts(creation: Creation) -> str:
 
 
 class CreationScreen(KGPScreen):
+    IS_DETAIL = True  # a mode key leaves it for that mode's list (KGPApp.action_show_mode)
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="creation.open_url"),
         Binding("y", "copy_url", "Copy URL", id="creation.copy_url"),
@@ -108,6 +79,10 @@ class CreationScreen(KGPScreen):
         # What changed while this screen was open (an edit finished): scene_id -> words, and the main URL.
         self.changed: dict[str, list[str]] = {}
         self.main_changed = False
+        # The latest job of an ended creation whose detail says nothing about why: asked for once, kept here only.
+        self._latest_job: Run | None = None
+        self._lookup: dict[str, str] = {}  # job id -> what asking for it said so far ("" once it answered)
+        self._filled: tuple[Any, str | None] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(f"Loading creation #{self.creation_id}…"), id="creation-info", markup=False)
@@ -131,7 +106,8 @@ class CreationScreen(KGPScreen):
         for key, label in (("kind", "Kind"), ("label", "Label"), ("size", "Size"), ("mime", "MIME")):
             artifacts.add_column(label, key=key)
         scenes = self.query_one("#scenes", DataTable)
-        for key, label in (("index", "#"), ("title", "Title"), ("duration", "Length"), ("status", "Status")):
+        for key, label in (("index", "#"), ("scene_id", "Scene id"), ("title", "Title"), ("duration", "Length"),
+                           ("status", "Status")):
             scenes.add_column(label, key=key)
         self._refresh_view()
         scenes.focus()
@@ -161,30 +137,95 @@ class CreationScreen(KGPScreen):
             # the first time, compare with the creation as it was before an edit the user has not seen finish
             before = self._shown if self._shown is not None else self.app.edit_baselines.get(self.creation_id)
             self._note_changes(before, creation)
-        self.query_one("#creation-info", Static).update(describe_creation(creation, tracked, self._changes_text()))
+        latest = self._known_latest_job(creation, tracked)
+        self._ask_why(creation, latest)
+        lookup = self._lookup.get(creation.latest_run_id or "", "")
+        info = describe_creation(creation, tracked, self._changes_text(), latest_job=latest, lookup=lookup,
+                                 width=self._info_width(), console=self.app.console)
+        facts = unified_facts(creation)
+        if facts:
+            info.append("\n" + facts)
+        self.query_one("#creation-info", Static).update(info)
         self.refresh_bindings()  # what may be edited follows the creation's status and editable_actions
-        if creation is self._shown:
+        ended = outcome(creation, latest)
+        if self._filled is not None and self._filled[0] is creation and self._filled[1] == ended:
             return
         self._shown = creation
-        self._fill_artifacts(creation)
-        self._fill_scenes(creation)
+        self._filled = (creation, ended)
+        self._fill_artifacts(creation, ended)
+        self._fill_scenes(creation, ended)
         self._show_narration()
 
-    def _fill_artifacts(self, creation: Creation) -> None:
+    def _info_width(self) -> int:
+        return max(20, self.app.size.width - 2)  # the info block spans the screen, less its padding
+
+    def on_resize(self) -> None:
+        if self._filled is not None:  # shown once already: the title and prompt are capped at the new width
+            self._refresh_view()
+
+    # -- why a creation ended -----------------------------------------------------------------------------
+
+    def _known_latest_job(self, creation: Creation, tracked: TrackedRun | None) -> Run | None:
+        """The creation's latest run when this session has it: tracked, its own (unified), or asked for here."""
+        if creation.run is not None:
+            return creation.run if tracked is None or tracked.run.status == creation.run.status else tracked.run
+        latest_id = creation.latest_run_id
+        if tracked is not None and latest_id in (None, tracked.id):
+            return tracked.run
+        job = self._latest_job
+        return job if job is not None and job.id == latest_id else None
+
+    def _ask_why(self, creation: Creation, latest: Run | None) -> None:
+        """An ended creation that says nothing about why: ask for its latest job once (not tracked: it is over)."""
+        job_id = creation.latest_run_id
+        if (latest is not None or not job_id or job_id in self._lookup or outcome(creation) is None
+                or any(error_parts(creation.raw.get("error")))):
+            return
+        if self.app.adapter is None:
+            return
+        self._lookup[job_id] = "asking the server…"
+        self._fetch_latest_job(job_id)
+
+    @work(exclusive=True, exit_on_error=False, group="creation-why")
+    async def _fetch_latest_job(self, job_id: str) -> None:
+        from kgp_tui.api.domain import Run
+
+        adapter = self.app.adapter
+        try:
+            job = await adapter.poll(Run(surface=adapter.name, id=job_id, creation_id=self.creation_id))
+        except Exception as error:  # noqa: BLE001 - told on screen in the client's own words, never raw
+            from kgp_tui.api.errors import KGPError  # loaded already: the app is connected
+
+            said = error.message if isinstance(error, KGPError) else None
+            problem = f"job {job_id} could not be read" + (f" ({clean(said, 120)})" if said else "")
+            self.post_message(LatestJobLoaded(job_id, problem=problem))
+            return
+        self.post_message(LatestJobLoaded(job_id, job))
+
+    def on_latest_job_loaded(self, message: LatestJobLoaded) -> None:
+        if message.job is not None:
+            self._latest_job = message.job
+        self._lookup[message.job_id] = message.problem
+        self._refresh_view()
+
+    # -- tables -------------------------------------------------------------------------------------------
+
+    def _fill_artifacts(self, creation: Creation, ended: str | None) -> None:
         rows = [
             (clean(a.kind or "—", 20), clean(a.label or "—", 60), human_size(a.size_bytes), clean(a.mime_type or "—", 40))
             for a in creation.results
         ]
-        empty = "no artifacts yet" if creation.surface == "v1" else "no outputs yet (they come with a usable delivery)"
-        self._fill("#artifacts", rows, empty)
+        what = "artifacts" if creation.surface == "v1" else "outputs"
+        self._fill("#artifacts", rows, none_because(creation, ended, f"no {what}", f"no {what} yet"))
 
-    def _fill_scenes(self, creation: Creation) -> None:
-        has_scenes = creation.surface == "v1"
+    def _fill_scenes(self, creation: Creation, ended: str | None) -> None:
+        has_scenes = creation.surface == "v1"  # the unified surface has no scenes
         self.query_one("#scenes").display = has_scenes
         self.query_one("#scenes-title").display = has_scenes
         rows = [
             (
                 str(scene.index if scene.index is not None else number),
+                clean(scene.id, 32),
                 clean(scene.title or "—", 80),
                 human_duration(scene.duration_seconds),
                 (status_label(scene.status) if scene.status else "—")
@@ -192,9 +233,9 @@ class CreationScreen(KGPScreen):
             )
             for number, scene in enumerate(creation.scenes, start=1)
         ]
-        self._fill("#scenes", rows, "no scenes yet")
+        self._fill("#scenes", rows, none_because(creation, ended, "no scenes", "no scenes yet"))
 
-    def _fill(self, table_id: str, rows: list[tuple[str, ...]], empty: str) -> None:
+    def _fill(self, table_id: str, rows: Sequence[tuple[str, ...]], empty: str) -> None:
         """Refill a table (the creation changed), keeping the cursor on the same row number."""
         table = self.query_one(table_id, DataTable)
         cursor = table.cursor_row
@@ -202,7 +243,8 @@ class CreationScreen(KGPScreen):
         for index, row in enumerate(rows):
             table.add_row(*(Text(cell) for cell in row), key=str(index))
         if not rows:
-            table.add_row(Text("—"), Text(empty), Text(""), Text(""), key="none")
+            cells = [Text("—"), Text(empty)] + [Text("") for _ in range(len(table.columns) - 2)]
+            table.add_row(*cells, key="none")
         table.move_cursor(row=min(cursor, max(0, table.row_count - 1)))
 
     def _selected(self, table_id: str, items: tuple[Any, ...]) -> Any:
@@ -217,10 +259,15 @@ class CreationScreen(KGPScreen):
         scene = self._selected("#scenes", creation.scenes) if creation else None
         pane = self.query_one("#narration", Static)
         if scene is None:
-            pane.update(Text("Select a scene to read its narration."))
+            if creation is not None and not creation.scenes:
+                ended = self._filled[1] if self._filled is not None else None
+                pane.update(Text(none_because(creation, ended, "No scenes to narrate", "No scenes yet") + "."))
+            else:
+                pane.update(Text("Select a scene to read its narration."))
             return
         text = Text()
         text.append(clean(scene.title or f"Scene {scene.index}", 120) + "\n", style="bold")
+        text.append(f"scene id {clean(scene.id, 60)}\n", style="dim")  # what an edit addresses
         text.append(sanitize(scene.narration or "(no narration)", max_len=5000))
         pane.update(text)
 
@@ -241,21 +288,27 @@ class CreationScreen(KGPScreen):
                 return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
         return "main URL", creation.main_url
 
+    def _no_url(self, what: str, verb: str = "") -> None:
+        """No URL to act on: "yet" only while the creation may still get one."""
+        creation, ended = self.creation, self._filled[1] if self._filled is not None else None
+        nothing = f"No {what}{verb}"
+        said = none_because(creation, ended, nothing, f"{nothing} yet") if creation is not None else f"{nothing} yet"
+        self.notify(said + ".", severity="warning", markup=False)
+
     def action_open_url(self) -> None:
         what, url = self.current_url()
         if not url:
-            self.notify(f"No {what} yet.", severity="warning", markup=False)
+            self._no_url(what)
             return
         if not url.lower().startswith(("https://", "http://")):
             self.notify(f"Not opening {clean(url, 80)!r}: only http(s) URLs are opened.", severity="warning", markup=False)
             return
-        self.app.open_url(url)  # Textual's driver hands it to the webbrowser module
-        self.notify(f"Opening the {what}: {clean(url, 200)}", markup=False)
+        self.app.open_link(url, what)  # off the event loop; without a graphical browser it copies the URL
 
     def action_copy_url(self) -> None:
         what, url = self.current_url()
         if not url:
-            self.notify(f"No {what} to copy yet.", severity="warning", markup=False)
+            self._no_url(what, " to copy")
             return
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the {what} to the clipboard: {clean(url, 200)}", markup=False)
@@ -294,7 +347,11 @@ class CreationScreen(KGPScreen):
         return clean("; ".join(parts), 400)
 
     def edit_blocked(self, action: str) -> str | None:
+        creation = self.creation
         tracked = self.app.store.run_for_creation(self.creation_id)
+        ended = outcome(creation, self._known_latest_job(creation, tracked)) if creation is not None else None
+        if ended is not None:
+            return f"{ENDED_WORDS.get(ended, ended)}: there is nothing to edit"
         busy = tracked is not None and not tracked.run.is_terminal
         return edit_refusal(self.creation, action, can_create=self.app.store.can_create, busy=busy)
 

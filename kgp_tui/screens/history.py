@@ -20,6 +20,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 
+from kgp_tui.failures import log_unexpected
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.history_list import HistoryList, HistoryRow, columns_for, row_of
@@ -134,19 +135,18 @@ class HistoryScreen(KGPScreen):
         self.fetching = page
         self._note = ""
         self._show_status()
-        self._fetch(self.generation, page, self.query_state, debounce)
+        self._fetch(self.app.adapter, self.generation, page, self.query_state, debounce)
 
     @work(exclusive=True, exit_on_error=False, group="history-fetch")
-    async def _fetch(self, generation: int, page: int, query: Query, debounce: float) -> None:
+    async def _fetch(self, adapter: Any, generation: int, page: int, query: Query, debounce: float) -> None:
         if debounce:
             await asyncio.sleep(debounce)  # a newer keystroke cancels this worker (exclusive) before it sends
         from kgp_tui.api.domain import filter_locally
 
-        adapter = self.app.adapter
         filters = adapter.list_filters
         status = query.status if filters.status else None
         text = (query.text or None) if filters.query else None
-        try:
+        try:  # the adapter asked with, not self.app.adapter: that may have been replaced (or dropped) meanwhile
             result = await adapter.list_creations(type=query.type, status=status, query=text, page=page,
                                                   page_size=PAGE_SIZE, retries=1)
             items = list(result.items)
@@ -190,6 +190,7 @@ class HistoryScreen(KGPScreen):
             return
         self.fetching = None
         self.failed_page = message.page
+        log_unexpected(message.error, f"loading page {message.page} of the history")
         what = "Searching" if message.page == 1 else f"Loading page {message.page}"
         kept = f" The {len(self.rows)} rows loaded stay." if self.rows else ""
         self._note = f"{what} failed: {error_text(message.error)} — r retries.{kept}"

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kgp_tui.format import sanitize, status_label
+from kgp_tui.format import sanitize, status_label, title_text
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation
@@ -42,12 +42,13 @@ def row_of(item: Creation) -> HistoryRow:
     from kgp_tui.format import parse_time
 
     moment = parse_time(item.created_at)
-    title = item.title or item.prompt or ""
+    # a blank title (empty, spaces, only control characters) falls back to the prompt, then to "(untitled)"
+    title = sanitize(item.title, single_line=True) or item.prompt
     return HistoryRow(
         item.id,
         sys.intern(sanitize(item.type or "—", single_line=True, max_len=40)),
         sys.intern(sanitize(item.status or "unknown", single_line=True, max_len=20)),
-        sanitize(title, single_line=True, max_len=200),
+        title_text(title, max_len=200),
         moment.timestamp() if moment is not None else None,
     )
 

@@ -12,28 +12,42 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from kgp_tui.format import (
+    ago,
+    cell_width,
+    clip_words,
     estimate_remaining,
     human_duration,
+    parse_time,
     progress_bar,
     sanitize,
-    seconds_between,
     status_label,
+    title_text,
+    truncate,
 )
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.store import id_order
 
 if TYPE_CHECKING:
+    from kgp_tui.api.domain import Run
     from kgp_tui.store import TrackedRun
 
 # (key, label, width); "creation" and "step" share what is left. Narrow terminals drop Type and Updated (the
-# detail line below the table repeats them).
-FIXED_NARROW = [("status", "Status", 11), ("progress", "Progress", 13), ("elapsed", "Elapsed", 7), ("eta", "Left", 6)]
+# detail line below the table repeats them). Widths fit every documented status, "stalled" and "59m 59s ago".
+FIXED_NARROW = [("status", "Status", 12), ("progress", "Progress", 13), ("elapsed", "Elapsed", 7), ("eta", "Left", 7)]
 FIXED_WIDE = [("type", "Type", 16), *FIXED_NARROW, ("updated", "Updated", 8)]
 WIDE_FROM = 120
+TYPE_WIDTH = (10, 20)  # the Type column fits the catalog's longest type id, within these bounds
+STALLED = "stalled"
+STALL_SECONDS = 60.0  # progress unchanged this long: the estimate is no longer worth showing
+WORD_CUT = ("type", "status")  # short values whose meaning a mid-word cut loses: cut after a word instead
+GONE = "gone"  # a job the server no longer knows (kgp_tui.resume marks it failed with this error code)
 
 
-def columns_for(width: int) -> list[tuple[str, str, int]]:
+def columns_for(width: int, type_width: int | None = None) -> list[tuple[str, str, int]]:
     fixed = FIXED_WIDE if width >= WIDE_FROM else FIXED_NARROW
+    if type_width is not None:
+        low, high = TYPE_WIDTH
+        fixed = [(k, label, max(low, min(high, type_width)) if k == "type" else w) for k, label, w in fixed]
     spare = width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 2) - 2
     creation = max(12, spare * 55 // 100)
     step = max(10, spare - creation)
@@ -49,25 +63,46 @@ TIME_COLUMNS = ("elapsed", "eta", "updated")
 EMPTY = "No jobs yet. F2 opens the catalog: pick a type, press Enter, fill the form, ctrl+s submits."
 
 
-def job_timing(tracked: TrackedRun, now: float) -> tuple[float | None, float | None, float]:
-    """(elapsed, seconds left, seconds since our last update) for a tracked run at wall time `now`. Seconds left
-    are the server's estimate when it gives one (as of our last reply), else guessed from the progress."""
-    from datetime import datetime, timezone
+def is_gone(run: Run) -> bool:
+    return run.status == "failed" and run.error is not None and run.error.code == GONE
 
+
+def _epoch(value: Any) -> float | None:
+    moment = parse_time(value)
+    return moment.timestamp() if moment is not None else None
+
+
+def job_elapsed(tracked: TrackedRun, now: float, ended_at: float | None = None) -> float | None:
+    """Seconds the job ran, from one start on one clock, so the figure never goes backwards when the job ends.
+
+    Start: the server's created_at, else when this app first saw the job. A running job counts to `now`. A job this
+    screen saw end (`ended_at`, the local time of that reply) stops where the running count stood then, and so
+    does a gone one; a job first seen finished takes the server's own finished_at − created_at.
+    """
     run = tracked.run
-    moment = datetime.fromtimestamp(now, tz=timezone.utc)
-    end = (run.finished_at or run.updated_at) if run.is_terminal else None
-    elapsed = seconds_between(run.created_at, end or moment)
-    if elapsed is None:
-        elapsed = max(0.0, now - tracked.first_seen) if tracked.first_seen else None
-    age = max(0.0, now - tracked.received_at)
-    if run.stops_polling:
-        left = None
-    elif run.eta_seconds is not None:
-        left = max(0.0, run.eta_seconds - age)
-    else:
-        left = estimate_remaining(elapsed, run.progress_pct)
-    return elapsed, left, age
+    created = _epoch(run.created_at)
+    start = created if created is not None else (tracked.first_seen or None)
+    if start is None:
+        return None
+    if not run.stops_polling:
+        return max(0.0, now - start)
+    finished = _epoch(run.finished_at)
+    if ended_at is None and not is_gone(run) and created is not None and finished is not None:
+        return max(0.0, finished - created)
+    end = ended_at if ended_at is not None else (tracked.received_at or now)
+    return max(0.0, end - start)
+
+
+def time_left(progress: float | None, elapsed: float | None, since_moved: float) -> str:
+    """The Left cell: a countdown from the estimate made when progress last moved; "stalled" once it stands still
+    past that estimate or for a minute (extrapolating a standing progress would make the time left grow)."""
+    if progress is None or elapsed is None:
+        return "—"
+    since = max(0.0, since_moved)
+    estimate = estimate_remaining(max(0.0, elapsed - since), progress)
+    if since >= STALL_SECONDS or (estimate is not None and estimate - since <= 0 < progress < 100):
+        return STALLED
+    return "—" if estimate is None else human_duration(estimate - since)
 
 
 def step_of(tracked: TrackedRun) -> str:
@@ -80,26 +115,37 @@ def step_of(tracked: TrackedRun) -> str:
     return run.step or ""
 
 
-def job_cells(tracked: TrackedRun, now: float) -> dict[str, Text]:
+def job_cells(tracked: TrackedRun, now: float, ended_at: float | None = None, moved_at: float | None = None
+              ) -> dict[str, Text]:
+    """The row of one run; `ended_at` / `moved_at`: when this screen saw it end / saw its progress last change.
+    Time left is the server's estimate where it gives one (counted down from our last reply)."""
     run = tracked.run
-    elapsed, left, age = job_timing(tracked, now)
+    gone = is_gone(run)
+    elapsed = job_elapsed(tracked, now, ended_at)
     ident = f"#{tracked.creation_id} " if tracked.creation_id is not None else f"job {run.id} "
-    title = tracked.title or ""
+    title = title_text(tracked.title)
     label = getattr(tracked, "label", "") or ""
     if label:  # an edit job: what it does goes first, so a narrow column still shows it
-        title = f"✎ {label} · {title}"
-    title = sanitize(title, single_line=True, max_len=80)
+        title = f"✎ {sanitize(label, single_line=True)} · {title}"
     step = step_of(tracked)
     pct = 100 if run.succeeded else run.progress_pct
+    if run.stops_polling:
+        left = "—"
+    elif run.eta_seconds is not None:
+        left = human_duration(max(0.0, run.eta_seconds - max(0.0, now - (tracked.received_at or now))))
+    else:
+        since = now - (moved_at if moved_at is not None else tracked.received_at or now)
+        left = time_left(run.progress_pct, elapsed, since)
+    status = f"∅ {GONE}" if gone else status_label(run.status)
     return {
-        "creation": Text(ident + title, no_wrap=True, overflow="ellipsis"),
-        "type": Text(sanitize(tracked.type_name, single_line=True, max_len=30)),
-        "status": Text(status_label(run.status), style="bold" if run.stops_polling else ""),
+        "creation": Text(truncate(ident + title, 100), no_wrap=True, overflow="ellipsis"),
+        "type": Text(sanitize(tracked.type_name, single_line=True, max_len=40), no_wrap=True, overflow="ellipsis"),
+        "status": Text(status, style="bold" if run.stops_polling else "", no_wrap=True, overflow="ellipsis"),
         "progress": Text(progress_bar(pct, width=8)),
         "step": Text(sanitize(step or "", single_line=True, max_len=80), no_wrap=True, overflow="ellipsis"),
         "elapsed": Text(human_duration(elapsed)),
-        "eta": Text("—" if run.stops_polling else human_duration(left)),
-        "updated": Text(f"{human_duration(age)} ago"),
+        "eta": Text(left),
+        "updated": Text(ago(now - tracked.received_at) if tracked.received_at else "—"),
     }
 
 
@@ -132,6 +178,8 @@ class JobsScreen(KGPScreen):
         self._columns: list[tuple[str, str, int]] = []
         self._stale: set[str] = set()  # rows off screen whose job changed since they were last drawn
         self._detail: Text | None = None
+        self._ended: dict[str, float] = {}  # run id -> local time of the reply that said it ended (seen here)
+        self._moved: dict[str, tuple[Any, float]] = {}  # run id -> (progress, local time it was first seen)
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="jobs-table", cursor_type="row")
@@ -160,11 +208,39 @@ class JobsScreen(KGPScreen):
         elif topic == "creations" and key is not None and self._columns:
             for job_id in list(self._by_creation.get(key, ())):
                 self._update_row(job_id)
-        elif topic in ("jobs", "creations"):
+        elif topic in ("jobs", "creations", "catalog"):
             self._sync()
 
     def _wanted_columns(self) -> list[tuple[str, str, int]]:
-        return columns_for(self.size.width or self.app.size.width)
+        offer = self.app.store.offer
+        types = [p.type for p in offer.products] if offer is not None else []
+        widest = max((cell_width(sanitize(t, single_line=True)) for t in types), default=None)
+        return columns_for(self.size.width or self.app.size.width, widest)
+
+    def _observe(self, tracked: TrackedRun) -> None:
+        """Remember when a run was seen to end and when its progress last changed (the time columns need both)."""
+        job, job_id = tracked.run, tracked.id
+        seen = self._moved.get(job_id)
+        if job.stops_polling:
+            if seen is not None and job_id not in self._ended:  # it was shown running here: freeze its elapsed
+                self._ended[job_id] = tracked.received_at or self.app.now()
+            return
+        if seen is None or seen[0] != job.progress_pct:
+            now = self.app.now()
+            when = tracked.received_at or now
+            if seen is None and now - when >= STALL_SECONDS:  # a reply from an earlier run (the state file)
+                when = now
+            self._moved[job_id] = (job.progress_pct, when)
+
+    def cells_of(self, tracked: TrackedRun, now: float) -> dict[str, Text]:
+        job_id = tracked.id
+        moved = self._moved.get(job_id)
+        cells = job_cells(tracked, now, self._ended.get(job_id), moved[1] if moved else None)
+        for key, _, width in self._columns:
+            if key in WORD_CUT and cell_width(cells[key].plain) > width:  # the table would cut it mid-word
+                cell = cells[key]
+                cells[key] = Text(clip_words(cell.plain, width), style=cell.style, no_wrap=True)
+        return cells
 
     def _sync(self) -> None:
         """Add new rows and update changed cells in place; the table is rebuilt only when the layout changes."""
@@ -181,6 +257,8 @@ class JobsScreen(KGPScreen):
         for job_id in [j for j in self._cells if j not in self.app.store.runs]:  # e.g. another profile connected
             table.remove_row(job_id)
             del self._cells[job_id]
+            self._ended.pop(job_id, None)
+            self._moved.pop(job_id, None)
             self._stale.discard(job_id)
             for jobs in self._by_creation.values():
                 jobs.discard(job_id)
@@ -194,6 +272,7 @@ class JobsScreen(KGPScreen):
         tracked = self.app.store.runs.get(job_id)
         if tracked is None:
             return
+        self._observe(tracked)
         table = self.query_one("#jobs-table", DataTable)
         known = self._cells.get(job_id)
         if known is not None and not self._visible(job_id, table):
@@ -202,7 +281,7 @@ class JobsScreen(KGPScreen):
             self._stale.add(job_id)
             return
         self._stale.discard(job_id)
-        cells = job_cells(tracked, self.app.now() if now is None else now)
+        cells = self.cells_of(tracked, self.app.now() if now is None else now)
         keys = [key for key, _, _ in self._columns]
         if known is None:
             table.add_row(*(cells[k] for k in keys), key=job_id)
@@ -264,7 +343,7 @@ class JobsScreen(KGPScreen):
             self._set_detail(detail, Text(""))
             return
         run = tracked.run
-        cells = job_cells(tracked, self.app.now())
+        cells = self.cells_of(tracked, self.app.now())
         text = Text()
         text.append(cells["creation"].plain + "\n", style="bold")
         parts = [tracked.type_name, cells["status"].plain, cells["progress"].plain.strip()]

@@ -116,6 +116,21 @@ def _image_generation(errors: list, value: object) -> dict | None:
     return {"provider": provider, "model": model["model"], "size": value.get("size"), "quality": quality}
 
 
+def _fit_image_model(errors: list, params: dict, body: dict, settings: dict | None) -> None:
+    """The chosen image model takes only the aspect ratios and output qualities it lists; a default it lacks is
+    replaced by its first."""
+    model = next((m for m in cat.image_models() if settings and m["model"] == settings["model"]), None)
+    if model is None:
+        return
+    for field, listed in (("aspect_ratio", model["aspect_ratios"]), ("output_quality", model["output_qualities"])):
+        if field not in params or params[field] in listed:
+            continue
+        if body.get(field) is not None:
+            errors.append((field, f"model {model['model']} {_one_of(listed)}"))
+        else:
+            params[field] = listed[0]
+
+
 def _video_generation(errors: list, value: object) -> dict | None:
     if not isinstance(value, dict):
         errors.append(("video_generation", "must be an object"))
@@ -211,6 +226,7 @@ def validate_create(body: dict, catalog: dict) -> dict:
     if has("image_generation"):
         value = given("image_generation")
         params["image_generation"] = _image_generation(errors, {} if value is None else value)
+        _fit_image_model(errors, params, body, params["image_generation"])
     if has("video_generation"):
         value = given("video_generation")
         params["video_generation"] = _video_generation(errors, {} if value is None else value)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
@@ -25,6 +26,37 @@ PROMPT_MAX = 10_000
 LONG_TEXT_FIELDS = {"prompt": 5, "instructions": 3}
 SELECT_KINDS = ("choice", "voice", "option", "bundle", "boolean")
 BOOLEAN_CHOICES = ((Text("yes"), True), (Text("no"), False))
+
+
+class KeysInOrder:
+    """Mixed into a widget that takes typing: a bound key (Backspace, ctrl+k, Esc …) acts here, in its place.
+
+    Textual runs a non-priority binding only once its key has bubbled up to the App, a queue per widget later, by
+    when the letters typed after it are in already: `abc` Backspace `ZY` became `abcZ`. Run from this widget's own
+    queue instead, it keeps its order. A key that arrives after focus moved on (Tab, Enter) goes where focus is now.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen  # type: ignore[attr-defined]
+        app = self.app  # type: ignore[attr-defined]
+        target = screen.focused
+        if screen is app.screen and target is not None and target is not self:
+            event.stop()
+            event.prevent_default()
+            target._forward_event(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)  # type: ignore[misc]
+        event.prevent_default()  # the widget's own key handling ran just now: not again further down its classes
+        if not event._stop_propagation and screen is app.screen and await app._check_bindings(event.key):
+            event.stop()
+
+
+class OrderedInput(KeysInOrder, Input):
+    """An Input whose bound keys keep their place in a burst of typing."""
+
+
+class OrderedTextArea(KeysInOrder, TextArea):
+    """A TextArea whose bound keys keep their place in a burst of typing."""
 
 
 def field_id(name: str) -> str:
@@ -91,7 +123,7 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
     """The input widget for a setting, showing `value` (from the draft) or the server's default."""
     wid = field_id(spec.name)
     if spec.kind == "long":
-        area = TextArea(str(value or ""), id=wid, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        area = OrderedTextArea(str(value or ""), id=wid, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         area.styles.height = LONG_TEXT_FIELDS.get(spec.name, 3) + 2
         return area
     if spec.kind == "select":
@@ -107,14 +139,14 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
         )
     if spec.kind == "number":
         shown = value if value is not None else spec.default
-        return Input(
+        return OrderedInput(
             "" if shown is None else _number_text(shown),
             placeholder=spec.hint,
             type="integer" if spec.setting.kind == "integer" else "number",
             id=wid,
             compact=True,
         )
-    return Input("" if value is None else str(value), id=wid, compact=True)
+    return OrderedInput("" if value is None else str(value), id=wid, compact=True)
 
 
 def pick(options: list[tuple[Text, Any]], chosen: Any) -> Any:

@@ -10,6 +10,16 @@ from textual.widgets import Static
 from kgp_tui.format import host_of, sanitize
 
 
+RATE_LIMITED = "rate limited"  # the poller's reason for a 429 pause
+
+
+def refresh_key(app: Any) -> str:
+    """The key that polls every job now: F5, or what the [keymap] table bound app.refresh to."""
+    keys = (getattr(getattr(app, "config", None), "keymap", None) or {}).get("app.refresh") or "f5"
+    first = str(keys).split(",")[0].strip() or "f5"
+    return first.upper() if len(first) <= 3 else first
+
+
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -67,7 +77,9 @@ class StatusBar(Static):
         if not poll.ok and poll.retry_at is not None:
             left = max(0, int(round(poll.retry_at - self.app.now())))
             reason = f" ({poll.reason})" if poll.reason else ""
-            text.append(f" · reconnecting, next try in {left}s{reason}", style="bold reverse")
+            # a 429 pause is the server's to end: F5 cannot shorten it, so it is offered only for a backoff
+            retry = "" if poll.reason == RATE_LIMITED else f", {refresh_key(self.app)} retries now"
+            text.append(f" · reconnecting, next try in {left}s{retry}{reason}", style="bold reverse")
             if self._ticker is None:
                 self._ticker = self.set_interval(1.0, self.update_status, name="status-countdown")
         elif self._ticker is not None:

@@ -160,7 +160,8 @@ class Product:
         if setting is None:
             return ()
         if setting.follows == "bundle" and self.bundles:
-            chosen = self.bundle(values.get("bundle")) or self.bundle(self.default_of("bundle"))
+            picker = next((s.name for s in self.settings if s.kind == "bundle"), "bundle")
+            chosen = self.bundle(values.get(picker)) or self.bundle(self.default_of(picker))
             if chosen is None:
                 return setting.choices
             own = {"aspect_ratio": chosen.aspect_ratios, "output_quality": chosen.output_qualities,

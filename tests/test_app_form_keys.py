@@ -1,0 +1,106 @@
+"""Keys typed in a burst (a fast typist, SSH, tmux send-keys) are applied in the order they were typed.
+
+Each burst is queued at once, as the terminal driver delivers it, not pressed one key at a time with waits between.
+"""
+
+from __future__ import annotations
+
+from support import TEST_KEY
+from support.app import SIZE, connected_app_on_catalog, make_app, open_type, paste, wait_for
+
+from kgp_tui.screens.create import CreateScreen
+from kgp_tui.screens.jobs import JobsScreen
+
+BACKSPACE = "\b"
+
+
+def burst(app, keys) -> None:
+    """Queue every key at once; a string is typed letter by letter, '\\b' is Backspace, a list names keys."""
+    from textual import events
+
+    names = {"/": "slash", BACKSPACE: "backspace", "\r": "enter", " ": "space"}
+    for key in keys:
+        if len(key) == 1:
+            printable = key not in (BACKSPACE, "\r")
+            app.post_message(events.Key(names.get(key, key), key if printable else None))
+        else:
+            app.post_message(events.Key(key, None))
+
+
+async def test_catalog_filter_takes_a_burst_with_backspace_in_order(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        table = app.screen.query_one("#types")
+        filter_input = app.screen.query_one("#type-filter")
+        for typed in ("/abc\bZY", "abc\bZY"):  # with the filter key, and typed straight at the list
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen.focused is table and filter_input.value == "", what="cleared")
+            burst(app, typed)
+            await wait_for(pilot, lambda: filter_input.value == "abZY", timeout=3,
+                           what=f"'abZY' in the filter after {typed!r}, not {filter_input.value!r}")
+        await pilot.press("escape")
+        # a typo fixed, Enter, Enter: all in one burst, and the right form opens
+        burst(app, "/slidx\bes\r\r")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        assert screen.type_name == "slides_video"
+
+
+async def test_typing_at_the_list_then_enter_opens_what_the_filter_shows(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        burst(app, "lesson\r")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        assert screen.type_name == "interactive_lesson"
+
+
+async def test_prompt_takes_a_burst_with_backspace_in_order(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        screen = await open_type(pilot, "slides_video")
+        area = screen.query_one("#field-prompt")
+        burst(app, "abc\bZY")
+        await wait_for(pilot, lambda: area.text == "abZY", timeout=3, what=f"'abZY', not {area.text!r}")
+        # clearing it with a run of Backspaces and typing anew leaves none of the old letters
+        burst(app, BACKSPACE * 4 + "new")
+        await wait_for(pilot, lambda: area.text == "new", timeout=3, what=f"'new', not {area.text!r}")
+        await wait_for(pilot, lambda: app.store.drafts.get("slides_video", {}).get("prompt") == "new",
+                       what="the draft follows")
+        assert '"prompt": "new"' in str(screen.query_one("#create-preview").render())
+
+
+async def test_an_input_field_takes_a_burst_of_editing_keys_in_order(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        screen = await open_type(pilot, "slides_video")
+        field = screen.query_one("#field-scene_count")
+        await pilot.click("#field-scene_count")
+        assert field.value == "6"
+        burst(app, ["ctrl+a", "ctrl+k", *"12", "left", "backspace", *"5"])  # home, delete to end, 12, ←, ⌫, 5
+        await wait_for(pilot, lambda: field.value == "52", timeout=3, what=f"'52', not {field.value!r}")
+
+
+async def test_a_burst_then_ctrl_s_sends_every_letter(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await open_type(pilot, "interactive_lesson")
+        await paste(pilot, "Fractions")
+        burst(app, [*" for kids", "ctrl+s"])
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="sent")
+        creation = await wait_for(pilot, lambda: sim._store.creations.get(101), what="the creation on the server")
+        assert creation.params["prompt"] == "Fractions for kids"
+
+
+async def test_keys_typed_after_tab_in_a_burst_go_to_the_next_field(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        screen = await open_type(pilot, "slides_video")
+        burst(app, ["P", "tab", *"I"])
+        await wait_for(pilot, lambda: screen.query_one("#field-instructions").text == "I", timeout=3,
+                       what="the letter after Tab in the instructions")
+        assert screen.query_one("#field-prompt").text == "P"
