@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
-from kgp_tui.api.errors import NotFound, RateLimited, ServerError
 from kgp_tui.api.domain import Pause, Run
+from kgp_tui.api.errors import NotFound, RateLimited, ServerError
 from kgp_tui.messages import PollHealth, RunPollFailed, RunUpdated
 from kgp_tui.poller import JobPoller
 

@@ -65,8 +65,7 @@ async def test_the_catalog_lists_what_this_server_can_make(surface_sim, tmp_path
 async def test_create_watch_to_the_end_and_open_the_result(surface_sim, tmp_path):
     app = make_app(surface_sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await create_from_form(pilot, surface_sim, "Explain tides")
-        table = screen.query_one("#jobs-table")
+        await create_from_form(pilot, surface_sim, "Explain tides")
         tracked = next(iter(app.store.runs.values()))
         assert isinstance(tracked.id, str) and isinstance(tracked.creation_id, str)
         done = DONE[surface_sim.surface]
