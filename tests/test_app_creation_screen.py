@@ -64,6 +64,7 @@ async def finished_from_jobs(pilot, prompt: str = "Explain tides") -> CreationSc
 async def open_from_history(pilot, creation_id: int) -> CreationScreen:
     """F6, move to the row of `creation_id`, Enter."""
     app = pilot.app
+    creation_id = str(creation_id)  # ids are text in the app, whatever the surface
     await pilot.press("f6")
     screen = await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")
     await wait_for(pilot, lambda: screen.fetching is None and screen.total is not None, what="first page")
@@ -244,9 +245,9 @@ async def test_scenes_show_the_server_scene_id(sim, tmp_path):
         rows = scene_rows(app)
         assert len(rows) == len(creation.scenes) == 6
         for row, scene in zip(rows, creation.scenes):
-            assert scene.scene_id in row
+            assert scene.id in row
         await pilot.press("down")
-        assert creation.scenes[1].scene_id in static_text(app, "#narration")
+        assert creation.scenes[1].id in static_text(app, "#narration")
 
 
 # -- item 4: `o` never blocks, and without a graphical browser it copies -----------------------------------
@@ -300,7 +301,7 @@ async def test_o_hands_the_url_to_the_browser_off_the_event_loop(sim, tmp_path, 
             await wait_for(pilot, lambda: calls, what="browser called")
             assert calls[0][0] == creation.main_url and calls[0][1] != loop_thread
             await pilot.press("shift+tab", "y")  # the app still answers keys while the browser runs
-            assert app.clipboard == creation.artifacts[0].url
+            assert app.clipboard == creation.results[0].url
             assert any("Opening the main URL" in n for n in notes(app))
             release.set()
     finally:
@@ -343,7 +344,7 @@ async def test_credits_refresh_when_a_create_job_and_an_edit_job_end(clocked, tm
         clock.advance(600)
         await wait_for(pilot, lambda: app.store.runs["5001"].run.status == "succeeded", timeout=15, what="done")
         await wait_for(pilot, lambda: "1,100 credits" in status_bar(app), timeout=15, what="after the create")
-        await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].scenes, what="detail")
+        await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].scenes, what="detail")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation")
         await pilot.press("e")
