@@ -31,7 +31,7 @@ __all__ = [
     "run_from_create", "run_from_edit", "run_from_job",
 ]
 
-MODEL_QUALITY = "quality"  # the form's name for image_generation.quality
+MODEL_QUALITY = "image_generation.quality"  # the chosen image model's own quality, sent inside image_generation
 LABELS = {
     "prompt": "Prompt", "instructions": "Instructions", "language": "Language", "aspect_ratio": "Aspect ratio",
     "output_quality": "Output quality", "voice_id": "Voice", "style_id": "Style", "scene_count": "Scenes / pages",
@@ -114,10 +114,17 @@ def _setting(name: str, ct: m.ContentType, catalog: m.Catalog) -> d.Setting:
     return d.Setting(name, "text", label, required)
 
 
-def _bundles(catalog: m.Catalog) -> tuple[d.ImageBundle, ...]:
+def _bundles(catalog: m.Catalog, ct: m.ContentType | None = None) -> tuple[d.ImageBundle, ...]:
+    """The image models as bundles; for a content type, a model's ratios and qualities in the type's own order."""
+    def ordered(values: Sequence[str], order: Sequence[str]) -> tuple[str, ...]:
+        rank = {v: n for n, v in enumerate(order)}
+        return tuple(sorted(values, key=lambda v: rank.get(v, len(rank))))
+
+    ratios = (ct.aspect_ratios or ASPECT_RATIOS) if ct is not None else ()
+    qualities = (ct.output_qualities or OUTPUT_QUALITIES) if ct is not None else ()
     return tuple(
-        d.ImageBundle(i.provider, i.model, i.display_name, tuple(i.aspect_ratios), tuple(i.output_qualities),
-                      tuple(i.qualities), raw=_raw(i))
+        d.ImageBundle(i.provider, i.model, i.display_name, ordered(i.aspect_ratios, ratios),
+                      ordered(i.output_qualities, qualities), tuple(i.qualities), raw=_raw(i))
         for i in catalog.image_models
     )
 
@@ -132,10 +139,12 @@ def product_from_type(ct: m.ContentType, catalog: m.Catalog) -> d.Product:
         settings.append(_setting(name, ct, catalog))
         if name == "image_generation":
             settings.append(d.Setting(MODEL_QUALITY, "choice", "Quality (of the chosen model)", follows="bundle"))
+        elif name in ("aspect_ratio", "output_quality") and "image_generation" in ct.fields:
+            settings[-1] = replace(settings[-1], follows="bundle")  # the chosen model narrows them
     voices = tuple(d.Voice(v.voice_id, v.name, v.language, v.gender, raw=_raw(v)) for v in catalog.voices)
     return d.Product(
         type=ct.type, label=ct.label, description=ct.description, settings=tuple(settings),
-        bundles=_bundles(catalog) if "image_generation" in ct.fields else (), voices=voices,
+        bundles=_bundles(catalog, ct) if "image_generation" in ct.fields else (), voices=voices,
         edit_actions=tuple(ct.editable_actions), raw=_raw(ct),
     )
 
