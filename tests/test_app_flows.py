@@ -7,6 +7,7 @@ from support.app import (
     SIZE,
     cell,
     connected_app_on_catalog,
+    form_on_screen,
     make_app,
     open_type,
     paste,
@@ -304,7 +305,6 @@ async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tm
     """A burst of keys (a fast typist, or tmux send-keys) arrives before a focus change takes effect."""
     from textual import events
 
-    from kgp_tui.screens.create import CreateScreen
 
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
@@ -318,5 +318,5 @@ async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tm
             await wait_for(pilot, lambda: app.screen.query_one("#type-filter").value == "slides"
                            and table.row_count == 1, what="every letter in the filter, one type left")
         await pilot.press("enter", "enter")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "slides_video"

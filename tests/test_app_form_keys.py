@@ -6,9 +6,8 @@ Each burst is queued at once, as the terminal driver delivers it, not pressed on
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, make_app, open_type, paste, wait_for
+from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, open_type, paste, wait_for
 
-from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.jobs import JobsScreen
 
 BACKSPACE = "\b"
@@ -42,7 +41,7 @@ async def test_catalog_filter_takes_a_burst_with_backspace_in_order(sim, tmp_pat
         await pilot.press("escape")
         # a typo fixed, Enter, Enter: all in one burst, and the right form opens
         burst(app, "/slidx\bes\r\r")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "slides_video"
 
 
@@ -51,7 +50,7 @@ async def test_typing_at_the_list_then_enter_opens_what_the_filter_shows(sim, tm
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         burst(app, "lesson\r")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "interactive_lesson"
 
 

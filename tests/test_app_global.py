@@ -5,6 +5,7 @@ from __future__ import annotations
 from support import TEST_KEY
 from support.app import (
     connected_app_on_catalog,
+    form_on_screen,
     make_app,
     open_type,
     paste,
@@ -67,7 +68,6 @@ async def test_command_palette_switches_screens(sim, tmp_path):
 
 
 async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp_path):
-    from kgp_tui.screens.create import CreateScreen
 
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
@@ -77,7 +77,7 @@ async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp
         await pilot.press(*"New Slide Deck")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="form")
+        screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "slide_deck"
         assert "New Slide Deck" in screen_text(app)
 

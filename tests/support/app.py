@@ -97,6 +97,15 @@ async def connected_app_on_catalog(pilot) -> None:
     )
 
 
+def form_on_screen(app) -> CreateScreen | None:
+    """The create form once a person can type in it: pushed, composed and focused (not merely pushed: a test that
+    stops at the push tears the app down while the form is still mounting)."""
+    screen = app.screen
+    if isinstance(screen, CreateScreen) and screen.is_mounted and screen.query("#submit") and screen.focused:
+        return screen
+    return None
+
+
 async def open_type(pilot, type_name: str) -> CreateScreen:
     """From the catalog: filter with '/', go to the table, Enter opens the create form."""
     app = pilot.app
@@ -106,7 +115,7 @@ async def open_type(pilot, type_name: str) -> CreateScreen:
     table = app.screen.query_one("#types")
     await wait_for(pilot, lambda: table.row_count == 1 and app.screen.focused is table, what="filtered table")
     await pilot.press("enter")
-    return await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen) and app.screen, what="create form")
+    return await wait_for(pilot, lambda: form_on_screen(app), what="create form")
 
 
 async def submit_prompt(pilot, prompt: str) -> None:
