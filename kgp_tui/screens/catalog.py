@@ -53,7 +53,7 @@ def describe_type(ct: Product) -> Text:
         rows.append(("Edit actions", ", ".join(clean(a, 40) for a in ct.edit_actions) or "none"))
     for label, value in rows:
         if value:
-            text.append(f"{label:<14}", style="bold")
+            text.append(f"{label:<16}", style="bold")
             text.append(value + "\n")
     return text
 
