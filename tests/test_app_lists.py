@@ -10,6 +10,7 @@ from support import TEST_KEY
 from support.app import cell, connected_app_on_catalog, make_app, open_type, submit_prompt, wait_for
 from support.clock import FakeClock
 
+from kgp_tui.api.domain import Run
 from kgp_tui.format import UNTITLED, cell_width
 from kgp_tui.screens.history import HistoryScreen
 from kgp_tui.simulator import Simulator
@@ -157,7 +158,7 @@ async def test_history_shows_untitled_and_wide_titles_measured_in_cells(sim, tmp
             text = "".join(segment.text for segment in strip)
             lines[y] = text
             assert strip.cell_length == history.scrollable_content_region.width  # no row wider than the list
-        by_id = {row.creation_id: row for row in history.rows}
+        by_id = {int(row.creation_id): row for row in history.rows}  # the simulator's v1 ids are numbers
         assert by_id[ids[0]].title == UNTITLED and by_id[ids[1]].title == UNTITLED
         assert sum(UNTITLED in line for line in lines.values()) == 2, lines
         wide = next(line for line in lines.values() if "漢字" in line)
@@ -181,8 +182,8 @@ async def test_the_palette_and_the_notification_name_an_untitled_creation_untitl
         app.notify = record
         async with app.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
-            app.load_job(job_id)
-            await wait_for(pilot, lambda: job_id in app.store.runs, what="the job")
+            app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
+            await wait_for(pilot, lambda: str(job_id) in app.store.runs, what="the job")
             titles = [str(command.title) for command in app.get_system_commands(app.screen)]
             assert f"Open #{creation_id} {UNTITLED}" in titles, titles
             clock.advance(3600)  # it finishes: the notification is headed by its title

@@ -49,7 +49,7 @@ async def test_restart_while_the_server_is_down_then_open_the_restored_job(tmp_p
         screen = await wait_for(pilot, lambda: isinstance(app2.screen, JobsScreen) and app2.screen, what="jobs")
         table = screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: table.row_count == 1, what="the job restored from disk")
-        assert app2.client is None
+        assert app2.adapter is None
         await pilot.press("enter")  # open the restored job's creation
         said = await wait_for(pilot, lambda: [t for t in toasts(app2) if f"#{creation_id}" in t], what="the toast")
         assert any("Not connected" in t and "F4" in t for t in said), said

@@ -101,8 +101,9 @@ def form_on_screen(app) -> CreateScreen | None:
     """The create form once a person can type in it: pushed, composed and focused (not merely pushed: a test that
     stops at the push tears the app down while the form is still mounting)."""
     screen = app.screen
-    if isinstance(screen, CreateScreen) and screen.is_mounted and screen.query("#submit") and screen.focused:
-        return screen
+    if isinstance(screen, CreateScreen) and screen.is_mounted and (
+            (screen.query("#submit") and screen.focused) or screen.query("#create-blocked")):
+        return screen  # a read-only key's form has nothing to focus: its explanation is what a person sees
     return None
 
 
