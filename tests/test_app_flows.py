@@ -79,8 +79,11 @@ async def test_unreachable_server_is_explained(tmp_path):
     conn = Connection(base_url="http://127.0.0.1:9/openapi/v1", api_key=TEST_KEY, profile="t")
     app = KGPApp(config=make_config(tmp_path), connection=conn)
     async with app.run_test(size=SIZE) as pilot:
-        note = await wait_for(pilot, lambda: "Could not reach" in static_text(app, "#connect-note"), what="note")
-        assert note
+        await wait_for(pilot, lambda: "Could not reach" in static_text(app, "#connect-note"), what="note")
+        # the form to fix it comes with the note: built by a worker, so wait for it rather than race it
+        base_url = await wait_for(pilot, lambda: app.screen.query("#base-url") and app.screen.query_one("#base-url"),
+                                  what="the connect form")
+        await wait_for(pilot, lambda: base_url.value == conn.base_url, what="the URL that failed, ready to fix")
 
 
 async def test_browse_catalog_and_filter(sim, tmp_path):

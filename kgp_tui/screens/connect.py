@@ -84,7 +84,10 @@ class ConnectScreen(KGPScreen):
         if self._form:
             return
         await self.query_one("#connect-body").remove()
-        await self.mount(self._form_body())
+        body = self._form_body()
+        await self.mount(body)
+        if not body.is_mounted:  # the app is quitting: a closing screen takes no new widgets
+            return
         self._fill_form()
         self._render_state()
 
