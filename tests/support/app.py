@@ -11,6 +11,7 @@ from kgp_tui.config import Config, Connection
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.jobs import JobsScreen
+from support import patience
 from support.clock import FakeClock  # noqa: F401 - re-exported for the app tests
 
 SIZE = (120, 40)
@@ -30,14 +31,25 @@ def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 8.0, what: str = "") -> Any:
-    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` (scaled) seconds.
+
+    A widget the predicate queries that is not mounted yet (NoMatches) counts as "not yet".
+    """
+    from textual.css.query import NoMatches
+
+    deadline = time.monotonic() + patience(timeout)
+    missing: NoMatches | None = None
+    while True:
+        try:
+            value = predicate()
+        except NoMatches as error:
+            value, missing = None, error
         if value:
             return value
+        if time.monotonic() >= deadline:
+            break
         await pilot.pause(0.03)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
+    raise AssertionError(f"timed out waiting for {what or predicate}" + (f" (last: {missing})" if missing else ""))
 
 
 def screen_text(app: Any) -> str:
