@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, make_config, static_text, wait_for
+from support.app import SIZE, make_config, wait_for
 
 UNREACHABLE = "http://127.0.0.1:9/openapi/v1"
 

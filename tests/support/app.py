@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kgp_tui.config import Config, Connection
 from kgp_tui.screens.catalog import CatalogScreen
