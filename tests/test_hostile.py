@@ -19,6 +19,7 @@ from support.app import (
     connected_app_on_catalog,
     make_app,
     open_type,
+    palette_hits,
     paste,
     screen_text,
     static_text,
@@ -166,7 +167,7 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
 
         await pilot.press("ctrl+p")  # the command palette lists every type by its (hostile) label
         await paste(pilot, "New")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: any("[bold]B[/bold]" in hit for hit in palette_hits(app)), what="the hits")
         shown = assert_screen_safe(app, "command palette")
         assert "[bold]B[/bold]" in shown
         await pilot.press("escape")

@@ -153,3 +153,24 @@ async def submitted(pilot) -> None:
     await pilot.pause()
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.jobs, what="jobs")
+
+
+def palette_hits(app: Any) -> list[str]:
+    """The command palette's hits, top first, as plain text (empty while it is still searching)."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found:
+        return []
+    hits = found.first()
+    return [str(getattr(hits.get_option_at_index(i).prompt, "plain", hits.get_option_at_index(i).prompt))
+            for i in range(hits.option_count)]
+
+
+async def palette_run(pilot, text: str, expect: str) -> None:
+    """ctrl+p, type `text`, wait until the top hit shows `expect` (the search runs in a worker), then Enter."""
+    await pilot.press("ctrl+p")
+    await paste(pilot, text)
+    await wait_for(pilot, lambda: (hits := palette_hits(pilot.app)) and expect in hits[0],
+                   what=f"{expect!r} at the top of the palette")
+    await pilot.press("enter")
