@@ -170,16 +170,18 @@ async def test_a_slow_reply_to_an_old_search_never_overwrites_a_newer_one(sim, t
         sim.set_scenario("slow", delay=1.5, times=1, path="/creations", method="GET")  # the next list request only
         await pilot.press("slash", *"chess")
         await wait_for(pilot, lambda: screen.fetching == 1, what="search sent")
-        await pilot.pause(0.6)  # the debounce is over: "chess" is on its way, slowly
+        # past the debounce: the search for "chess" (or a prefix of it) has reached the server, which holds it
+        await wait_for(pilot, lambda: sim._scenario.remaining == 0, what="the slow search at the server")
         await pilot.press("ctrl+a", "ctrl+k", *"water")
         await wait_for(pilot, lambda: screen.query_state.text == "water" and screen.fetching is None, what="water")
-        await pilot.pause(1.5)  # long enough for the slow "chess" reply to have come back
+        queries = await wait_for(pilot, lambda: (q := [r["query"] for r in list_requests(sim) if "query" in r])
+                                 and q[-1] != "water" and q, what="the slow reply to the older search went out")
+        await pilot.pause()  # and whatever reached the app of it was handled
         assert screen.rows and all("water" in r.title.lower() for r in screen.rows)
         assert screen.query_state.text == "water" and screen.total == server_total(sim, query="water")
         assert "water" in static_text(app, "#history-summary")
         # the simulator finished the older search (all of "chess", or a prefix when a loaded machine split the typing)
         # after "water": the replies really did cross
-        queries = [r["query"] for r in list_requests(sim) if "query" in r]
         assert "water" in queries and queries[-1] != "water" and "chess".startswith(queries[-1])
 
 
