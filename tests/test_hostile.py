@@ -176,7 +176,8 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
         assert "[bold]B[/bold]" in static_text(app, "#create-title")
         assert_screen_safe(app, "create form")
         await pilot.click("#field-voice_id")  # voice names from the catalog, in the open list
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.screen.query_one("#field-voice_id").expanded, what="the open voice list")
+        await pilot.pause()
         assert "[bold]B[/bold]" in assert_screen_safe(app, "voice list")  # option labels are Text, not markup
         await pilot.press("escape")
         screen.query_one("#field-prompt").focus()
