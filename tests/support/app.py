@@ -20,8 +20,8 @@ SIZES = [(80, 24), (120, 40)]  # every snapshot at both
 FIXED_HOST = "127.0.0.1:8765"
 
 
-def make_config(tmp_path: Path, poll_interval: float = 0.1) -> Config:
-    return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={})
+def make_config(tmp_path: Path, poll_interval: float = 0.1, **settings: Any) -> Config:
+    return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={}, **settings)
 
 
 def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None, connect: bool = True):
