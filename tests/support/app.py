@@ -138,6 +138,9 @@ async def steady(pilot) -> None:
     app.clear_notifications()
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+        # Redraw from scratch: TextArea caches its lines by blink phase, so the cursor would show or not by chance.
+        widget.notify_style_update()
+        widget.refresh()
     await pilot.pause()
 
 
