@@ -33,8 +33,8 @@ class VirtualApp:
         self._timers.append(entry)
         return SimpleNamespace(stop=lambda: entry.__setitem__(3, False))
 
-    def run_worker(self, coro: Any, **kwargs: Any) -> None:
-        self.tasks.append(asyncio.ensure_future(coro))
+    def run_worker(self, work: Any, **kwargs: Any) -> None:
+        self.tasks.append(asyncio.ensure_future(work() if callable(work) else work))
 
     def post_message(self, message: Any) -> None:
         self.messages.append(message)
