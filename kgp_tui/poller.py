@@ -177,7 +177,8 @@ class JobPoller:
         if self._in_flight or not self._due:
             return
         self._in_flight = True
-        self.app.run_worker(self._cycle(), group="poll", exit_on_error=False, name="poll jobs")
+        # The method, not a coroutine: a worker the closing app never starts must leave nothing un-awaited behind.
+        self.app.run_worker(self._cycle, group="poll", exit_on_error=False, name="poll jobs")
 
     async def _cycle(self) -> None:
         try:

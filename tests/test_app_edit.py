@@ -182,8 +182,8 @@ async def _regenerate_and_come_back(sim, clock, tmp_path):
         # once seen, leaving the screen clears the marks
         await pilot.press("escape")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail once more")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and len(scene_rows(app)) == 6,
+                       what="detail once more, with its scenes")
         assert not any(MARK in row for row in scene_rows(app))
 
 

@@ -8,6 +8,7 @@ from support.app import (
     form_on_screen,
     make_app,
     open_type,
+    palette_run,
     paste,
     screen_text,
     static_text,
@@ -58,11 +59,7 @@ async def test_command_palette_switches_screens(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Jobs")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_run(pilot, "Jobs", "Jobs")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs via palette")
         assert "No jobs yet" in static_text(app, "#jobs-empty")
 
@@ -72,11 +69,7 @@ async def test_command_palette_opens_a_create_form_for_any_catalog_type(sim, tmp
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"New Slide Deck")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_run(pilot, "New Slide Deck", "New Slide Deck")
         screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "slide_deck"
         assert "New Slide Deck" in screen_text(app)

@@ -6,6 +6,7 @@ Every test drives the app by keys against the real simulator on loopback and rea
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -136,22 +137,28 @@ async def test_typing_a_ten_letter_word_sends_one_search(sim, tmp_path, capsys):
         assert app.screen.focused is screen.query_one("#history-search")
         word = "photosynth"
         assert len(word) == 10
-        gaps, last = [], time.perf_counter()
+        started: list[float] = []  # when the screen started each debounced search: the app's own pace, not Pilot's
+        restart = screen.restart
+
+        def timed_restart(debounce: float = 0.0) -> None:
+            if debounce:
+                started.append(time.perf_counter())
+            restart(debounce)
+
+        screen.restart = timed_restart
         for char in word:  # one key at a time, as typed (Pilot takes ~0.1 s a key, a brisk typist's pace)
             await pilot.press(char)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
         await wait_for(pilot, lambda: screen.query_state.text == word and screen.fetching is None
                        and screen.total is not None and all(word in r.title.lower() for r in screen.rows),
                        what="search result")
         await pilot.pause(0.5)  # a late second request would show up here
         searches = [r for r in list_requests(sim)[before:] if "query" in r]
         # On a busy machine one key can take longer than the debounce: such a pause may send one more search.
-        pauses = sum(gap > 0.8 * DEBOUNCE_SECONDS for gap in gaps[1:])
+        gaps = [b - a for a, b in pairwise(started)]
+        pauses = sum(gap > 0.8 * DEBOUNCE_SECONDS for gap in gaps)
         with capsys.disabled():
             print(f"\n[history] GET /creations with query= while typing a 10-character word: {len(searches)} "
-                  f"(key gaps {min(gaps[1:]) * 1000:.0f}–{max(gaps[1:]) * 1000:.0f} ms, debounce "
+                  f"(key gaps {min(gaps) * 1000:.0f}–{max(gaps) * 1000:.0f} ms, debounce "
                   f"{DEBOUNCE_SECONDS * 1000:.0f} ms)")
         assert 1 <= len(searches) <= 1 + pauses and searches[-1]["query"] == word
         assert screen.rows and len(screen.rows) == server_total(sim, query=word)
@@ -170,16 +177,18 @@ async def test_a_slow_reply_to_an_old_search_never_overwrites_a_newer_one(sim, t
         sim.set_scenario("slow", delay=1.5, times=1, path="/creations", method="GET")  # the next list request only
         await pilot.press("slash", *"chess")
         await wait_for(pilot, lambda: screen.fetching == 1, what="search sent")
-        await pilot.pause(0.6)  # the debounce is over: "chess" is on its way, slowly
+        # past the debounce: the search for "chess" (or a prefix of it) has reached the server, which holds it
+        await wait_for(pilot, lambda: sim._scenario.remaining == 0, what="the slow search at the server")
         await pilot.press("ctrl+a", "ctrl+k", *"water")
         await wait_for(pilot, lambda: screen.query_state.text == "water" and screen.fetching is None, what="water")
-        await pilot.pause(1.5)  # long enough for the slow "chess" reply to have come back
+        queries = await wait_for(pilot, lambda: (q := [r["query"] for r in list_requests(sim) if "query" in r])
+                                 and q[-1] != "water" and q, what="the slow reply to the older search went out")
+        await pilot.pause()  # and whatever reached the app of it was handled
         assert screen.rows and all("water" in r.title.lower() for r in screen.rows)
         assert screen.query_state.text == "water" and screen.total == server_total(sim, query="water")
         assert "water" in static_text(app, "#history-summary")
         # the simulator finished the older search (all of "chess", or a prefix when a loaded machine split the typing)
         # after "water": the replies really did cross
-        queries = [r["query"] for r in list_requests(sim) if "query" in r]
         assert "water" in queries and queries[-1] != "water" and "chess".startswith(queries[-1])
 
 

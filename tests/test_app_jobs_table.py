@@ -25,7 +25,8 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
     clock = FakeClock()
     with Simulator(api_key=TEST_KEY, port=0, step_seconds=600.0, clock=clock) as sim:
         ids = sim.seed_jobs(JOBS)
-        app = KGPApp(config=make_config(tmp_path, poll_interval=0.1),
+        # a budget for all 60 at once: this test is about the rows, and the default 10/s would take 6 s a round
+        app = KGPApp(config=make_config(tmp_path, poll_interval=0.1, requests_per_second=2.0 * JOBS),
                      connection=Connection(sim.base_url, TEST_KEY, "t"), clock=clock)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.adapter is not None and app.store.offer is not None, what="connected")

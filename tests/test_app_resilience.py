@@ -91,10 +91,14 @@ async def test_server_field_errors_land_next_to_their_fields(sim, tmp_path):
         assert [status for *_, status in posts] == [422]
 
 
-async def test_tolerated_shapes_and_sparse_jobs_still_work(sim, tmp_path):
-    """Limits as lists of values, no voices, jobs without progress and with an undocumented status."""
+async def test_tolerated_shapes_and_sparse_jobs_still_work(clocked, tmp_path):
+    """Limits as lists of values, no voices, jobs without progress and with an undocumented status.
+
+    The simulator's clock moves only when the test says, so each state is on screen before the job moves on.
+    """
+    sim, clock = clocked
     sim.set_scenario("catalog_variants")
-    app = make_app(sim, tmp_path, key=TEST_KEY)
+    app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         screen = await open_type(pilot, "slides_video")
@@ -102,13 +106,25 @@ async def test_tolerated_shapes_and_sparse_jobs_still_work(sim, tmp_path):
         assert spec.kind == "select" and [v for _, v in spec.options] == [4, 6, 8]  # a list of values
         assert "scene_count" not in static_text(app, "#create-preview")  # no default given: left to the server
         assert not screen.specs["voice_id"].options  # the catalog lists no voices
-        sim.set_scenario("sparse_fields")
+        sim.set_scenario("sparse_fields")  # no reply carries progress_pct, the create reply neither
         await paste(pilot, "Sparse")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         table = app.screen.query_one("#jobs-table")
-        await wait_for(pilot, lambda: "?%" in table.get_cell(table.coordinate_to_cell_key((0, 0)).row_key,
-                                                             "progress").plain, what=f"unknown progress {[table.get_row_at(0)]}")
-        sim.set_scenario("unknown_status")
-        await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), timeout=10,
-                       what="done")
+        sparse = next(iter(app.store.runs))
+
+        def shown(job_id: str, column: str) -> str:
+            return table.get_cell(str(job_id), column).plain
+
+        await wait_for(pilot, lambda: "?%" in shown(sparse, "progress"),
+                       what="unknown progress")
+        sim.set_scenario("unknown_status")  # the next job reports waiting_for_gpu during its first running step
+        app.submit_create("slides_video", {"prompt": "Odd status"})  # as the form does
+        odd = await wait_for(pilot, lambda: next((j for j in app.store.runs if j != sparse), None), what="2nd job")
+        clock.advance(sim.step_seconds)  # the odd job's first running step
+        await wait_for(pilot, lambda: "waiting_for_gpu" in shown(odd, "status"), what="the undocumented status")
+        assert shown(odd, "status").startswith("?")  # shown as-is, marked unknown
+        assert odd in app.poller.active and sparse in app.poller.active  # an unknown status is no end: polls go on
+        clock.advance(100 * sim.step_seconds)  # past both jobs' last step
+        await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), what="done")
+        assert {t.run.status for t in app.store.runs.values()} == {"succeeded"}

@@ -8,6 +8,7 @@ from support.app import (
     connected_app_on_catalog,
     make_app,
     open_type,
+    palette_run,
     paste,
     submit_prompt,
     wait_for,
@@ -251,10 +252,7 @@ async def test_recently_viewed_creation_is_offered_in_the_palette_after_restart(
         await wait_for(pilot, lambda: app2.persistence.recent, what="recent restored")
         titles = [c.title for c in app2.get_system_commands(app2.screen)]
         assert any(t.startswith(f"Recent #{cid} ") for t in titles), titles
-        await pilot.press("ctrl+p")
-        await paste(pilot, f"Recent #{cid}")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await palette_run(pilot, f"Recent #{cid}", f"Recent #{cid} ")
         from kgp_tui.screens.creation import CreationScreen
 
         await wait_for(pilot, lambda: isinstance(app2.screen, CreationScreen) and app2.screen.creation_id == cid,

@@ -19,6 +19,7 @@ from support.app import (
     connected_app_on_catalog,
     make_app,
     open_type,
+    palette_hits,
     paste,
     screen_text,
     static_text,
@@ -170,7 +171,7 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
 
         await pilot.press("ctrl+p")  # the command palette lists every type by its (hostile) label
         await paste(pilot, "New")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: any("[bold]B[/bold]" in hit for hit in palette_hits(app)), what="the hits")
         shown = assert_screen_safe(app, "command palette")
         assert "[bold]B[/bold]" in shown
         await pilot.press("escape")
@@ -179,7 +180,8 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
         assert "[bold]B[/bold]" in static_text(app, "#create-title")
         assert_screen_safe(app, "create form")
         await pilot.click("#field-voice_id")  # voice names from the catalog, in the open list
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.screen.query_one("#field-voice_id").expanded, what="the open voice list")
+        await pilot.pause()
         assert "[bold]B[/bold]" in assert_screen_safe(app, "voice list")  # option labels are Text, not markup
         await pilot.press("escape")
         screen.query_one("#field-prompt").focus()

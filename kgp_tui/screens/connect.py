@@ -87,8 +87,14 @@ class ConnectScreen(KGPScreen):
         """Build the form now (after a failed start-up connect, or when the user comes back with F4)."""
         if self._form:
             return
-        await self.query_one("#connect-body").remove()
-        await self.mount(self._form_body())
+        # The app may quit at any await here: then the screen is gone or closing and takes no new widgets.
+        await self.query("#connect-body").remove()
+        if not self.is_attached:
+            return
+        body = self._form_body()
+        await self.mount(body)
+        if not body.is_mounted:
+            return
         self._fill_form()
         self._render_state()
 

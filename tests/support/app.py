@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kgp_tui.config import Config, Connection
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.jobs import JobsScreen
+from support import patience
 from support.clock import FakeClock  # noqa: F401 - re-exported for the app tests
 
 SIZE = (120, 40)
@@ -18,8 +20,8 @@ SIZES = [(80, 24), (120, 40)]  # every snapshot at both
 FIXED_HOST = "127.0.0.1:8765"
 
 
-def make_config(tmp_path: Path, poll_interval: float = 0.1) -> Config:
-    return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={})
+def make_config(tmp_path: Path, poll_interval: float = 0.1, **settings: Any) -> Config:
+    return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={}, **settings)
 
 
 def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None, connect: bool = True):
@@ -30,14 +32,25 @@ def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 8.0, what: str = "") -> Any:
-    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` (scaled) seconds.
+
+    A widget the predicate queries that is not mounted yet (NoMatches) counts as "not yet".
+    """
+    from textual.css.query import NoMatches
+
+    deadline = time.monotonic() + patience(timeout)
+    missing: NoMatches | None = None
+    while True:
+        try:
+            value = predicate()
+        except NoMatches as error:
+            value, missing = None, error
         if value:
             return value
+        if time.monotonic() >= deadline:
+            break
         await pilot.pause(0.03)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
+    raise AssertionError(f"timed out waiting for {what or predicate}" + (f" (last: {missing})" if missing else ""))
 
 
 def screen_text(app: Any) -> str:
@@ -135,6 +148,9 @@ async def steady(pilot) -> None:
     app.clear_notifications()
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+        # Redraw from scratch: TextArea caches its lines by blink phase, so the cursor would show or not by chance.
+        widget.notify_style_update()
+        widget.refresh()
     await pilot.pause()
 
 
@@ -150,3 +166,24 @@ async def submitted(pilot) -> None:
     await pilot.pause()
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.runs, what="jobs")
+
+
+def palette_hits(app: Any) -> list[str]:
+    """The command palette's hits, top first, as plain text (empty while it is still searching)."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found:
+        return []
+    hits = found.first()
+    return [str(getattr(hits.get_option_at_index(i).prompt, "plain", hits.get_option_at_index(i).prompt))
+            for i in range(hits.option_count)]
+
+
+async def palette_run(pilot, text: str, expect: str) -> None:
+    """ctrl+p, type `text`, wait until the top hit shows `expect` (the search runs in a worker), then Enter."""
+    await pilot.press("ctrl+p")
+    await paste(pilot, text)
+    await wait_for(pilot, lambda: (hits := palette_hits(pilot.app)) and expect in hits[0],
+                   what=f"{expect!r} at the top of the palette")
+    await pilot.press("enter")

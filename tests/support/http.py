@@ -8,6 +8,7 @@ import re
 import time
 
 from kgp_tui.simulator import Simulator
+from support import patience
 
 QUICKSTART_BODY = {"type": "slides_video", "prompt": "Explain how transformer attention works in 6 pages",
                    "language": "en", "aspect_ratio": "16:9", "scene_count": 6}
@@ -49,7 +50,7 @@ def call(sim: Simulator, method: str, path: str, body: object = None, *, key: ob
 def wait_job(sim: Simulator, job_id: int, *, key: object = _OWN_KEY, timeout: float = 10) -> list[dict]:
     """Poll a job until it ends; return every view seen."""
     seen = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience(timeout)
     while time.monotonic() < deadline:
         response = call(sim, "GET", f"/creations/jobs/{job_id}", key=key)
         assert response.status == 200, response.raw
