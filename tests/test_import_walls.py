@@ -1,6 +1,6 @@
 """The walls, checked on the source and on what an import really loads (STYLE.md "two walls", issue 12).
 
-- ``kgp_tui.api`` imports no Textual, anywhere (also inside functions);
+- ``kgp_tui.api`` imports no Textual, anywhere (also inside functions), and Rich only inside a function (cell widths);
 - ``kgp_tui.simulator`` imports nothing of the client (``kgp_tui.api``), so a wire-shape mistake cannot hide on
   both sides at once;
 - the domain core and the adapter protocol load neither pydantic nor httpx (they are free to import).
@@ -19,12 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "kgp_tui"
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, absolute, including imports inside functions and TYPE_CHECKING blocks."""
+def imported_modules(path: Path, *, top_level_only: bool = False) -> set[str]:
+    """Every module a file imports, absolute, including imports inside functions and TYPE_CHECKING blocks
+    (``top_level_only``: only what runs when the module is imported, outside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     found: set[str] = set()
-    for node in ast.walk(tree):
+    nodes = _outside_functions(tree) if top_level_only else ast.walk(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -36,6 +38,13 @@ def imported_modules(path: Path) -> set[str]:
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
+
+
+def _outside_functions(tree: ast.AST):
+    for node in ast.iter_child_nodes(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+            yield from _outside_functions(node)
 
 
 def _sources(folder: str) -> list[Path]:
@@ -52,8 +61,11 @@ def test_imported_modules_resolves_relative_imports(tmp_path):
 
 @pytest.mark.parametrize("path", _sources("api"), ids=lambda p: p.name)
 def test_the_client_imports_no_textual(path):
-    bad = {m for m in imported_modules(path) if m.split(".")[0] in ("textual", "rich")}
+    bad = {m for m in imported_modules(path) if m.split(".")[0] == "textual"}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+    # Rich only for measuring text in terminal cells, and only inside the function that needs it (text.py)
+    eager_rich = {m for m in imported_modules(path, top_level_only=True) if m.split(".")[0] == "rich"}
+    assert not eager_rich, f"{path.name} imports {sorted(eager_rich)} at import time"
 
 
 @pytest.mark.parametrize("path", _sources("simulator"), ids=lambda p: p.name)

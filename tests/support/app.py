@@ -111,13 +111,11 @@ async def connected_app_on_catalog(pilot) -> None:
 
 
 def form_on_screen(app) -> CreateScreen | None:
-    """The create form once a person can type in it: pushed, composed and focused (not merely pushed: a test that
-    stops at the push tears the app down while the form is still mounting)."""
+    """The create form once it is on screen whole: pushed and composed (not merely pushed: a test that stops at the
+    push tears the app down while the form is still mounting). A read-only key's form has no fields to focus."""
     screen = app.screen
-    if isinstance(screen, CreateScreen) and screen.is_mounted and (
-            (screen.query("#submit") and screen.focused) or screen.query("#create-blocked")):
-        return screen  # a read-only key's form has nothing to focus: its explanation is what a person sees
-    return None
+    composed = screen.is_mounted and screen.query("Footer, #footer-placeholder")  # compose's last widget is there
+    return screen if isinstance(screen, CreateScreen) and composed else None
 
 
 async def open_type(pilot, type_name: str) -> CreateScreen:
