@@ -24,6 +24,7 @@ from support.app import (
     type_into,
     wait_for,
 )
+from support.clock import FakeClock
 
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.edit import ConfirmEditScreen
@@ -53,7 +54,8 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
     assert log_file is not None
     shots = isolated_dirs / "screenshots"
     seen: list[str] = []
-    sim = Simulator(api_key=KEY, port=0, step_seconds=0.05).start()
+    clock = FakeClock()  # the simulator's jobs move only when the test says: the edit job is still running for the faults
+    sim = Simulator(api_key=KEY, port=0, step_seconds=1.0, clock=clock).start()
     try:
         config = Config(path=paths.config_file, poll_interval=0.1, request_timeout=0.5, env={})
         app = KGPApp(config=config)
@@ -71,6 +73,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             seen.append(rendered(app))
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+            clock.advance(100)  # past the create job's last step
             await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].status == "ready",
                            timeout=15, what="creation ready")
             seen.append(rendered(app))
@@ -79,7 +82,6 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
                            what="creation screen")
             seen.append(rendered(app))
 
-            sim.step_seconds = 0.5  # the edit job runs through the faults below
             await pilot.press("e")
             await wait_for(pilot, lambda: app.screen.query("#edit-text"), what="edit dialog")
             await pilot.press("ctrl+a", "ctrl+k")
@@ -97,6 +99,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
                 await wait_for(pilot, lambda: sim._scenario.remaining == 0, timeout=5, what=f"{fault} used up")
                 seen.append(rendered(app))
             sim.set_scenario("default")
+            clock.advance(100)  # past the edit job's last step
             await pilot.press("f3")
             await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), timeout=15,
                            what="edit done")
