@@ -16,6 +16,8 @@ commands:
   kgp-tui simulator [--surface v1|unified] [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
                       run the built-in KGP simulator on loopback (see: kgp-tui simulator --help)
   kgp-tui locate      print where the config file, data and logs live
+  kgp-tui --demo --surface unified
+                      the demo on the simulator's unified surface
 
 environment:
   KGP_BASE_URL, KGP_API_KEY   override the profile's base URL and key (as KPainter's docs use them)
@@ -27,7 +29,7 @@ environment:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgp-tui",
-        description="A keyboard-first terminal client for the KPainter content-generation API (KGP v1).",
+        description="A keyboard-first terminal client for the KPainter content-generation API (KGP v1 and unified).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -36,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", help="profile from the config file to connect with")
     parser.add_argument(
         "--demo", action="store_true", help="start the built-in simulator and connect to it: no account, no network"
+    )
+    parser.add_argument(
+        "--surface", choices=["auto", "v1", "unified"],
+        help="which KPainter API to speak (default: the config's surface, else auto: found at connect); "
+        "with --demo, unified runs the simulator's unified surface",
     )
     parser.add_argument("--debug", action="store_true", help="write debug lines to the log file")
     parser.add_argument("command", nargs="?", choices=["locate"], help=argparse.SUPPRESS)
@@ -80,7 +87,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
     from kgp_tui.app import KGPApp
 
-    app = KGPApp(config=config, connection=connection, demo=args.demo)
+    app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface)
     app.run()
     return app.return_code or 0
 

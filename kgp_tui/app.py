@@ -1,15 +1,19 @@
-"""KGPApp: owns the store, the job poller, the modes/screens and the global bindings.
+"""KGPApp: owns the store, the run poller, the modes/screens and the global bindings.
 
-Workers do the I/O and post messages (kgp_tui.messages); the `on_*` handlers below are the only code that
-changes the store. Importing this module pulls in Textual only: no httpx, no simulator, no key.
+Workers do the I/O through `self.adapter` (the surface the server speaks: v1 or unified, found at connect) and
+post messages (kgp_tui.messages); the `on_*` handlers below are the only code that changes the store.
+Importing this module pulls in Textual only: no httpx, no simulator, no key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -30,14 +34,19 @@ from kgp_tui.format import (
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
-from kgp_tui.store import Session, Store
+from kgp_tui.store import Session, Store, id_order
 from kgp_tui.styles import first_screen_css, load_the_rest
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Creation, Product, Run
+    from kgp_tui.api.surface import SurfaceAdapter, SurfaceChoice
+    from kgp_tui.store import TrackedRun
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
-TERMINAL = ("succeeded", "failed", "cancelled")
-CREDIT_RETRIES = 4  # a /me refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
+IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is worth watching
+CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
 
 def _catalog_screen() -> Screen:
@@ -84,6 +93,7 @@ class KGPApp(App):
         demo: bool = False,
         simulator: Any = None,
         clock: Callable[[], Any] | None = None,
+        surface: SurfaceChoice | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -93,16 +103,18 @@ class KGPApp(App):
         self._owns_simulator = False
         self._clock = clock
         self.store = Store()
-        self.client: Any = None
+        self.adapter: SurfaceAdapter | None = None
+        # "auto" finds the surface at connect; the command line wins over the config file
+        self.surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
         self.poller = JobPoller(
             self,
-            lambda: self.client,
+            lambda: self.adapter,
             interval=self.poll_interval,
             requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
         )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
         # creation id -> the creation as it was before its first unseen edit: the creation screen marks what changed
-        self.edit_baselines: dict[int, Any] = {}
+        self.edit_baselines: dict[str, Creation] = {}
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
 
     # -- small accessors ---------------------------------------------------------------------------------
@@ -169,8 +181,9 @@ class KGPApp(App):
     def start_demo_simulator(self) -> None:
         from kgp_tui.simulator import DEFAULT_API_KEY, Simulator
 
+        surface = "unified" if self.surface_choice == "unified" else "v1"
         try:
-            simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0).start()
+            simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0, surface=surface).start()
             simulator.seed_creations(60)  # a past worth browsing in History (F6)
         except Exception as error:  # noqa: BLE001 - e.g. no loopback socket allowed
             self.post_message(msg.ConnectFailed(error, "the built-in simulator", ""))
@@ -188,9 +201,9 @@ class KGPApp(App):
     async def on_unmount(self) -> None:
         self.poller.stop()
         self.persistence.close()
-        if self.client is not None:
+        if self.adapter is not None:
             try:
-                await self.client.aclose()
+                await self.adapter.aclose()
             except Exception:  # noqa: BLE001 - closing on exit must not raise
                 pass
         if self._owns_simulator and self.simulator is not None:
@@ -212,26 +225,28 @@ class KGPApp(App):
 
     @work(exclusive=True, exit_on_error=False, group="connect")
     async def connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
-        from kgp_tui.api.client import KGPClient
         from kgp_tui.api.redact import key_prefix
+        from kgp_tui.api.surface import connect
         from kgp_tui.screens.connect import retry_note
 
         def retrying(error: Exception, number: int, of: int, delay: float) -> None:
             # this worker runs on the event loop: the note (and the connect screen) can change here
             self.set_connect_note("warning", retry_note(base_url, error, number, of, delay))
 
-        client = None
+        surface = self.surface_choice
+        remembered = None
+        if surface == "auto":  # the surface this profile found last time is asked first (no detection trip)
+            from kgp_tui.persist import key_digest
+
+            remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_digest(api_key))
         try:
-            client = KGPClient(base_url, api_key, timeout=self.request_timeout, get_retries=0, on_retry=retrying)
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
-            me = await client.me(retries=2)
-            catalog = await client.catalog(retries=2)
-            client.on_retry = None  # later retries (polls, loads) are not the connect screen's to report
+            connection = await connect(base_url, api_key, surface, remembered=remembered,
+                                       timeout=self.request_timeout, get_retries=2, on_retry=retrying)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
-            if client is not None:
-                await client.aclose()
             self.post_message(msg.ConnectFailed(error, base_url, key_prefix(api_key)))
             return
+        _quiet_retries(connection.adapter)
         if save_as and self.config is not None:
             try:
                 from kgp_tui.config import save_profile
@@ -243,26 +258,29 @@ class KGPApp(App):
                 self.notify(f"Saved as profile {save_as!r}.", markup=False)
         from kgp_tui.persist import key_digest
 
-        self.post_message(msg.Connected(client, me, catalog, base_url, key_digest(api_key)))
+        self.post_message(msg.Connected(connection.adapter, connection.account, connection.offer, base_url,
+                                        key_digest(api_key)))
 
     async def on_connected(self, message: msg.Connected) -> None:
-        old = self.client
-        self.client = message.client
-        if old is not None and old is not message.client:
+        old = self.adapter
+        self.adapter = message.adapter
+        if old is not None and old is not message.adapter:
             await old.aclose()
-        me = message.me
-        prefix = getattr(message.client, "key_prefix", "") or getattr(me, "key_prefix", "")
-        self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, me=me))
-        self.persistence.activate(message.base_url, message.key_digest, prefix)
-        self.store.set_catalog(message.catalog)
-        name = sanitize(getattr(me, "display_name", "") or "", single_line=True, max_len=40)
-        if getattr(me, "can_use", False):
+        account = message.account
+        prefix = message.adapter.key_prefix or account.key_prefix
+        surface = message.adapter.name
+        self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, account=account,
+                                       surface=surface))
+        self.persistence.activate(message.base_url, message.key_digest, prefix, surface)
+        self.store.set_offer(message.offer)
+        name = sanitize(account.label, single_line=True, max_len=40)
+        if account.may_create:
             self.set_connect_note("ok", f"Connected as {name}.")
             self.notify(f"Connected as {name}.", markup=False)
         else:
-            self.set_connect_note(
-                "warning", f"Connected as {name}, but this key cannot create (read-only). You can browse only."
-            )
+            why = sanitize(account.why_not or "", single_line=True, max_len=200)
+            self.set_connect_note("warning", f"Connected as {name}, but this key cannot create (read-only). {why} "
+                                  "You can browse only.")
             self.notify("This key is read-only: it cannot create.", severity="warning", markup=False)
         if self.current_mode == "connect":  # a user who went on to F3 or F6 while it connected stays there
             self.switch_mode("catalog")
@@ -273,68 +291,52 @@ class KGPApp(App):
     # -- creating ------------------------------------------------------------------------------------------
 
     @work(exclusive=True, exit_on_error=False, group="create")
-    async def submit_create(self, type_name: str, payload: dict) -> None:
-        client = self.client
-        if client is None:  # nothing was sent: a plain failure, not an ambiguous one
+    async def submit_create(self, type_name: str, values: dict[str, Any], file_ids: Sequence[str] = (),
+                            max_credits: int | None = None) -> None:
+        adapter, offer = self.adapter, self.store.offer
+        product = offer.product(type_name) if offer is not None else None
+        if adapter is None or product is None:  # nothing was sent: a plain failure, not an ambiguous one
             self.post_message(msg.CreateFailed(type_name, not_connected()))
             return
         started = self.now()
+        body: dict[str, Any] = {}
         try:
-            response = await client.create(payload)
+            body = adapter.build_create_body(product, values, file_ids, max_credits)
+            run = await adapter.create(product, values, file_ids, max_credits)
         except Exception as error:  # noqa: BLE001
             found = None
             if getattr(error, "ambiguous", False):
-                found = await self._find_recent_creation(payload, started)
-            self.post_message(msg.CreateFailed(type_name, error, found, payload))
+                found = await self._find_created(adapter, product, values, started)
+            self.post_message(msg.CreateFailed(type_name, error, found, body))
             return
-        self.post_message(msg.CreateSubmitted(type_name, payload, response))
+        self.post_message(msg.CreateSubmitted(type_name, values, run, body))
 
-    async def _find_recent_creation(self, payload: dict, started: float) -> Any:
-        """After a POST that may have reached the server, look for what it made before anyone submits again.
-
-        The list has no idempotency key to match on: take the newest creation of this type made since the
-        submit began (with slack for clock skew) that this session did not already know, preferring one whose
-        prompt matches when the server sends it.
-        """
-        from kgp_tui.format import parse_time
-
-        known = set(self.store.creations) | {t.creation_id for t in self.store.jobs.values()}
+    async def _find_created(self, adapter: SurfaceAdapter, product: Product, values: dict[str, Any],
+                            started: float) -> Creation | None:
+        """After a POST that may have reached the server, look for what it made before anyone submits again
+        (never a blind resend): the newest creation of this type since the submit began that we did not know."""
+        known = set(self.store.creations) | {t.creation_id for t in self.store.runs.values() if t.creation_id}
+        prompt = values.get("prompt")
         try:
-            page = await self.client.list_creations(page=1, page_size=10, type=payload.get("type"), retries=2)
-        except Exception:  # noqa: BLE001
+            return await adapter.find_created(product.type, since=started, known=sorted(known),
+                                              prompt=prompt if isinstance(prompt, str) else None)
+        except Exception:  # noqa: BLE001 - nothing found is said as such: the next submit asks first
             return None
-        prompt = (payload.get("prompt") or "").strip()
-        recent = []
-        for item in getattr(page, "items", []) or []:
-            made = parse_time(getattr(item, "created_at", None))
-            if made is not None and made.timestamp() >= started - 120 and item.creation_id not in known:
-                recent.append(item)
-        exact = [i for i in recent if (getattr(i, "prompt", None) or "").strip() == prompt]
-        candidates = exact or recent
-        return max(candidates, key=lambda i: i.creation_id) if candidates else None
 
     def on_create_submitted(self, message: msg.CreateSubmitted) -> None:
-        from kgp_tui.api.models import Job
-
-        response = message.response
-        ref = response.job
-        job = Job(
-            job_id=ref.job_id,
-            creation_id=response.creation_id,
-            kind="create",
-            status=ref.status,
-            progress_pct=ref.progress_pct,
-            current_step=ref.current_step,
-        )
         from kgp_tui.store import SentCreation
 
-        title = sanitize(message.payload.get("prompt", ""), single_line=True, max_len=60)
-        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{response.creation_id}.", {})
-        self.store.set_sent(message.type_name, SentCreation(dict(message.payload), response.creation_id, self.now()))
+        run = message.run
+        prompt = message.values.get("prompt")
+        title = sanitize(prompt if isinstance(prompt, str) else "", single_line=True, max_len=60)
+        cid = run.creation_id or run.id
+        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}.", {})
+        self.store.set_sent(message.type_name, SentCreation(dict(message.body), cid, self.now()))
         self.store.set_draft(message.type_name, {})  # the next form of this type starts empty (ctrl+r recalls)
-        self.store.track_job(job, type_name=message.type_name, title=title, now=self.now())
-        self.poller.track(job.job_id)
-        self.notify(f"Creation #{response.creation_id} started (job {job.job_id}).", markup=False)
+        self.store.track_run(run, type_name=message.type_name, title=title, now=self.now())
+        self._watch(run)
+        job = f" (job {run.id})" if run.id != run.creation_id else ""
+        self.notify(f"Creation #{cid} started{job}.", markup=False)
         self.refresh_credits()
         from kgp_tui.screens.create import CreateScreen
 
@@ -342,23 +344,24 @@ class KGPApp(App):
             self.pop_screen()  # F2 then shows the catalog again; the draft stays in the store
         self.switch_mode("jobs")
 
-    def on_edit_submitted(self, message: msg.EditSubmitted) -> None:
-        from kgp_tui.api.models import Job
+    def _watch(self, run: Run) -> None:
+        """Poll a run until it ends or needs the user; one that already stopped is only shown."""
+        if not run.stops_polling:
+            self.poller.track(run)
 
-        ref = message.response.job
-        job = Job(job_id=ref.job_id, creation_id=message.creation_id, kind="edit", action=message.action,
-                  status=ref.status, progress_pct=ref.progress_pct, current_step=ref.current_step)
+    def on_edit_submitted(self, message: msg.EditSubmitted) -> None:
+        run = message.run
         creation = self.store.creations.get(message.creation_id)
         if creation is not None:
             self.edit_baselines.setdefault(message.creation_id, creation)
-        title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
+        title = sanitize(creation.title if creation is not None else "", single_line=True, max_len=60)
         label = sanitize(message.label or message.action, single_line=True, max_len=40)
-        self.store.track_job(job, type_name=getattr(creation, "type", "") or "", title=title,
+        self.store.track_run(run, type_name=(creation.type or "") if creation is not None else "", title=title,
                              now=self.now(), label=label)
-        self.poller.track(job.job_id)
+        self._watch(run)
         self.load_creation(message.creation_id)  # it is "processing" now: the creation screen says so
         self.refresh_credits()  # an edit may be charged, as a create is
-        self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {job.job_id}).", markup=False)
+        self.notify(f"Edit of creation #{message.creation_id} ({label}) started (job {run.id}).", markup=False)
 
     def on_create_failed(self, message: msg.CreateFailed) -> None:
         error = message.error
@@ -367,9 +370,9 @@ class KGPApp(App):
         ambiguous = bool(getattr(error, "ambiguous", False))
         # The outcome first, in a few words: a narrow form shows it whole (the cause follows for the unsure case).
         if message.found is not None:
-            text = (f"Creation #{message.found.creation_id} was made (its reply was lost on the way): "
+            text = (f"Creation #{message.found.id} was made (its reply was lost on the way): "
                     "it is in Jobs (F3). Sending again would make a second one.")
-            self._track_found(message.found, message.type_name, message.payload)
+            self._track_found(message.found, message.type_name, message.body)
         elif ambiguous:
             text = ("The request may have reached the server, but nothing new is in your creations list: "
                     f"check Jobs (F3) or History (F6); the next submit asks first. ({text})")
@@ -378,92 +381,99 @@ class KGPApp(App):
         self.store.set_form_result(message.type_name, severity, text, fields)
         self.notify(text, severity="warning" if message.found is not None else "error", markup=False)
 
-    def _track_found(self, creation: Any, type_name: str, payload: dict | None = None) -> None:
+    def _track_found(self, creation: Creation, type_name: str, body: dict[str, Any] | None = None) -> None:
         from kgp_tui.format import parse_time
         from kgp_tui.store import SentCreation
 
-        if payload:  # the adopted creation is what this payload made: sending it again asks first
-            made = parse_time(getattr(creation, "created_at", None))
+        if body:  # the adopted creation is what this body made: sending it again asks first
+            made = parse_time(creation.created_at)
             at = made.timestamp() if made is not None else self.now()
-            self.store.set_sent(type_name, SentCreation(dict(payload), creation.creation_id, at))
-        job_id = getattr(creation, "latest_job_id", None)
-        if job_id:
-            title = sanitize(getattr(creation, "title", "") or "", single_line=True, max_len=60)
-            self.load_job(int(job_id), type_name, title)
+            self.store.set_sent(type_name, SentCreation(dict(body), creation.id, at))
+        run = _run_of(creation)
+        if run is not None:
+            title = sanitize(creation.title or "", single_line=True, max_len=60)
+            self.load_run(run, type_name, title)
 
     @work(exit_on_error=False, group="load-job")
-    async def load_job(self, job_id: int, type_name: str = "", title: str = "") -> None:
-        client = self.client
-        if client is None:
-            self.post_message(msg.JobPollFailed(job_id, not_connected()))
+    async def load_run(self, run: Run, type_name: str = "", title: str = "") -> None:
+        adapter = self.adapter
+        if adapter is None:
+            self.post_message(msg.RunPollFailed(run.id, not_connected()))
             return
         try:
-            job = await client.job(job_id)
+            polled = await adapter.poll(run)
         except Exception as error:  # noqa: BLE001
-            self.post_message(msg.JobPollFailed(job_id, error, client))
+            self.post_message(msg.RunPollFailed(run.id, error, adapter))
             return
-        self.post_message(msg.JobUpdated(job, type_name, title, client))
+        self.post_message(msg.RunUpdated(polled, type_name, title, adapter))
 
-    def _from_another_session(self, message: Any) -> bool:
-        """A reply asked with a client we have since replaced (the user connected elsewhere): not ours to keep."""
-        return message.client is not None and message.client is not self.client
+    def _from_another_session(self, message: msg.RunUpdated | msg.RunPollFailed) -> bool:
+        """A reply asked with an adapter we have since replaced (the user connected elsewhere): not ours."""
+        return message.adapter is not None and message.adapter is not self.adapter
 
     @work(exclusive=True, exit_on_error=False, group="me")
     async def refresh_credits(self) -> None:
-        """After a POST or a job's end: the balance may have moved. A newer refresh replaces this one (exclusive)."""
-        client = self.client
-        if client is None:  # credits are informative: the next connect reads them
+        """After a POST or a run's end: the balance may have moved. A newer refresh replaces this one (exclusive)."""
+        adapter = self.adapter
+        if adapter is None:  # credits are informative: the next connect reads them
             return
         try:  # the client's own bounded retry: capped exponential backoff with jitter, Retry-After on a 429
-            me = await client.me(retries=CREDIT_RETRIES)
-        except Exception:  # noqa: BLE001 - credits are informative; the next POST or job end refreshes them again
+            account = await adapter.account(refresh=True, retries=CREDIT_RETRIES)
+        except Exception:  # noqa: BLE001 - credits are informative; the next POST or run end refreshes them again
             return
-        if client is self.client:  # not a reply for a session the user has since left
-            self.post_message(msg.CreditsRefreshed(me))
+        if adapter is self.adapter:  # not a reply for a session the user has since left
+            self.post_message(msg.AccountRefreshed(account))
 
-    def on_credits_refreshed(self, message: msg.CreditsRefreshed) -> None:
-        self.store.set_me(message.me)
+    def on_account_refreshed(self, message: msg.AccountRefreshed) -> None:
+        self.store.set_account(message.account)
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
-    def on_job_updated(self, message: msg.JobUpdated) -> None:
+    def on_run_updated(self, message: msg.RunUpdated) -> None:
         if self._from_another_session(message):
             return
-        job = message.job
-        before, tracked = self.store.update_job(job, now=self.now(), type_name=message.type_name, title=message.title)
-        if not job.is_terminal and job.job_id not in self.poller.active:
-            self.poller.track(job.job_id)
-        if job.status != before and job.status in TERMINAL:
+        run = message.run
+        before, tracked = self.store.update_run(run, now=self.now(), type_name=message.type_name,
+                                                title=message.title)
+        if not run.stops_polling and run.id not in self.poller.active:
+            self.poller.track(run)
+        if run.status != before and run.stops_polling:
             self._announce(tracked)
             if tracked.creation_id is not None:
                 self.load_creation(tracked.creation_id)
             self.refresh_credits()
 
-    def _announce(self, tracked: Any) -> None:
-        job = tracked.job
-        what = f"#{tracked.creation_id}" if tracked.creation_id else f"job {job.job_id}"
-        if getattr(job, "kind", None) == "edit":
-            what = f"{what} (edit: {sanitize(tracked.label or job.action or '', single_line=True, max_len=40)})"
-        label = status_label(job.status)
+    def _announce(self, tracked: TrackedRun) -> None:
+        run = tracked.run
+        what = f"#{tracked.creation_id}" if tracked.creation_id else f"job {run.id}"
+        if run.kind == "edit":
+            what = f"{what} (edit: {sanitize(tracked.label or run.action or '', single_line=True, max_len=40)})"
+        label = status_label(run.status)
         title = title_text(tracked.title, max_len=60)  # the toast's heading: which creation, "(untitled)" if none
-        if job.status == "failed":
-            error = getattr(job, "error", None)
-            detail = getattr(error, "message", None) or getattr(error, "code", None) or "the server gave no reason"
-            detail = sanitize(detail, single_line=True, max_len=200)
+        if run.needs_user:
+            pause = run.pause
+            why = (pause.message or pause.reason) if pause else None
+            why = sanitize(why or "the server gave no reason", single_line=True, max_len=200)
+            self.notify(f"Creation {what} is {label}: {why} It needs you: Enter on its row shows what can be done.",
+                        title=title, severity="warning", markup=False, timeout=10)
+        elif run.status == "failed":
+            error = run.error
+            detail = (error.message or error.code) if error else None
+            detail = sanitize(detail or "the server gave no reason", single_line=True, max_len=200)
             self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
-        elif job.status == "cancelled":
+        elif run.status == "cancelled":
             self.notify(f"Creation {what} {label}.", title=title, severity="warning", markup=False)
         else:
-            self.notify(f"Creation {what} {label}. Enter on its row shows scenes and artifacts.", title=title,
-                        markup=False)
+            results = "scenes and artifacts" if run.surface == "v1" else "its outputs"
+            self.notify(f"Creation {what} {label}. Enter on its row shows {results}.", title=title, markup=False)
 
-    def on_job_poll_failed(self, message: msg.JobPollFailed) -> None:
+    def on_run_poll_failed(self, message: msg.RunPollFailed) -> None:
         if self._from_another_session(message):
             return
-        if self.persistence.job_gone(message.job_id, message.error):
-            return  # a 404: marked gone, said once for all such jobs
-        log_unexpected(message.error, f"polling job {message.job_id}")
-        self.notify(error_text(message.error), title=f"Job {message.job_id} could not be read", severity="warning",
+        if self.persistence.run_gone(message.run_id, message.error):
+            return  # a 404: marked gone, said once for all such runs
+        log_unexpected(message.error, f"polling job {message.run_id}")
+        self.notify(error_text(message.error), title=f"Job {message.run_id} could not be read", severity="warning",
                     markup=False)
 
     def on_poll_health(self, message: msg.PollHealth) -> None:
@@ -473,7 +483,7 @@ class KGPApp(App):
         self.store.set_poll_state(message.ok, retry_at, sanitize(message.reason, single_line=True, max_len=60))
 
     def action_refresh_jobs(self) -> None:
-        if self.client is None:
+        if self.adapter is None:
             self.notify("Not connected.", severity="warning")
             return
         self.poller.poll_now()
@@ -482,24 +492,38 @@ class KGPApp(App):
     # -- creations ---------------------------------------------------------------------------------------
 
     @work(exit_on_error=False, group="creation")
-    async def load_creation(self, creation_id: int) -> None:
-        client = self.client
-        if client is None:
+    async def load_creation(self, creation_id: str) -> None:
+        adapter = self.adapter
+        if adapter is None:
             self.post_message(msg.CreationLoadFailed(creation_id, not_connected()))
             return
-        try:  # a fetch after a job ends is worth a couple of retries on transient faults (429, 5xx, network)
-            creation = await client.creation(creation_id, retries=2)
+        try:  # a fetch after a run ends is worth a couple of retries on transient faults (429, 5xx, network)
+            creation = await adapter.creation(creation_id, retries=2)
+            run = creation.run
+            if run is not None and run.has_usable_delivery and not creation.results:
+                creation = replace(creation, results=await adapter.outputs(creation_id))
         except Exception as error:  # noqa: BLE001
             self.post_message(msg.CreationLoadFailed(creation_id, error))
             return
         self.post_message(msg.CreationLoaded(creation))
 
     def on_creation_loaded(self, message: msg.CreationLoaded) -> None:
-        self.store.set_creation(message.creation)
-        job_id = getattr(message.creation, "latest_job_id", None)
-        if job_id and int(job_id) not in self.store.jobs and message.creation.status in ("queued", "processing"):
-            title = sanitize(getattr(message.creation, "title", "") or "", single_line=True, max_len=60)
-            self.load_job(int(job_id), str(getattr(message.creation, "type", "") or ""), title)
+        creation = message.creation
+        self.store.set_creation(creation)
+        run = _run_of(creation)
+        if run is None or run.id in self.store.runs:
+            if creation.run is not None and run is not None:  # unified: the detail is the run's state too
+                self.store.update_run(creation.run, now=self.now())
+                if run.id not in self.poller.active:
+                    self._watch(creation.run)  # an accepted message or an action runs it again
+            return
+        title = sanitize(creation.title or "", single_line=True, max_len=60)
+        if creation.run is not None:
+            if not creation.run.stops_polling:  # a unified creation being processed: watched from here
+                self.store.track_run(creation.run, type_name=creation.type or "", title=title, now=self.now())
+                self._watch(creation.run)
+        elif creation.status in IN_PROGRESS:
+            self.load_run(run, creation.type or "", title)
 
     def on_state_restored(self, message: msg.StateRestored) -> None:
         self.persistence.apply(message)
@@ -519,7 +543,7 @@ class KGPApp(App):
         log_unexpected(worker.error, f"{task} ({worker.name or worker.group})")
         self.notify(error_text(worker.error), title=f"{task} failed", severity="error", markup=False, timeout=10)
 
-    def open_creation(self, creation_id: int) -> None:
+    def open_creation(self, creation_id: str) -> None:
         from kgp_tui.screens.creation import CreationScreen
 
         self.push_screen(CreationScreen(creation_id))
@@ -597,7 +621,7 @@ class KGPApp(App):
         else:
             self.action_show_help_panel()
 
-    def get_system_commands(self, screen: Screen) -> Any:
+    def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield SystemCommand("Catalog", "Browse content types (F2)", lambda: self.action_show_mode("catalog"))
         yield SystemCommand("Jobs", "Monitor running jobs (F3)", lambda: self.action_show_mode("jobs"))
         yield SystemCommand("Connect", "Change server or key (F4)", lambda: self.action_show_mode("connect"))
@@ -605,21 +629,22 @@ class KGPApp(App):
                             lambda: self.action_show_mode("history"))
         yield SystemCommand("Refresh jobs", "Poll every active job now (F5)", self.action_refresh_jobs)
         yield SystemCommand("Help", "Show the keys of this screen (F1)", self.action_toggle_help)
-        catalog = self.store.catalog
-        if catalog is not None and self.store.can_create:
-            for ct in catalog.content_types:
-                label = markup_literal(ct.label, max_len=60)  # the palette reads titles as markup
+        offer = self.store.offer
+        if offer is not None and self.store.can_create:
+            for product in offer.products:
+                label = markup_literal(product.label, max_len=60)  # the palette reads titles as markup
                 yield SystemCommand(
-                    f"New {label}", f"Open the create form for {markup_literal(ct.type, max_len=40)}",
-                    lambda name=ct.type: self.open_create_form(name),
+                    f"New {label}", f"Open the create form for {markup_literal(product.type, max_len=40)}",
+                    lambda name=product.type: self.open_create_form(name),
                 )
         yield from self.persistence.recent_commands()
-        for tracked in sorted(self.store.jobs.values(), key=lambda t: -t.job_id)[:20]:
+        newest = sorted(self.store.runs.values(), key=lambda t: (t.first_seen, id_order(t.id)), reverse=True)
+        for tracked in newest[:20]:
             if tracked.creation_id is not None:
                 title = markup_literal(title_text(tracked.title), max_len=50)
                 yield SystemCommand(
                     f"Open #{tracked.creation_id} {title}",
-                    markup_literal(f"{tracked.type_name} · {tracked.job.status}", max_len=60),
+                    markup_literal(f"{tracked.type_name} · {tracked.run.status}", max_len=60),
                     lambda cid=tracked.creation_id: self.open_creation(cid),
                 )
         yield from super().get_system_commands(screen)
@@ -641,3 +666,23 @@ class KGPApp(App):
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
         elif not too_small and showing:
             self.pop_screen()
+
+
+def _run_of(creation: Creation) -> Run | None:
+    """What to watch for a creation: its own state on unified, its latest job on v1 (polled to learn more)."""
+    if creation.run is not None:
+        return creation.run
+    if not creation.latest_run_id:
+        return None
+    from kgp_tui.api.domain import Run
+
+    return Run(surface=creation.surface, id=creation.latest_run_id, creation_id=creation.id)
+
+
+def _quiet_retries(adapter: SurfaceAdapter) -> None:
+    """After connect: the poller's own backoff decides (no client retries), and later retries (polls, loads) are
+    not the connect screen's to report."""
+    client = getattr(adapter, "client", None)
+    if client is not None:
+        client.get_retries = 0
+        client.on_retry = None

@@ -33,7 +33,9 @@ SETTINGS: dict[str, tuple[type, Any, tuple[float, float] | None]] = {
     "requests_per_second": (float, 10.0, (0.1, 1000.0)),
     "theme": (str, DEFAULT_THEME, None),
     "allow_insecure_http": (bool, False, None),
+    "surface": (str, "auto", None),
 }
+SURFACES = ("auto", "v1", "unified")  # which KPainter API to speak; auto finds out at connect
 PROFILE_KEYS = {"base_url": str, "api_key": str, "allow_insecure_http": bool}
 
 
@@ -189,6 +191,7 @@ class Config:
     requests_per_second: float = 10.0
     theme: str = DEFAULT_THEME
     allow_insecure_http: bool = False
+    surface: str = "auto"
     profiles: dict[str, Profile] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -284,7 +287,10 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
                               _line_of(text, key))
         kind, _default, limits = SETTINGS[key]
         try:
-            setattr(config, key, _coerce(value, kind, limits, key))
+            value = _coerce(value, kind, limits, key)
+            if key == "surface" and value not in SURFACES:
+                raise ValueError(f"surface must be one of {', '.join(SURFACES)}, not {value!r}")
+            setattr(config, key, value)
         except ValueError as exc:
             raise ConfigError(str(exc), path, _line_of(text, key)) from None
     keymap = data.get("keymap", {})

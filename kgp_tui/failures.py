@@ -16,7 +16,7 @@ WORKER_TASKS = {
     "connect": "Connecting", "demo": "Starting the built-in simulator", "create": "Submitting",
     "load-job": "Loading a job", "me": "Refreshing credits", "creation": "Loading a creation",
     "poll": "Polling jobs", "persist": "Reading the local state", "edit": "Sending the edit",
-    "history-fetch": "Loading the history",
+    "history-fetch": "Loading the history", "persist-surface": "Remembering which API the server speaks",
 }
 UNKNOWN_TASK = "A background task"
 

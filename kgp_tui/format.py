@@ -133,6 +133,10 @@ STATUS_SYMBOLS = {
     "failed": "✖",
     "invalid": "✖",
     "cancelled": "⊘",
+    "planning": "◷",  # the unified surface's statuses
+    "generating": "▶",
+    "reviewing": "▶",
+    "paused": "⏸",
 }
 
 

@@ -1,23 +1,30 @@
 """Typed messages that workers post to the App; the App's handlers apply them to the store.
 
-Workers never touch widgets or the store: they fetch, then post one of these.
+Workers never touch widgets or the store: they fetch, then post one of these. The domain types are imported for
+the type checker only: nothing here loads the client at start-up.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Account, Creation, Offer, Run
+    from kgp_tui.api.surface import SurfaceAdapter
+    from kgp_tui.store import TrackedRun
+
 
 class Connected(Message):
-    """The key was validated with /me and the catalog was fetched."""
+    """The key was checked and what it can make was read (v1: /me and /catalog; unified: /capabilities)."""
 
-    def __init__(self, client: Any, me: Any, catalog: Any, base_url: str, key_digest: str) -> None:
+    def __init__(self, adapter: SurfaceAdapter, account: Account, offer: Offer, base_url: str, key_digest: str
+                 ) -> None:
         super().__init__()
-        self.client = client
-        self.me = me
-        self.catalog = catalog
+        self.adapter = adapter
+        self.account = account
+        self.offer = offer
         self.base_url = base_url
         self.key_digest = key_digest  # kgp_tui.persist.key_digest of the key: whose local state this is
 
@@ -41,48 +48,52 @@ class DemoReady(Message):
 
 
 class CreateSubmitted(Message):
-    """POST /creations answered 202."""
+    """POST /creations answered: `run` is what is watched from now on."""
 
-    def __init__(self, type_name: str, payload: dict, response: Any) -> None:
+    def __init__(self, type_name: str, values: dict[str, Any], run: Run, body: dict[str, Any] | None = None
+                 ) -> None:
         super().__init__()
         self.type_name = type_name
-        self.payload = payload
-        self.response = response
+        self.values = values
+        self.run = run
+        self.body = body or {}  # exactly what was sent (the form asks before sending the same again)
 
 
 class CreateFailed(Message):
     """POST /creations failed; `found` is a creation that the ambiguous request may have made, if one was found."""
 
-    def __init__(self, type_name: str, error: BaseException, found: Any = None, payload: dict | None = None) -> None:
+    def __init__(self, type_name: str, error: BaseException, found: Creation | None = None,
+                 body: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.type_name = type_name
         self.error = error
         self.found = found
-        self.payload = payload or {}
+        self.body = body or {}  # what was sent: the form of an adopted creation asks before sending it again
 
 
-class JobUpdated(Message):
-    """A poll returned the job's latest state (`type_name` and `title` label a job seen for the first time).
+class RunUpdated(Message):
+    """A poll returned the run's latest state (`type_name` and `title` label a run seen for the first time).
 
-    `client` is the client that asked: a reply that arrives after the user connected elsewhere is dropped.
+    `adapter` is the adapter that asked: a reply that arrives after the user connected elsewhere is dropped.
     """
 
-    def __init__(self, job: Any, type_name: str = "", title: str = "", client: Any = None) -> None:
+    def __init__(self, run: Run, type_name: str = "", title: str = "", adapter: SurfaceAdapter | None = None
+                 ) -> None:
         super().__init__()
-        self.job = job
+        self.run = run
         self.type_name = type_name
         self.title = title
-        self.client = client
+        self.adapter = adapter
 
 
-class JobPollFailed(Message):
-    """A poll of one job failed (for example 404); the poller keeps or drops it as the error says."""
+class RunPollFailed(Message):
+    """A poll of one run failed (for example 404); the poller keeps or drops it as the error says."""
 
-    def __init__(self, job_id: int, error: BaseException, client: Any = None) -> None:
+    def __init__(self, run_id: str, error: BaseException, adapter: SurfaceAdapter | None = None) -> None:
         super().__init__()
-        self.job_id = job_id
+        self.run_id = run_id
         self.error = error
-        self.client = client
+        self.adapter = adapter
 
 
 class PollHealth(Message):
@@ -96,41 +107,41 @@ class PollHealth(Message):
 
 
 class CreationLoaded(Message):
-    """GET /creations/{id} answered."""
+    """GET /creations/{id} answered (on unified, with its outputs once it has a usable delivery)."""
 
-    def __init__(self, creation: Any) -> None:
+    def __init__(self, creation: Creation) -> None:
         super().__init__()
         self.creation = creation
 
 
 class CreationLoadFailed(Message):
-    def __init__(self, creation_id: int, error: BaseException) -> None:
+    def __init__(self, creation_id: str, error: BaseException) -> None:
         super().__init__()
         self.creation_id = creation_id
         self.error = error
 
 
-class CreditsRefreshed(Message):
-    """/me was read again (after a creation, credits change)."""
+class AccountRefreshed(Message):
+    """The account was read again (after a creation, credits change)."""
 
-    def __init__(self, me: Any) -> None:
+    def __init__(self, account: Account) -> None:
         super().__init__()
-        self.me = me
+        self.account = account
 
 
 class EditSubmitted(Message):
-    """POST /creations/{id}/edit answered 202: its job is polled like a create job."""
+    """POST /creations/{id}/edit answered 202: its job is polled like a create run."""
 
-    def __init__(self, creation_id: int, action: str, response: Any, label: str = "") -> None:
+    def __init__(self, creation_id: str, action: str, run: Run, label: str = "") -> None:
         super().__init__()
         self.creation_id = creation_id
         self.action = action
-        self.response = response
+        self.run = run
         self.label = label  # what the edit does, for the jobs list: "narration scene 3"
 
 
 class EditFailed(Message):
-    def __init__(self, creation_id: int, action: str, error: BaseException) -> None:
+    def __init__(self, creation_id: str, action: str, error: BaseException) -> None:
         super().__init__()
         self.creation_id = creation_id
         self.action = action
@@ -140,10 +151,11 @@ class EditFailed(Message):
 class StateRestored(Message):
     """The local state file was read for `profile` (on a worker thread): what to put back in the store."""
 
-    def __init__(self, profile: str, jobs: list, creations: list, drafts: dict, recent: list, notice: str = "") -> None:
+    def __init__(self, profile: str, runs: list[TrackedRun], creations: list[Creation],
+                 drafts: dict[str, dict[str, Any]], recent: list[tuple[str, float]], notice: str = "") -> None:
         super().__init__()
         self.profile = profile
-        self.jobs = jobs
+        self.runs = runs
         self.creations = creations
         self.drafts = drafts
         self.recent = recent

@@ -7,6 +7,8 @@ power cut may lose the last few commits — acceptable for what is a local copy 
 Rows are grouped by a *profile id*: the base URL and a one-way digest of the whole key (``key_digest``), never the
 key and never only its shown prefix, which two accounts' keys can share. The schema version lives in
 ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a database from version n to n+1.
+Ids are text (v1's numbers and the unified surface's ``cr_…`` alike); each profile remembers the surface its server
+spoke last time (``surfaces``), so the next connect asks that one first.
 A file that SQLite cannot read, or one written by a newer kgp-tui, is moved aside and a fresh one started;
 ``LocalStore.notice`` then holds the one line the app shows. Plain stdlib: no Textual, no pydantic.
 """
@@ -32,7 +34,7 @@ DEMO_PREFIX = "demo|"
 LEGACY_PREFIX = "v2:"  # rows of a v2 file, keyed by base URL + key prefix, waiting to be adopted (see _v3)
 DIGEST_SCHEME = "sha256:"
 _DIGEST_LABEL = b"kgp-tui local state profile\x00"  # fixed and app-specific: this digest matches no other use
-TABLES = ("jobs", "creations", "drafts", "recent")
+TABLES = ("jobs", "creations", "drafts", "recent", "surfaces")  # every table keyed by profile
 COMPANIONS = ("-wal", "-shm")  # SQLite's files beside the state file in WAL mode
 
 
@@ -106,8 +108,43 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(f"UPDATE {table} SET profile = 'v2:' || profile")
 
 
+def _text_ids(conn: sqlite3.Connection) -> None:
+    """Ids become text (the unified surface's are strings), and each profile remembers its server's surface."""
+    conn.execute(
+        """CREATE TABLE jobs_text (
+            profile TEXT NOT NULL, job_id TEXT NOT NULL, creation_id TEXT, kind TEXT, action TEXT, scene TEXT,
+            type_name TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
+            progress REAL, step TEXT, error TEXT, created_at TEXT, updated_at TEXT, finished_at TEXT,
+            first_seen REAL, received_at REAL, data TEXT NOT NULL, label TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (profile, job_id)) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """INSERT INTO jobs_text SELECT profile, CAST(job_id AS TEXT), CAST(creation_id AS TEXT), kind, action,
+            scene, type_name, title, status, progress, step, error, created_at, updated_at, finished_at, first_seen,
+            received_at, data, label FROM jobs"""
+    )
+    conn.execute(
+        """CREATE TABLE creations_text (profile TEXT NOT NULL, creation_id TEXT NOT NULL, data TEXT NOT NULL,
+            saved_at REAL NOT NULL, PRIMARY KEY (profile, creation_id)) WITHOUT ROWID"""
+    )
+    conn.execute("INSERT INTO creations_text SELECT profile, CAST(creation_id AS TEXT), data, saved_at FROM creations")
+    conn.execute(
+        """CREATE TABLE recent_text (profile TEXT NOT NULL, creation_id TEXT NOT NULL, viewed_at REAL NOT NULL,
+            PRIMARY KEY (profile, creation_id)) WITHOUT ROWID"""
+    )
+    conn.execute("INSERT INTO recent_text SELECT profile, CAST(creation_id AS TEXT), viewed_at FROM recent")
+    for table in ("jobs", "creations", "recent"):
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_text RENAME TO {table}")
+    conn.execute("CREATE INDEX recent_by_time ON recent (profile, viewed_at)")
+    conn.execute(
+        """CREATE TABLE surfaces (profile TEXT NOT NULL PRIMARY KEY, surface TEXT NOT NULL,
+            seen_at REAL NOT NULL) WITHOUT ROWID"""
+    )
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _text_ids]
 
 JOB_COLUMNS = (
     "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
@@ -122,12 +159,13 @@ def schema_version() -> int:
 @dataclass
 class Snapshot:
     """What one profile left behind: job rows (dicts of JOB_COLUMNS), creations and drafts as JSON-decoded
-    values, and recently viewed creations as (creation_id, viewed_at), newest first."""
+    values, recently viewed creations as (creation_id, viewed_at), newest first, and the surface last seen."""
 
     jobs: list[dict[str, Any]] = field(default_factory=list)
     creations: list[Any] = field(default_factory=list)
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    recent: list[tuple[int, float]] = field(default_factory=list)
+    recent: list[tuple[str, float]] = field(default_factory=list)
+    surface: str | None = None
 
 
 class NewerSchema(Exception):
@@ -202,14 +240,14 @@ class LocalStore:
         profile: str,
         *,
         jobs: Iterable[dict[str, Any]] = (),
-        creations: Iterable[tuple[int, Any]] = (),
+        creations: Iterable[tuple[str, Any]] = (),
         drafts: Iterable[tuple[str, dict[str, Any]]] = (),
         now: float | None = None,
     ) -> None:
         """Upsert job rows, creations (id, JSON-able value) and drafts (type name, values) in one transaction."""
         stamp = time.time() if now is None else now
         job_rows = [(profile, *(_column(row, name) for name in JOB_COLUMNS)) for row in jobs]
-        creation_rows = [(profile, int(cid), _dumps(value), stamp) for cid, value in creations]
+        creation_rows = [(profile, str(cid), _dumps(value), stamp) for cid, value in creations]
         draft_rows = [(profile, name, _dumps(values), stamp) for name, values in drafts]
         if not (job_rows or creation_rows or draft_rows):
             return
@@ -223,15 +261,26 @@ class LocalStore:
             if draft_rows:
                 conn.executemany("INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)", draft_rows)
 
-    def viewed(self, profile: str, creation_id: int, viewed_at: float) -> None:
+    def viewed(self, profile: str, creation_id: str, viewed_at: float) -> None:
         """Remember that a creation was opened; only the newest RECENT_KEPT per profile are kept."""
         with self._write() as conn:
-            conn.execute("INSERT OR REPLACE INTO recent VALUES (?, ?, ?)", (profile, int(creation_id), viewed_at))
+            conn.execute("INSERT OR REPLACE INTO recent VALUES (?, ?, ?)", (profile, str(creation_id), viewed_at))
             conn.execute(
                 "DELETE FROM recent WHERE profile = ? AND creation_id NOT IN "
                 "(SELECT creation_id FROM recent WHERE profile = ? ORDER BY viewed_at DESC LIMIT ?)",
                 (profile, profile, RECENT_KEPT),
             )
+
+    def remember_surface(self, profile: str, surface: str, now: float | None = None) -> None:
+        """The surface this profile's server spoke: the next connect tries it first."""
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO surfaces VALUES (?, ?, ?)",
+                         (profile, surface, time.time() if now is None else now))
+
+    def surface(self, profile: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT surface FROM surfaces WHERE profile = ?", (profile,)).fetchone()
+        return str(row[0]) if row else None
 
     def adopt(self, legacy: str, profile: str) -> int:
         """Re-key the rows a v2 file kept under `legacy` to `profile`, once; returns how many rows moved.
@@ -259,7 +308,8 @@ class LocalStore:
         snapshot = Snapshot()
         with self._lock:
             conn = self._conn
-            cursor = conn.execute(f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE profile = ? ORDER BY job_id",
+            cursor = conn.execute(f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE profile = ? "
+                                  "ORDER BY first_seen, length(job_id), job_id",
                                   (profile,))
             for values in cursor:
                 row = dict(zip(JOB_COLUMNS, values))
@@ -276,11 +326,13 @@ class LocalStore:
                 if isinstance(value, dict):
                     snapshot.drafts[name] = value
             snapshot.recent = [
-                (int(cid), float(at))
+                (str(cid), float(at))
                 for cid, at in conn.execute(
                     "SELECT creation_id, viewed_at FROM recent WHERE profile = ? ORDER BY viewed_at DESC", (profile,)
                 )
             ]
+            found = conn.execute("SELECT surface FROM surfaces WHERE profile = ?", (profile,)).fetchone()
+            snapshot.surface = str(found[0]) if found else None
         return snapshot
 
     def profiles(self) -> list[str]:

@@ -1,9 +1,11 @@
-"""JobPoller: the one background loop that polls every active job and posts what it learns.
+"""JobPoller: the one background loop that polls every active run and posts what it learns.
 
-The next cycle is scheduled only after the last one finished (no pile-ups); each job has its own due time,
-so long-running jobs are polled less often; at most `max_in_flight` requests run at once. A 429 pauses
+A run is a v1 job or a unified creation being processed; `adapter.poll(run)` asks the surface for its state.
+The next cycle is scheduled only after the last one finished (no pile-ups); each run has its own due time,
+so long-running runs are polled less often; at most `max_in_flight` requests run at once. A 429 pauses
 everything for Retry-After; other failures (a refused key too) back off exponentially with jitter, capped.
-The poller never touches the store or a widget: it posts `JobUpdated`, `JobPollFailed` and `PollHealth` to the App.
+A run stops being polled when it ends or needs the user (a paused unified creation).
+The poller never touches the store or a widget: it posts `RunUpdated`, `RunPollFailed` and `PollHealth` to the App.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import asyncio
 import logging
 import random
 import time
-from typing import Any, Callable, KeysView
+from collections.abc import Callable, KeysView
+from typing import TYPE_CHECKING, Any
 
-from kgp_tui.messages import JobPollFailed, JobUpdated, PollHealth
+from kgp_tui.messages import PollHealth, RunPollFailed, RunUpdated
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Run
+    from kgp_tui.api.surface import SurfaceAdapter
 
 MAX_BACKOFF = 30.0  # a long outage costs one poll round per 30 s, and recovery is seen within 30 s
 log = logging.getLogger("kgp_tui.poller")
@@ -53,7 +60,7 @@ class JobPoller:
     def __init__(
         self,
         app: Any,
-        client_getter: Callable[[], Any],
+        adapter_getter: Callable[[], SurfaceAdapter | None],
         *,
         interval: float = 3.0,
         max_in_flight: int = 3,
@@ -62,16 +69,17 @@ class JobPoller:
         jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2),
     ) -> None:
         self.app = app
-        self._client = client_getter
+        self._adapter = adapter_getter
         self.interval = max(0.05, float(interval))
         self.max_in_flight = max(1, int(max_in_flight))
         self._now = monotonic
         self._jitter = jitter
         self.budget = RequestBudget(requests_per_second, monotonic)
-        self._due: dict[int, float] = {}
-        self._first_seen: dict[int, float] = {}
-        self._seen: dict[int, tuple[Any, ...]] = {}  # (status, progress, step) of the last reply
-        self._changed_at: dict[int, float] = {}  # when that last changed
+        self._due: dict[str, float] = {}
+        self._runs: dict[str, Run] = {}  # what is polled: the last state of each active run
+        self._first_seen: dict[str, float] = {}
+        self._seen: dict[str, tuple[Any, ...]] = {}  # (status, progress, step) of the last reply
+        self._changed_at: dict[str, float] = {}  # when that last changed
         self._timer: Any = None
         self._in_flight = False
         self._failures = 0
@@ -82,31 +90,33 @@ class JobPoller:
     # -- public --------------------------------------------------------------------------------------
 
     @property
-    def active(self) -> KeysView[int]:
-        """The jobs being polled (a live view: `job_id in poller.active` costs O(1), not a copy per reply)."""
+    def active(self) -> KeysView[str]:
+        """The runs being polled (a live view: `run_id in poller.active` costs O(1), not a copy per reply)."""
         return self._due.keys()
 
-    def track(self, job_id: int) -> None:
-        """Start polling a job (first poll after one interval: the create reply is already fresh)."""
+    def track(self, run: Run) -> None:
+        """Start polling a run (first poll after one interval: the create reply is already fresh)."""
         now = self._now()
-        if job_id not in self._due:
-            self._first_seen.setdefault(job_id, now)
-            self._due[job_id] = now + self.interval
+        self._runs[run.id] = run
+        if run.id not in self._due:
+            self._first_seen.setdefault(run.id, now)
+            self._due[run.id] = now + self.interval
         self._ensure_scheduled()
 
-    def forget(self, job_id: int) -> None:
-        self._due.pop(job_id, None)
-        self._seen.pop(job_id, None)
-        self._changed_at.pop(job_id, None)
+    def forget(self, run_id: str) -> None:
+        self._due.pop(run_id, None)
+        self._runs.pop(run_id, None)
+        self._seen.pop(run_id, None)
+        self._changed_at.pop(run_id, None)
 
-    def _note(self, job_id: int, job: Any) -> None:
-        state = (getattr(job, "status", None), getattr(job, "progress_pct", None), getattr(job, "current_step", None))
+    def _note(self, job_id: str, run: Run) -> None:
+        state = (run.status, run.progress_pct, run.step)
         before = self._seen.get(job_id)
         self._seen[job_id] = state
         if before is not None and before != state:
             self._changed_at[job_id] = self._now()
 
-    def _head_start(self, job_id: int, now: float) -> float:
+    def _head_start(self, job_id: str, now: float) -> float:
         """When the budget cannot poll every due job: those nearest to done, then those that just moved, go first.
 
         A bounded head start on the due time rather than a strict rank, so no job waits for ever behind others.
@@ -132,8 +142,9 @@ class JobPoller:
     def stop(self) -> None:
         self._cancel_timer()
         self._due.clear()
+        self._runs.clear()
 
-    def interval_for(self, job_id: int, now: float) -> float:
+    def interval_for(self, job_id: str, now: float) -> float:
         """Jobs that have run long are polled less often: x2 after a minute, x4 after five."""
         age = now - self._first_seen.get(job_id, now)
         if age > 300:
@@ -179,10 +190,10 @@ class JobPoller:
     async def _poll_due(self) -> None:
         from kgp_tui.api.errors import KGPError, NotFound, RateLimited
 
-        client = self._client()
+        adapter = self._adapter()
         now = self._now()
         due = [job_id for job_id, when in self._due.items() if when <= now]
-        if client is None:  # not connected (yet): look again in one interval rather than spin
+        if adapter is None:  # not connected (yet): look again in one interval rather than spin
             for job_id in due:
                 self._due[job_id] = now + self.interval
             return
@@ -197,17 +208,20 @@ class JobPoller:
         rate_limited: list[float] = []
         transient: list[str] = []
 
-        async def poll_one(job_id: int) -> None:
+        async def poll_one(job_id: str) -> None:
+            asked = self._runs.get(job_id)
+            if asked is None:
+                return
             async with gate:
                 self.requests_made += 1
                 try:
-                    job = await client.job(job_id)
+                    run = await adapter.poll(asked)
                 except RateLimited as error:
                     rate_limited.append(float(error.retry_after or self.interval))
                     return
                 except NotFound as error:
                     self.forget(job_id)
-                    self.app.post_message(JobPollFailed(job_id, error, client))
+                    self.app.post_message(RunPollFailed(job_id, error, adapter))
                     return
                 except KGPError as error:
                     # 401/403 included: a key refused for a while (revoked, then restored) must not drop the job;
@@ -217,11 +231,12 @@ class JobPoller:
                 except Exception as error:  # noqa: BLE001 - a poll must never kill the loop
                     transient.append(type(error).__name__)
                     return
-            self._note(job_id, job)
-            self.app.post_message(JobUpdated(job, client=client))
-            if getattr(job, "is_terminal", False):
+            self._note(job_id, run)
+            self.app.post_message(RunUpdated(run, adapter=adapter))
+            if run.stops_polling:
                 self.forget(job_id)
             elif job_id in self._due:
+                self._runs[job_id] = run
                 self._due[job_id] = self._now() + self.interval_for(job_id, self._now())
 
         await asyncio.gather(*(poll_one(job_id) for job_id in due))

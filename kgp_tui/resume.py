@@ -19,11 +19,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgp_tui.format import markup_literal, title_text
-from kgp_tui.store import CREATIONS, DRAFTS, JOBS, TrackedJob
+from kgp_tui.store import CREATIONS, DRAFTS, JOBS, TrackedRun
+
+if TYPE_CHECKING:
+    from textual.app import SystemCommand
+
+    from kgp_tui.api.domain import Creation, Run, SurfaceName
+    from kgp_tui.messages import StateRestored
 
 FLUSH_DELAY = 0.5
 RECENT_SHOWN = 10
@@ -39,14 +46,14 @@ class Persistence:
         self.db: Any = None
         self._opening = threading.Lock()  # restore workers run on threads: open the file once
         self.profile: str | None = None
-        self.recent: list[tuple[int, float]] = []  # (creation id, viewed at), newest first
+        self.recent: list[tuple[str, float]] = []  # (creation id, viewed at), newest first
         self.write_seconds: list[float] = []  # how long each flush took (kept short; for the benchmark)
-        self._dirty_jobs: set[int] = set()
-        self._dirty_creations: set[int] = set()
+        self._dirty_jobs: set[str] = set()
+        self._dirty_creations: set[str] = set()
         self._dirty_drafts: set[str] = set()
         self._timer: Any = None
         self._restoring = False
-        self._gone: list[int] = []
+        self._gone: list[str] = []
         self._warned = False
         self.store.subscribe(self._on_store)
 
@@ -61,14 +68,34 @@ class Persistence:
 
             self.activate(conn.base_url, key_digest(conn.api_key), key_prefix(conn.api_key))
 
-    def activate(self, base_url: str, digest: str, key_prefix: str) -> None:
+    def _is_demo(self, base_url: str) -> bool:
+        simulator = self.app.simulator
+        return simulator is not None and base_url.rstrip("/") == str(simulator.base_url).rstrip("/")
+
+    def remembered_surface(self, base_url: str, digest: str) -> SurfaceName | None:
+        """Worker thread: the surface this profile's server spoke last time, or None (never seen, or the demo)."""
+        from kgp_tui.persist import profile_id
+
+        if self._is_demo(base_url):
+            return None
+        try:
+            found = self._open().surface(profile_id(base_url, digest))
+        except Exception as error:  # noqa: BLE001 - then the surface is found again, as on a first connect
+            log.warning("could not read the remembered surface: %s", error)
+            return None
+        return found if found in ("v1", "unified") else None  # type: ignore[return-value]
+
+    def activate(self, base_url: str, digest: str, key_prefix: str, surface: SurfaceName | None = None) -> None:
         """Switch to the profile of this connection (base URL + `persist.key_digest` of the key); restores its
-        state unless it is already the current one. The prefix only finds rows a v2 file kept (persist._v3)."""
+        state unless it is already the current one. The prefix only finds rows a v2 file kept (persist._v3).
+        ``surface`` (what the server spoke now) is remembered for the next connect."""
         from kgp_tui.persist import DEMO_PREFIX, legacy_profile_id, profile_id
 
-        simulator = self.app.simulator
-        demo = simulator is not None and base_url.rstrip("/") == str(simulator.base_url).rstrip("/")
+        demo = self._is_demo(base_url)
         profile = profile_id(base_url, digest, demo=demo)
+        if surface is not None and not demo:
+            self.app.run_worker(partial(self._remember, profile, surface), thread=True, group="persist-surface",
+                                exit_on_error=False, name="remember the surface")
         if profile == self.profile:
             return
         if self.profile is not None:
@@ -80,9 +107,15 @@ class Persistence:
         self.app.run_worker(partial(self._load, profile, forget, legacy), thread=True, group="persist",
                             exit_on_error=False, name="restore local state")
 
+    def _remember(self, profile: str, surface: str) -> None:
+        try:
+            self._open().remember_surface(profile, surface, self.app.now())
+        except Exception as error:  # noqa: BLE001 - the next connect then finds it again
+            log.warning("could not remember the surface: %s", error)
+
     def _leave_profile(self) -> None:
-        for job_id in list(self.store.jobs):
-            self.app.poller.forget(job_id)
+        for run_id in list(self.store.runs):
+            self.app.poller.forget(run_id)
         self.store.reset_local()
         self.app.edit_baselines.clear()  # creation ids of the old server mean nothing on the new one
         self.recent = []
@@ -121,7 +154,7 @@ class Persistence:
                  len(snapshot.drafts), 1000 * (time.perf_counter() - started))
         self.app.post_message(StateRestored(profile, jobs, creations, snapshot.drafts, snapshot.recent, notice))
 
-    def apply(self, message: Any) -> None:
+    def apply(self, message: StateRestored) -> None:
         """Main thread: put the restored state in the Store (what this run already knows wins), resume polling."""
         if message.notice:
             self.app.notify(message.notice, severity="warning", markup=False, timeout=15)
@@ -129,14 +162,14 @@ class Persistence:
             return  # the user connected elsewhere meanwhile
         self._restoring = True
         try:
-            self.store.restore(message.jobs, message.creations, message.drafts)
+            self.store.restore(message.runs, message.creations, message.drafts)
         finally:
             self._restoring = False
         seen = {cid for cid, _ in self.recent}
         self.recent = sorted(self.recent + [r for r in message.recent if r[0] not in seen], key=lambda r: -r[1])
-        for tracked in message.jobs:
-            if self.store.jobs.get(tracked.job_id) is tracked and not tracked.job.is_terminal:
-                self.app.poller.track(tracked.job_id)
+        for tracked in message.runs:
+            if self.store.runs.get(tracked.id) is tracked and not tracked.run.stops_polling:
+                self.app.poller.track(tracked.run)
 
     # -- writing ---------------------------------------------------------------------------------------------
 
@@ -145,8 +178,8 @@ class Persistence:
             return
         if topic == JOBS:
             self._dirty_jobs.add(key)
-            tracked = self.store.jobs.get(key)
-            if tracked is not None and tracked.job.is_terminal and tracked.previous_status != tracked.job.status:
+            tracked = self.store.runs.get(key)
+            if tracked is not None and tracked.run.stops_polling and tracked.previous_status != tracked.run.status:
                 self.flush()  # before the App announces it: a later start must not announce it again
                 return
         elif topic == CREATIONS:
@@ -170,7 +203,7 @@ class Persistence:
                 self._timer = self.app.set_timer(FLUSH_DELAY, self._flush_due, name="persist-flush")
             return
         store = self.store
-        jobs = [job_row(store.jobs[i]) for i in self._dirty_jobs if i in store.jobs]
+        jobs = [job_row(store.runs[i]) for i in self._dirty_jobs if i in store.runs]
         creations = [(i, dump(store.creations[i])) for i in self._dirty_creations if i in store.creations]
         drafts = [(name, store.drafts[name]) for name in self._dirty_drafts if name in store.drafts]
         self._dirty_jobs.clear()
@@ -184,7 +217,7 @@ class Persistence:
             return
         self.write_seconds = [*self.write_seconds[-99:], time.perf_counter() - started]
 
-    def viewed(self, creation_id: int) -> None:
+    def viewed(self, creation_id: str) -> None:
         """A creation was opened: it goes to the top of the palette's "Recent" list."""
         if self.profile is None:
             return
@@ -213,18 +246,19 @@ class Persistence:
 
     # -- jobs the server forgot --------------------------------------------------------------------------------
 
-    def job_gone(self, job_id: int, error: Any) -> bool:
-        """A poll said 404: mark the job finished-as-gone (kept, never polled again) and say so once."""
+    def run_gone(self, job_id: str, error: BaseException) -> bool:
+        """A poll said 404: mark the run finished-as-gone (kept, never polled again) and say so once."""
+        from dataclasses import replace
+
+        from kgp_tui.api.domain import RunError
         from kgp_tui.api.errors import NotFound
 
-        tracked = self.store.jobs.get(job_id)
-        if not isinstance(error, NotFound) or tracked is None or tracked.job.is_terminal:
+        tracked = self.store.runs.get(job_id)
+        if not isinstance(error, NotFound) or tracked is None or tracked.run.is_terminal:
             return False
-        from kgp_tui.api.models import JobError
-
-        gone = tracked.job.model_copy(update={"status": "failed", "error": JobError(code="gone", message=GONE_MESSAGE)})
+        gone = replace(tracked.run, status="failed", error=RunError(code="gone", message=GONE_MESSAGE))
         self.app.poller.forget(job_id)
-        self.store.update_job(gone, now=self.app.now())
+        self.store.update_run(gone, now=self.app.now())
         if not self._gone:
             self.app.set_timer(0.2, self._say_gone, name="persist-gone")
         self._gone.append(job_id)
@@ -233,7 +267,7 @@ class Persistence:
     def _say_gone(self) -> None:
         ids, self._gone = sorted(self._gone), []
         if len(ids) == 1:
-            tracked = self.store.jobs.get(ids[0])
+            tracked = self.store.runs.get(ids[0])
             what = f"creation #{tracked.creation_id}" if tracked and tracked.creation_id else f"job {ids[0]}"
             text = f"The server no longer knows {what} (job {ids[0]}): marked gone, no longer polled."
         else:
@@ -243,12 +277,12 @@ class Persistence:
 
     # -- the command palette ---------------------------------------------------------------------------------
 
-    def recent_commands(self) -> Any:
+    def recent_commands(self) -> Iterator[SystemCommand]:
         from textual.app import SystemCommand
 
         for creation_id, _ in self.recent[:RECENT_SHOWN]:
             creation = self.store.creations.get(creation_id)
-            tracked = self.store.job_for_creation(creation_id)
+            tracked = self.store.run_for_creation(creation_id)
             title = title_text(getattr(creation, "title", None) or (tracked.title if tracked else ""))
             kind = getattr(creation, "type", None) or (tracked.type_name if tracked else "") or ""
             yield SystemCommand(
@@ -258,62 +292,81 @@ class Persistence:
             )
 
 
-# -- rows <-> models -------------------------------------------------------------------------------------------
+# -- rows <-> domain objects ------------------------------------------------------------------------------------
 
-def dump(model: Any) -> Any:
-    if hasattr(model, "model_dump"):
-        return model.model_dump(mode="json")
-    return dict(vars(model))
+def dump(creation: Creation) -> dict[str, Any]:
+    from kgp_tui.api.domain.codec import creation_to_dict
+
+    return creation_to_dict(creation)
 
 
-def job_row(tracked: TrackedJob) -> dict[str, Any]:
-    job = tracked.job
-    data = dump(job)
+def job_row(tracked: TrackedRun) -> dict[str, Any]:
+    from kgp_tui.api.domain.codec import run_to_dict
+
+    run = tracked.run
+    error = run.error
+    scene = run.raw.get("scene_id") or run.raw.get("scene")
     return {
-        "job_id": tracked.job_id,
-        "creation_id": tracked.creation_id,
-        "kind": data.get("kind"),
-        "action": data.get("action"),
-        "scene": data.get("scene_id") or data.get("scene"),
+        "job_id": run.id,
+        "creation_id": run.creation_id,
+        "kind": run.kind,
+        "action": run.action,
+        "scene": None if scene is None else str(scene),
         "type_name": tracked.type_name or "",
         "title": tracked.title or "",
         "label": tracked.label or "",
-        "status": str(data.get("status") or "unknown"),
-        "progress": data.get("progress_pct"),
-        "step": data.get("current_step"),
-        "error": data.get("error"),
-        "created_at": data.get("created_at"),
-        "updated_at": data.get("updated_at"),
-        "finished_at": data.get("finished_at"),
+        "status": run.status or "unknown",
+        "progress": run.progress_pct,
+        "step": run.step,
+        "error": None if error is None else {"code": error.code, "message": error.message},
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "finished_at": run.finished_at,
         "first_seen": tracked.first_seen,
         "received_at": tracked.received_at,
-        "data": data,
+        "data": run_to_dict(run),
     }
 
 
-def tracked_from_row(row: dict[str, Any]) -> TrackedJob | None:
-    """A stored row back as a TrackedJob; a row that no longer reads as a job is skipped, not fatal."""
-    from kgp_tui.api.models import Job
-
-    data = row.get("data") if isinstance(row.get("data"), dict) else {}
-    fallback = {"job_id": row.get("job_id"), "creation_id": row.get("creation_id"), "kind": row.get("kind"),
-                "action": row.get("action"), "status": row.get("status"), "progress_pct": row.get("progress"),
-                "current_step": row.get("step"), "error": row.get("error"), "created_at": row.get("created_at"),
-                "updated_at": row.get("updated_at"), "finished_at": row.get("finished_at")}
+def tracked_from_row(row: dict[str, Any]) -> TrackedRun | None:
+    """A stored row back as a TrackedRun; a row that no longer reads as a run is skipped, not fatal."""
     try:
-        job = Job.model_validate({**fallback, **data})
+        run = run_of_row(row)
     except Exception:  # noqa: BLE001
-        log.warning("skipping stored job %r: it no longer reads as a job", row.get("job_id"))
+        log.warning("skipping stored job %r: it no longer reads as a run", row.get("job_id"))
         return None
-    return TrackedJob(job=job, type_name=row.get("type_name") or "", title=row.get("title") or "",
+    return TrackedRun(run=run, type_name=row.get("type_name") or "", title=row.get("title") or "",
                       label=row.get("label") or "",
                       received_at=float(row.get("received_at") or 0.0), first_seen=float(row.get("first_seen") or 0.0))
 
 
-def creation_from_data(data: Any) -> Any:
-    from kgp_tui.api.models import Creation
+def run_of_row(row: dict[str, Any]) -> Run:
+    """The row's run: a domain dict, or (written before ids were text) a v1 job as the server sent it."""
+    from kgp_tui.api.domain.codec import run_from_dict
 
+    data = row.get("data") if isinstance(row.get("data"), dict) else {}
+    if "surface" in data:
+        return run_from_dict(data)
+    from kgp_tui.api.models import Job
+    from kgp_tui.api.v1 import run_from_job
+
+    fallback = {"job_id": row.get("job_id"), "creation_id": row.get("creation_id"), "kind": row.get("kind"),
+                "action": row.get("action"), "status": row.get("status"), "progress_pct": row.get("progress"),
+                "current_step": row.get("step"), "error": row.get("error"), "created_at": row.get("created_at"),
+                "updated_at": row.get("updated_at"), "finished_at": row.get("finished_at")}
+    return run_from_job(Job.model_validate({**fallback, **data}))
+
+
+def creation_from_data(data: Any) -> Creation | None:
+    """A stored creation: a domain dict, or (written before ids were text) a v1 creation as the server sent it."""
     try:
-        return Creation.model_validate(data)
+        if isinstance(data, dict) and "surface" in data:
+            from kgp_tui.api.domain.codec import creation_from_dict
+
+            return creation_from_dict(data)
+        from kgp_tui.api.models import Creation as V1Creation
+        from kgp_tui.api.v1 import creation_from_v1
+
+        return creation_from_v1(V1Creation.model_validate(data))
     except Exception:  # noqa: BLE001
         return None

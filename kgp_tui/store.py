@@ -1,17 +1,22 @@
-"""The app-level state store: session, catalog, tracked jobs, creations and form drafts.
+"""The app-level state store: session, offer, tracked runs, creations and form drafts, on domain types.
 
 Plain Python, no Textual. Only the App's message handlers call the mutating methods; screens and widgets
-subscribe and re-render from what the store holds.
+subscribe and re-render from what the store holds. Ids are text on both surfaces: a run's id is the v1 job id or
+the unified creation id (what is polled), a creation's id is the creation id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Account, Creation, Offer, Run, SurfaceName
 
 Observer = Callable[[str, Any], None]
 
-# Topics observers are told about; the second argument names what changed (a job id, a creation id, ...).
+# Topics observers are told about; the second argument names what changed (a run id, a creation id, ...).
 SESSION = "session"
 CATALOG = "catalog"
 JOBS = "jobs"
@@ -21,32 +26,38 @@ FORM = "form"
 DRAFTS = "drafts"
 
 
+def id_order(value: str) -> tuple[int, str]:
+    """Ids sorted as numbers where they are numbers (v1's "999" before "1000"), else as text."""
+    return (len(value), value) if value.isdigit() else (1 << 30, value)
+
+
 @dataclass
 class Session:
     base_url: str
     key_prefix: str
-    me: Any
+    account: Account
+    surface: SurfaceName = "v1"
 
 
 @dataclass
-class TrackedJob:
-    """A job the user started in this session (or opened), with what we know locally about it."""
+class TrackedRun:
+    """A run the user started in this session (or opened), with what we know locally about it."""
 
-    job: Any
+    run: Run
     type_name: str = ""
     title: str = ""
     received_at: float = 0.0
     first_seen: float = 0.0
     previous_status: str | None = None
-    label: str = ""  # what an edit job does ("narration scene 3"); the jobs list shows it before the title
+    label: str = ""  # what an edit run does ("narration scene 3"); the jobs list shows it before the title
 
     @property
-    def job_id(self) -> int:
-        return self.job.job_id
+    def id(self) -> str:
+        return self.run.id
 
     @property
-    def creation_id(self) -> int | None:
-        return getattr(self.job, "creation_id", None)
+    def creation_id(self) -> str | None:
+        return self.run.creation_id
 
 
 @dataclass
@@ -61,16 +72,16 @@ class SentCreation:
     """What a form last sent and the creation it made (or an ambiguous send was found to have made)."""
 
     payload: dict[str, Any]
-    creation_id: int
+    creation_id: str
     at: float  # when it was made, seconds since the epoch
 
 
 @dataclass
 class Store:
     session: Session | None = None
-    catalog: Any = None
-    jobs: dict[int, TrackedJob] = field(default_factory=dict)
-    creations: dict[int, Any] = field(default_factory=dict)
+    offer: Offer | None = None
+    runs: dict[str, TrackedRun] = field(default_factory=dict)
+    creations: dict[str, Creation] = field(default_factory=dict)
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     poll: PollState = field(default_factory=PollState)
     # type name -> (severity, message, {field: error}) from the last submit of that type's form
@@ -101,74 +112,75 @@ class Store:
         self.session = session
         self._changed(SESSION)
 
-    def set_me(self, me: Any) -> None:
+    def set_account(self, account: Account) -> None:
         if self.session is not None:
-            self.session.me = me
+            self.session.account = account
             self._changed(SESSION)
 
-    def set_catalog(self, catalog: Any) -> None:
-        self.catalog = catalog
+    def set_offer(self, offer: Offer | None) -> None:
+        self.offer = offer
         self._changed(CATALOG)
 
-    def track_job(self, job: Any, *, type_name: str = "", title: str = "", now: float = 0.0,
-                  label: str = "") -> TrackedJob:
-        tracked = self.jobs.get(job.job_id)
+    def track_run(self, run: Run, *, type_name: str = "", title: str = "", now: float = 0.0,
+                  label: str = "") -> TrackedRun:
+        tracked = self.runs.get(run.id)
         if tracked is None:
-            tracked = TrackedJob(job=job, type_name=type_name, title=title, received_at=now, first_seen=now,
+            tracked = TrackedRun(run=run, type_name=type_name, title=title, received_at=now, first_seen=now,
                                  label=label)
-            self.jobs[job.job_id] = tracked
+            self.runs[run.id] = tracked
         else:
-            tracked.previous_status = tracked.job.status
-            tracked.job = job
+            tracked.previous_status = tracked.run.status
+            tracked.run = run
             tracked.received_at = now
             tracked.type_name = tracked.type_name or type_name
             tracked.title = tracked.title or title
-        self._changed(JOBS, job.job_id)
+            tracked.label = label or tracked.label
+        self._changed(JOBS, run.id)
         return tracked
 
-    def update_job(self, job: Any, *, now: float, type_name: str = "", title: str = "") -> tuple[str | None, TrackedJob]:
-        """Store a polled job; returns (status before this update, tracked entry)."""
-        tracked = self.jobs.get(job.job_id)
+    def update_run(self, run: Run, *, now: float, type_name: str = "", title: str = ""
+                   ) -> tuple[str | None, TrackedRun]:
+        """Store a polled run; returns (status before this update, tracked entry)."""
+        tracked = self.runs.get(run.id)
         if tracked is None:
-            tracked = self.track_job(job, now=now, type_name=type_name, title=title)
+            tracked = self.track_run(run, now=now, type_name=type_name, title=title)
             return None, tracked
-        before = tracked.job.status
-        merged = _merge_job(tracked.job, job)
+        before = tracked.run.status
         tracked.previous_status = before
-        tracked.job = merged
+        tracked.run = _merge_run(tracked.run, run)
         tracked.received_at = now
-        self._changed(JOBS, job.job_id)
+        self._changed(JOBS, run.id)
         return before, tracked
 
-    def set_creation(self, creation: Any) -> None:
-        self.creations[creation.creation_id] = creation
-        for tracked in self.jobs.values():
-            if tracked.creation_id == creation.creation_id:
-                title = getattr(creation, "title", None)
-                if title:
-                    tracked.title = str(title)  # an edit job's label stays apart: the jobs list puts it first
-                tracked.type_name = tracked.type_name or str(getattr(creation, "type", "") or "")
-        self._changed(CREATIONS, creation.creation_id)
+    def set_creation(self, creation: Creation) -> None:
+        self.creations[creation.id] = creation
+        for tracked in self.runs.values():
+            if tracked.creation_id == creation.id:
+                if creation.title:
+                    tracked.title = creation.title  # an edit run's label stays apart: the jobs list puts it first
+                tracked.type_name = tracked.type_name or (creation.type or "")
+        self._changed(CREATIONS, creation.id)
 
     def set_draft(self, type_name: str, values: dict[str, Any]) -> None:
         """Drafts change on every keystroke: only the persistence observer cares (it saves them debounced)."""
         self.drafts[type_name] = dict(values)
         self._changed(DRAFTS, type_name)
 
-    def restore(self, jobs: list[TrackedJob], creations: list[Any], drafts: dict[str, dict[str, Any]]) -> None:
+    def restore(self, runs: Iterable[TrackedRun], creations: Iterable[Creation],
+                drafts: dict[str, dict[str, Any]]) -> None:
         """Put back what the local state file kept from an earlier run; what this run already knows wins."""
-        for tracked in jobs:
-            self.jobs.setdefault(tracked.job_id, tracked)
+        for tracked in runs:
+            self.runs.setdefault(tracked.id, tracked)
         for creation in creations:
-            self.creations.setdefault(creation.creation_id, creation)
+            self.creations.setdefault(creation.id, creation)
         for type_name, values in drafts.items():
             self.drafts.setdefault(type_name, dict(values))
         self._changed(JOBS)
         self._changed(CREATIONS)
 
     def reset_local(self) -> None:
-        """Forget the jobs, creations and drafts of the previous profile (the user connected elsewhere)."""
-        self.jobs.clear()
+        """Forget the runs, creations and drafts of the previous profile (the user connected elsewhere)."""
+        self.runs.clear()
         self.creations.clear()
         self.drafts.clear()
         self.form_results.clear()
@@ -192,29 +204,33 @@ class Store:
 
     # -- queries ---------------------------------------------------------------------------------------
 
-    def job_for_creation(self, creation_id: int) -> TrackedJob | None:
-        """The most recent tracked job of a creation."""
-        found = [t for t in self.jobs.values() if t.creation_id == creation_id]
-        return max(found, key=lambda t: t.job_id) if found else None
+    def run_for_creation(self, creation_id: str) -> TrackedRun | None:
+        """The most recent tracked run of a creation."""
+        found = [t for t in self.runs.values() if t.creation_id == creation_id]
+        return max(found, key=lambda t: (t.first_seen, id_order(t.id))) if found else None
+
+    @property
+    def surface(self) -> SurfaceName | None:
+        return self.session.surface if self.session is not None else None
 
     @property
     def can_create(self) -> bool:
-        me = self.session.me if self.session else None
-        return bool(me is not None and getattr(me, "can_use", False))
+        return self.session is not None and self.session.account.may_create
 
 
-def _merge_job(old: Any, new: Any) -> Any:
+def _merge_run(old: Run, new: Run) -> Run:
     """A poll that omits progress or step keeps the last known value rather than blanking the row, and progress
-    of a running job never goes backwards on screen (a stale reply, a server restarted from an older snapshot)."""
-    if getattr(new, "is_terminal", False):
+    of a running run never goes backwards on screen (a stale reply, a server restarted from an older snapshot)."""
+    if new.is_terminal:
         return new
-    updates = {}
-    for name in ("progress_pct", "current_step"):
-        if getattr(new, name, None) is None and getattr(old, name, None) is not None:
-            updates[name] = getattr(old, name)
-    before, after = getattr(old, "progress_pct", None), getattr(new, "progress_pct", None)
-    if before is not None and after is not None and after < before and not getattr(old, "is_terminal", False):
-        updates["progress_pct"] = before
-    if updates and hasattr(new, "model_copy"):
-        return new.model_copy(update=updates)
-    return new
+    updates: dict[str, Any] = {}
+    if new.progress_pct is None and old.progress_pct is not None:
+        updates["progress_pct"] = old.progress_pct
+    if new.step is None and old.step is not None:
+        updates["step"] = old.step
+    if old.progress_pct is not None and new.progress_pct is not None and new.progress_pct < old.progress_pct \
+            and not old.is_terminal:
+        updates["progress_pct"] = old.progress_pct
+    if not new.creation_id and old.creation_id:
+        updates["creation_id"] = old.creation_id
+    return replace(new, **updates) if updates else new

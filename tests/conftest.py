@@ -30,6 +30,19 @@ def sim():
         server.stop()
 
 
+@pytest.fixture(params=["v1", "unified"])
+def surface_sim(request):
+    """A fresh simulator with fast jobs, once per surface: a flow test that applies to both runs on both."""
+    from kgp_tui.simulator import Simulator
+
+    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=0.05, surface=request.param)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def clocked():
     """A simulator whose time moves only when the test says: 1 s per step."""

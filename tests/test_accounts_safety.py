@@ -44,7 +44,7 @@ async def reconnect(pilot, key: str) -> None:
     await wait_for(pilot, lambda: app.screen.query("#api-key"), what="the connect form")
     await type_into(pilot, "#api-key", key)
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: app.store.session and app.client and app.client.key_prefix == key_prefix(key)
+    await wait_for(pilot, lambda: app.store.session and app.adapter and app.adapter.key_prefix == key_prefix(key)
                    and app.current_mode == "catalog", what="connected with the other key")
 
 
@@ -101,7 +101,7 @@ async def test_two_keys_sharing_a_prefix_see_only_their_own_jobs_drafts_and_rece
         await connected_app_on_catalog(pilot)
         await wait_for(pilot, lambda: seen, what="restored")
         assert "Beta's draft" in str(app.store.drafts) and "Alpha" not in str(app.store.drafts)
-        assert app.store.jobs == {} and app.persistence.recent == []
+        assert app.store.runs == {} and app.persistence.recent == []
 
 
 async def test_a_v2_state_file_is_adopted_by_the_first_key_that_connects_and_not_by_the_next(
@@ -125,14 +125,14 @@ async def test_a_v2_state_file_is_adopted_by_the_first_key_that_connects_and_not
         await pilot.press("f3")
         table = app.screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: table.row_count == 1, what="the v2 job, adopted")
-        assert list(app.store.jobs) == [job_id] and "v2 draft" in str(app.store.drafts)
+        assert list(app.store.runs) == [str(job_id)] and "v2 draft" in str(app.store.drafts)
 
     app = make_app(sim, tmp_path, key=OTHER_KEY)  # the same prefix, the next key: the rows were taken once
     seen = restores(app)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         await wait_for(pilot, lambda: seen, what="restored")
-        assert app.store.jobs == {} and app.store.drafts == {}
+        assert app.store.runs == {} and app.store.drafts == {}
 
 
 # -- where a typed key goes (item 2) -------------------------------------------------------------------------------
@@ -199,5 +199,5 @@ async def test_while_connect_retries_the_screen_says_it_is_retrying(sim, tmp_pat
                               and static_text(app, "#connect-note"), what="the retrying note")
         assert "asks to slow down (HTTP 429): retrying in 4 s (retry 1 of 2)" in note
         await connected_app_on_catalog(pilot)
-        assert app.client.on_retry is None  # later retries are not reported as connect retries
+        assert app.adapter.client.on_retry is None  # later retries are not reported as connect retries
         assert app.connect_note[0] == "ok"

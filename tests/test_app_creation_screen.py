@@ -54,7 +54,7 @@ async def finished_from_jobs(pilot, prompt: str = "Explain tides") -> CreationSc
     await connected_app_on_catalog(pilot)
     await open_type(pilot, "slides_video")
     await submit_prompt(pilot, prompt)
-    tracked = max(app.store.jobs.values(), key=lambda t: t.job_id)
+    tracked = max(app.store.runs.values(), key=lambda t: (t.first_seen, len(t.id), t.id))
     await wait_for(pilot, lambda: tracked.creation_id in app.store.creations
                    and app.store.creations[tracked.creation_id].status == "ready", timeout=15, what="ready")
     await pilot.press("enter")
@@ -64,6 +64,7 @@ async def finished_from_jobs(pilot, prompt: str = "Explain tides") -> CreationSc
 async def open_from_history(pilot, creation_id: int) -> CreationScreen:
     """F6, move to the row of `creation_id`, Enter."""
     app = pilot.app
+    creation_id = str(creation_id)  # ids are text in the app, whatever the surface
     await pilot.press("f6")
     screen = await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")
     await wait_for(pilot, lambda: screen.fetching is None and screen.total is not None, what="first page")
@@ -101,7 +102,7 @@ async def test_failed_creation_opened_from_history_says_why_and_not_that_it_is_c
         artifacts = " | ".join(str(c.plain) for key in app.screen.query_one("#artifacts").rows
                                for c in app.screen.query_one("#artifacts").get_row(key))
         assert "yet" not in artifacts
-        assert not app.store.jobs  # looking at a past failure puts nothing in the jobs monitor
+        assert not app.store.runs  # looking at a past failure puts nothing in the jobs monitor
         app.clear_notifications()
         await pilot.press("o", "y")
         await wait_for(pilot, lambda: len(notes(app)) == 2, what="two toasts")
@@ -147,7 +148,7 @@ async def test_without_an_error_on_the_creation_the_latest_job_says_why(sim, tmp
         job_gets = [p for m, p, _ in sim.request_log[asked_before:] if m == "GET"
                     and p.endswith(f"/creations/jobs/{job_id}")]
         assert len(job_gets) == 1
-        assert not app.store.jobs and not any("failed" in n for n in notes(app))  # no "just failed" toast
+        assert not app.store.runs and not any("failed" in n for n in notes(app))  # no "just failed" toast
 
 
 async def test_a_job_failing_while_watched_shows_why_on_the_creation_screen(sim, tmp_path):
@@ -157,8 +158,8 @@ async def test_a_job_failing_while_watched_shows_why_on_the_creation_screen(sim,
         await connected_app_on_catalog(pilot)
         await open_type(pilot, "slides_video")
         await submit_prompt(pilot, "Explain tides")
-        tracked = next(iter(app.store.jobs.values()))
-        await wait_for(pilot, lambda: tracked.job.status == "failed", timeout=15, what="failed")
+        tracked = next(iter(app.store.runs.values()))
+        await wait_for(pilot, lambda: tracked.run.status == "failed", timeout=15, what="failed")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail")
         await wait_for(pilot, lambda: "render_failed" in static_text(app, "#creation-info"), what="why")
@@ -244,9 +245,9 @@ async def test_scenes_show_the_server_scene_id(sim, tmp_path):
         rows = scene_rows(app)
         assert len(rows) == len(creation.scenes) == 6
         for row, scene in zip(rows, creation.scenes):
-            assert scene.scene_id in row
+            assert scene.id in row
         await pilot.press("down")
-        assert creation.scenes[1].scene_id in static_text(app, "#narration")
+        assert creation.scenes[1].id in static_text(app, "#narration")
 
 
 # -- item 4: `o` never blocks, and without a graphical browser it copies -----------------------------------
@@ -300,7 +301,7 @@ async def test_o_hands_the_url_to_the_browser_off_the_event_loop(sim, tmp_path, 
             await wait_for(pilot, lambda: calls, what="browser called")
             assert calls[0][0] == creation.main_url and calls[0][1] != loop_thread
             await pilot.press("shift+tab", "y")  # the app still answers keys while the browser runs
-            assert app.clipboard == creation.artifacts[0].url
+            assert app.clipboard == creation.results[0].url
             assert any("Opening the main URL" in n for n in notes(app))
             release.set()
     finally:
@@ -327,7 +328,7 @@ async def test_credits_refresh_after_a_submit_is_retried_when_me_fails(clocked, 
         sim.set_scenario("server_error", path="/me", times=2)
         await submit_prompt(pilot, "Explain tides")
         await wait_for(pilot, lambda: "1,150 credits" in status_bar(app), timeout=15, what="new balance")
-        assert app.store.jobs[5001].job.status == "queued"
+        assert app.store.runs["5001"].run.status == "queued"
 
 
 async def test_credits_refresh_when_a_create_job_and_an_edit_job_end(clocked, tmp_path):
@@ -336,14 +337,14 @@ async def test_credits_refresh_when_a_create_job_and_an_edit_job_end(clocked, tm
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         await open_type(pilot, "slides_video")
-        me = app.store.session.me
+        me = app.store.session.account
         await submit_prompt(pilot, "Explain tides")
-        await wait_for(pilot, lambda: app.store.session.me is not me, what="refresh after the POST")
+        await wait_for(pilot, lambda: app.store.session.account is not me, what="refresh after the POST")
         set_balance(sim, 1100)
         clock.advance(600)
-        await wait_for(pilot, lambda: app.store.jobs[5001].job.status == "succeeded", timeout=15, what="done")
+        await wait_for(pilot, lambda: app.store.runs["5001"].run.status == "succeeded", timeout=15, what="done")
         await wait_for(pilot, lambda: "1,100 credits" in status_bar(app), timeout=15, what="after the create")
-        await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].scenes, what="detail")
+        await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].scenes, what="detail")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation")
         await pilot.press("e")
@@ -352,12 +353,12 @@ async def test_credits_refresh_when_a_create_job_and_an_edit_job_end(clocked, tm
         await paste(pilot, "The moon pulls the sea.")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
-        me = app.store.session.me
+        me = app.store.session.account
         await pilot.press("enter")
-        edit = await wait_for(pilot, lambda: next((t for t in app.store.jobs.values() if t.job.kind == "edit"), None),
+        edit = await wait_for(pilot, lambda: next((t for t in app.store.runs.values() if t.run.kind == "edit"), None),
                               what="edit job")
-        await wait_for(pilot, lambda: app.store.session.me is not me, what="refresh after the edit POST")
+        await wait_for(pilot, lambda: app.store.session.account is not me, what="refresh after the edit POST")
         set_balance(sim, 1000)
         clock.advance(600)
-        await wait_for(pilot, lambda: edit.job.status == "succeeded", timeout=15, what="edit done")
+        await wait_for(pilot, lambda: edit.run.status == "succeeded", timeout=15, what="edit done")
         await wait_for(pilot, lambda: "1,000 credits" in status_bar(app), timeout=15, what="after the edit")

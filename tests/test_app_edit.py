@@ -48,7 +48,7 @@ async def open_finished_creation(pilot) -> CreationScreen:
     await paste(pilot, "Explain tides")
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-    await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].status == "ready",
+    await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].status == "ready",
                    timeout=15, what="ready")
     await pilot.press("enter")
     return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen, what="detail")
@@ -58,16 +58,16 @@ async def open_by_id(pilot, creation_id: int) -> CreationScreen:
     """Setup only: a creation made over HTTP is opened the way the palette's "Open #…" command does."""
     app = pilot.app
     await connected_app_on_catalog(pilot)
-    app.open_creation(creation_id)
-    return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and creation_id in app.store.creations
+    app.open_creation(str(creation_id))
+    return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and str(creation_id) in app.store.creations
                           and app.screen, what=f"creation #{creation_id}")
 
 
 async def edit_job_done(pilot):
     app = pilot.app
-    tracked = await wait_for(pilot, lambda: next((t for t in app.store.jobs.values() if t.job.kind == "edit"), None),
+    tracked = await wait_for(pilot, lambda: next((t for t in app.store.runs.values() if t.run.kind == "edit"), None),
                              what="edit job tracked")
-    await wait_for(pilot, lambda: tracked.job.status == "succeeded", timeout=15, what="edit job succeeded")
+    await wait_for(pilot, lambda: tracked.run.status == "succeeded", timeout=15, what="edit job succeeded")
     return tracked
 
 
@@ -75,11 +75,11 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await open_finished_creation(pilot)
-        before = app.store.creations[101].scenes[1]
+        before = app.store.creations["101"].scenes[1]
         await pilot.press("down", "e")  # scene 2
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
-        assert modal.query_one("#edit-text").text == before.narration_text
-        assert modal.query_one("#edit-scene").value == before.scene_id
+        assert modal.query_one("#edit-text").text == before.narration
+        assert modal.query_one("#edit-scene").value == before.id
         # an empty narration is refused next to the field before anything is sent
         await pilot.press("f7", "delete", "ctrl+s")  # f7: select all
         assert app.screen is modal and "required" in static_text(app, "#error-text")
@@ -87,9 +87,10 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         await paste(pilot, "Tides follow the moon.")
         # only the creation's language's voices are offered, after "keep current voice"
         voice = modal.query_one("#edit-voice")
-        language = app.store.creations[101].language
+        language = app.store.creations["101"].raw.get("language")
         offered = [value for _label, value in voice._options][1:]
-        assert offered and all(app.store.catalog.voice(v).language in (None, language) for v in offered)
+        voices = {v.id: v for p in app.store.offer.products for v in p.voices}
+        assert offered and all(voices[v].language in (None, language) for v in offered)
         await pilot.press("shift+tab")
         assert app.screen.focused is voice
         await pilot.press("enter")
@@ -100,7 +101,7 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         confirm = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen) and app.screen,
                                  what="confirmation")
         body = json.loads(static_text(app, "#confirm-body"))
-        assert body == {"action": "update_scene_narration", "scene_id": before.scene_id,
+        assert body == {"action": "update_scene_narration", "scene_id": before.id,
                         "narration_text": "Tides follow the moon.", "voice_id": offered[1]}
         what = static_text(app, "#confirm-what")
         assert "update_scene_narration" in what and "scene 2" in what and "→" in what
@@ -115,12 +116,12 @@ async def test_update_narration_with_a_new_voice(sim, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="back on the detail")
         assert len(edit_posts(sim)) == 1
         tracked = await edit_job_done(pilot)
-        assert tracked.creation_id == 101 and tracked.job.action == "update_scene_narration"
-        assert tracked.label == "narration scene 2" and tracked.title == app.store.creations[101].title
+        assert tracked.creation_id == "101" and tracked.run.action == "update_scene_narration"
+        assert tracked.label == "narration scene 2" and tracked.title == app.store.creations["101"].title
         await wait_for(pilot, lambda: "Tides follow the moon." in static_text(app, "#narration"), timeout=15,
                        what="new narration shown")
-        scene = app.store.creations[101].scenes[1]
-        assert (scene.narration_text, scene.voice_id) == ("Tides follow the moon.", offered[1])
+        scene = app.store.creations["101"].scenes[1]
+        assert (scene.narration, scene.voice_id) == ("Tides follow the moon.", offered[1])
         await wait_for(pilot, lambda: MARK in scene_rows(app)[1], what="scene 2 marked")
         assert [MARK in row for row in scene_rows(app)] == [i == 1 for i in range(len(scene_rows(app)))]
         info = static_text(app, "#creation-info")
@@ -152,16 +153,16 @@ async def _regenerate_and_come_back(sim, clock, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await open_finished_creation(pilot)
-        old = app.store.creations[101].scenes[2]
+        old = app.store.creations["101"].scenes[2]
         await pilot.press("down", "down", "g")
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
-        assert modal.query_one("#edit-scene").value == old.scene_id and modal.query_one("#edit-text").text == ""
+        assert modal.query_one("#edit-scene").value == old.id and modal.query_one("#edit-text").text == ""
         await paste(pilot, "More contrast, please")
         sim.step_seconds = 600.0  # the edit job runs until the user is on the jobs list (a loaded machine is slow)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
         assert json.loads(static_text(app, "#confirm-body")) == {
-            "action": "regenerate_scene", "scene_id": old.scene_id, "prompt": "More contrast, please"}
+            "action": "regenerate_scene", "scene_id": old.id, "prompt": "More contrast, please"}
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="dialog closed")
         # leave for the jobs list while it runs: the scene is still marked when the creation is opened again
@@ -170,12 +171,12 @@ async def _regenerate_and_come_back(sim, clock, tmp_path):
         clock.offset += 3600  # an hour later on the server: the edit is done
         tracked = await edit_job_done(pilot)
         assert tracked.label == "regenerate scene 3"
-        await wait_for(pilot, lambda: app.store.creations[101].scenes[2].image_url != old.image_url, what="reloaded")
+        await wait_for(pilot, lambda: app.store.creations["101"].scenes[2].image_url != old.image_url, what="reloaded")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="detail again")
         await wait_for(pilot, lambda: MARK in scene_rows(app)[2], timeout=15, what="scene 3 marked")
-        new = app.store.creations[101].scenes[2]
-        assert new.image_url != old.image_url and new.narration_text == old.narration_text
+        new = app.store.creations["101"].scenes[2]
+        assert new.image_url != old.image_url and new.narration == old.narration
         assert sum(MARK in row for row in scene_rows(app)) == 1
         assert "scene 3" in static_text(app, "#creation-info") and "media" in static_text(app, "#creation-info")
         # once seen, leaving the screen clears the marks
@@ -190,7 +191,7 @@ async def test_picking_another_scene_in_the_dialog_keeps_each_draft(sim, tmp_pat
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await open_finished_creation(pilot)
-        scenes = app.store.creations[101].scenes
+        scenes = app.store.creations["101"].scenes
         await pilot.press("e")
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
         await paste(pilot, " Extra words.")
@@ -200,7 +201,7 @@ async def test_picking_another_scene_in_the_dialog_keeps_each_draft(sim, tmp_pat
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: modal.query_one("#edit-text").text == scenes[1].narration_text,
+        await wait_for(pilot, lambda: modal.query_one("#edit-text").text == scenes[1].narration,
                        what="scene 2's narration")
         await pilot.press("enter")
         await pilot.pause()
@@ -229,7 +230,7 @@ async def test_edits_not_offered_cannot_be_triggered(sim, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen)
-                       and app.store.creations[101].status == "processing", what="processing")
+                       and app.store.creations["101"].status == "processing", what="processing")
         await pilot.press("e")
         await pilot.pause()
         assert app.screen is screen and len(edit_posts(sim)) == 1
@@ -246,7 +247,7 @@ async def test_iterate_only_for_an_omni_flash_ai_video(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_by_id(pilot, veo)
-        await wait_for(pilot, lambda: "iterate" in app.store.creations[veo].editable_actions, what="veo detail")
+        await wait_for(pilot, lambda: "iterate" in app.store.creations[str(veo)].edit_actions, what="veo detail")
         assert "edit('iterate')" not in {b.binding.action for b in screen.active_bindings.values()}
         await pilot.press("i")
         await pilot.pause()
@@ -256,7 +257,7 @@ async def test_iterate_only_for_an_omni_flash_ai_video(sim, tmp_path):
         screen = await open_by_id(pilot, omni)
         await wait_for(pilot, lambda: "edit('iterate')" in {b.binding.action for b in screen.active_bindings.values()},
                        what="iterate offered")
-        old_main = app.store.creations[omni].main_url
+        old_main = app.store.creations[str(omni)].main_url
         await pilot.press("i")
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
         assert not modal.query("#edit-scene")  # iterate takes no scene
@@ -269,7 +270,7 @@ async def test_iterate_only_for_an_omni_flash_ai_video(sim, tmp_path):
         await pilot.press("enter")
         tracked = await edit_job_done(pilot)
         assert tracked.label == "iterate"
-        await wait_for(pilot, lambda: app.store.creations[omni].main_url != old_main, timeout=15, what="new version")
+        await wait_for(pilot, lambda: app.store.creations[str(omni)].main_url != old_main, timeout=15, what="new version")
         await wait_for(pilot, lambda: "main URL (a new version)" in static_text(app, "#creation-info"),
                        what="new version noted")
 
@@ -280,7 +281,7 @@ async def test_a_422_from_the_server_lands_in_the_dialog(sim, tmp_path):
         await open_finished_creation(pilot)
         # the server's creation moved on since the screen loaded it: its last scene is gone
         gone = sim._store.creations[101].result["scenes"].pop()
-        count = len(app.store.creations[101].scenes)
+        count = len(app.store.creations["101"].scenes)
         await pilot.press(*["down"] * (count - 1), "e")
         modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
         assert modal.query_one("#edit-scene").value == gone["scene_id"]
@@ -291,7 +292,7 @@ async def test_a_422_from_the_server_lands_in_the_dialog(sim, tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: "no scene" in static_text(app, "#error-scene"), what="422 next to the scene")
         assert app.screen is modal and modal.query_one("#edit-text").text == text
-        assert len(edit_posts(sim)) == 1 and not any(t.job.kind == "edit" for t in app.store.jobs.values())
+        assert len(edit_posts(sim)) == 1 and not any(t.run.kind == "edit" for t in app.store.runs.values())
         assert "refused" in static_text(app, "#edit-status")
         # pick another scene and send again: accepted, the dialog closes
         await pilot.press("shift+tab", "shift+tab", "enter")
@@ -310,31 +311,36 @@ def test_the_detail_shows_the_whole_title_wrapped():
     from kgp_tui.api.models import Creation
 
     title = "A very long title \x1b[31m" + "word " * 60 + "END"
-    creation = Creation(creation_id=7, status="ready", title=title, type="slides_video")
+    from kgp_tui.api.v1 import creation_from_v1
+
+    creation = creation_from_v1(Creation(creation_id=7, status="ready", title=title, type="slides_video"))
     text = describe_creation(creation, None).plain
     assert "END" in text and "\x1b" not in text and "[31m" not in text and "word " * 60 in text
 
 
 def test_who_may_edit_what():
     """Pure functions: the reasons the creation screen gives, and the local check before an iterate is sent."""
+    from dataclasses import replace
+
     from kgp_tui.api.models import Creation
     from kgp_tui.api.payload import validate_edit
+    from kgp_tui.api.v1 import creation_from_v1
     from kgp_tui.edits import edit_refusal
 
     scenes = [{"scene_id": "s1", "index": 1}]
-    slides = Creation(creation_id=1, type="slides_video", status="ready", scenes=scenes,
-                      editable_actions=["update_scene_narration", "regenerate_scene"])
+    slides = creation_from_v1(Creation(creation_id=1, type="slides_video", status="ready", scenes=scenes,
+                                       editable_actions=["update_scene_narration", "regenerate_scene"]))
     assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=False) is None
     assert edit_refusal(slides, "regenerate_scene", can_create=False, busy=False) == "read-only key: it cannot edit"
     assert edit_refusal(slides, "regenerate_scene", can_create=True, busy=True).startswith("a job of this creation")
     assert edit_refusal(slides, "iterate", can_create=True, busy=False) == "this creation does not allow iterate"
-    queued = slides.model_copy(update={"status": "queued"})
+    queued = replace(slides, status="queued")
     assert edit_refusal(queued, "update_scene_narration", can_create=True, busy=False) == "it is still being made (queued)"
     veo = Creation(creation_id=2, type="ai_video", status="ready", editable_actions=["iterate"],
                    video_generation={"model": "veo-3"})
     omni = veo.model_copy(update={"video_generation": {"model": "gemini-omni-flash"}})
-    assert "gemini-omni-flash" in edit_refusal(veo, "iterate", can_create=True, busy=False)
-    assert edit_refusal(omni, "iterate", can_create=True, busy=False) is None
+    assert "gemini-omni-flash" in edit_refusal(creation_from_v1(veo), "iterate", can_create=True, busy=False)
+    assert edit_refusal(creation_from_v1(omni), "iterate", can_create=True, busy=False) is None
     assert "veo-3" in validate_edit("iterate", veo, {"action": "iterate", "prompt": "again"})["action"]
     assert validate_edit("iterate", omni, {"action": "iterate", "prompt": "again"}) == {}
 

@@ -19,7 +19,7 @@ async def edit_dialog(pilot, clock) -> None:
     await submitted(pilot)
     clock.advance(3600.0)
     await pilot.press("f5")
-    await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].status == "ready",
+    await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].status == "ready",
                    what="creation detail")
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")

@@ -59,7 +59,7 @@ async def start_job(pilot, prompt: str = "Keep polling through faults") -> int:
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and shown_progress(app) is not None,
                    what="jobs screen")
-    return next(iter(app.store.jobs))
+    return next(iter(app.store.runs))
 
 
 async def watch(pilot, seconds: float, samples: list[int]) -> None:
@@ -134,13 +134,13 @@ async def test_fault_while_a_job_runs(sim, tmp_path, fault):
         # Bounded by the budget (one burst + the rate over the window) plus the few one-off requests
         # (credits, creation detail) a finished job triggers; the backoff keeps it far below that.
         assert requests <= BUDGET + BUDGET * elapsed + 4, requests
-        assert job_id in app.store.jobs and job_id in app.poller.active  # nothing dropped
+        assert job_id in app.store.runs and job_id in app.poller.active  # nothing dropped
         await wait_for(pilot, lambda: app.store.poll.ok and "reconnecting" not in static_text(app, "#status-bar"),
                        timeout=10, what="recovery")
         recovered_in = time.monotonic() - fixed
-        updated_at = app.store.jobs[job_id].received_at
-        await wait_for(pilot, lambda: app.store.jobs[job_id].received_at > updated_at or
-                       app.store.jobs[job_id].job.is_terminal, timeout=5, what="a fresh poll")
+        updated_at = app.store.runs[job_id].received_at
+        await wait_for(pilot, lambda: app.store.runs[job_id].received_at > updated_at or
+                       app.store.runs[job_id].run.is_terminal, timeout=5, what="a fresh poll")
         await watch(pilot, 0.3, samples)
         assert_never_backwards(samples)
         report(fault, requests, elapsed, recovered_in)
@@ -197,7 +197,7 @@ async def test_server_stopped_and_restarted_on_the_same_port(sim, tmp_path):
         fixed = time.monotonic()
         await wait_for(pilot, lambda: app.store.poll.ok, timeout=10, what="recovery")
         recovered_in = time.monotonic() - fixed
-        await wait_for(pilot, lambda: app.store.jobs[job_id].job.status == "succeeded", timeout=15, what="finished")
+        await wait_for(pilot, lambda: app.store.runs[job_id].run.status == "succeeded", timeout=15, what="finished")
         await wait_for(pilot, lambda: shown_progress(app) == 100, what="100% on screen")
         await watch(pilot, 0.1, samples)
         assert_never_backwards(samples)
@@ -224,18 +224,22 @@ async def test_manual_refresh_cannot_beat_the_budget(sim, tmp_path):
         assert 1 <= requests <= BUDGET + BUDGET * elapsed + 1, (requests, elapsed)
 
 
-def test_progress_never_goes_backwards_in_the_store():
-    from kgp_tui.api.models import Job
+@pytest.mark.parametrize("surface", ["v1", "unified"])
+def test_progress_never_goes_backwards_in_the_store(surface):
+    from kgp_tui.api.domain import Run
     from kgp_tui.store import Store
 
+    def run(status, pct, step):
+        return Run(surface=surface, id="1", creation_id="1", status=status, progress_pct=pct, step=step)
+
     store = Store()
-    store.track_job(Job(job_id=1, status="running", progress_pct=60, current_step="Rendering"), now=1)
-    store.update_job(Job(job_id=1, status="running", progress_pct=40, current_step="Rendering"), now=2)
-    assert store.jobs[1].job.progress_pct == 60  # a stale reply does not move the bar back
-    store.update_job(Job(job_id=1, status="running", progress_pct=70, current_step="Composing"), now=3)
-    assert store.jobs[1].job.progress_pct == 70
-    store.update_job(Job(job_id=1, status="failed", progress_pct=30, current_step="Composing"), now=4)
-    assert store.jobs[1].job.status == "failed"  # a terminal reply is taken as the server says
+    store.track_run(run("running", 60, "Rendering"), now=1)
+    store.update_run(run("running", 40, "Rendering"), now=2)
+    assert store.runs["1"].run.progress_pct == 60  # a stale reply does not move the bar back
+    store.update_run(run("running", 70, "Composing"), now=3)
+    assert store.runs["1"].run.progress_pct == 70
+    store.update_run(run("failed", 30, "Composing"), now=4)
+    assert store.runs["1"].run.status == "failed"  # a terminal reply is taken as the server says
 
 
 # -- no duplicate creation ---------------------------------------------------------------------------------------
@@ -254,16 +258,16 @@ async def test_dropped_create_reply_is_adopted_exactly_once(sim, tmp_path):
         await open_type(pilot, "slides_video")
         await paste(pilot, "Stored, then the reply was lost")
         await pilot.press("ctrl+s")
-        tracked = await wait_for(pilot, lambda: list(app.store.jobs.values()), what="adopted creation")
+        tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="adopted creation")
         assert "it is in Jobs" in static_text(app, "#form-result")
-        assert creations_in(sim) == [tracked[0].creation_id]
+        assert [str(i) for i in creations_in(sim)] == [tracked[0].creation_id]
         await pilot.press("ctrl+s")  # the same payload again: asked first, naming what it made
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmResendScreen), what="asked")
         assert f"#{tracked[0].creation_id}" in static_text(app, "#resend-question")
         await pilot.press("y")  # the user does mean a second creation
         await wait_for(pilot, lambda: len(creations_in(sim)) == 2, what="second creation")
         assert [m for m, p, _ in sim.request_log if m == "POST"] == ["POST", "POST"]
-        await wait_for(pilot, lambda: len(app.store.jobs) == 2, what="both tracked")
+        await wait_for(pilot, lambda: len(app.store.runs) == 2, what="both tracked")
 
 
 async def test_ambiguous_create_asks_before_sending_again(sim, tmp_path):
@@ -278,7 +282,7 @@ async def test_ambiguous_create_asks_before_sending_again(sim, tmp_path):
         result = await wait_for(pilot, lambda: "may have reached" in static_text(app, "#form-result")
                                 and static_text(app, "#form-result"), what="ambiguous result")
         assert result.startswith("✖")
-        assert creations_in(sim) == [] and not app.store.jobs
+        assert creations_in(sim) == [] and not app.store.runs
         posts = sum(1 for m, *_ in sim.request_log if m == "POST")
         assert posts == 1
 

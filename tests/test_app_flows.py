@@ -92,7 +92,7 @@ async def test_browse_catalog_and_filter(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         table = app.screen.query_one("#types")
-        assert table.row_count == len(app.store.catalog.content_types) >= 7
+        assert table.row_count == len(app.store.offer.products) >= 7
         first = static_text(app, "#type-info")
         await pilot.press("down")
         second = static_text(app, "#type-info")
@@ -102,7 +102,7 @@ async def test_browse_catalog_and_filter(sim, tmp_path):
         await paste(pilot, "slides")
         await wait_for(pilot, lambda: table.row_count == 1, what="filter")
         info = static_text(app, "#type-info")
-        assert "slides_video" in info and "16:9" in info and "Scenes/pages" in info
+        assert "slides_video" in info and "16:9" in info and "Scenes / pages" in info
         assert "update_scene_narration" in info
         resources = static_text(app, "#type-resources")
         assert "Maple" in resources and "Chalkboard" in resources
@@ -115,7 +115,7 @@ async def test_create_slides_video_progresses_to_succeeded_and_shows_detail(cloc
     sim, clock = clocked
     app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
     posted: list[str] = []
-    kinds = (messages.Connected, messages.CreateSubmitted, messages.JobUpdated, messages.CreationLoaded)
+    kinds = (messages.Connected, messages.CreateSubmitted, messages.RunUpdated, messages.CreationLoaded)
 
     def hook(message):
         if isinstance(message, kinds):
@@ -131,7 +131,7 @@ async def test_create_slides_video_progresses_to_succeeded_and_shows_detail(cloc
         await submit_prompt(pilot, "Explain attention")
         table = app.screen.query_one("#jobs-table")
         assert table.row_count == 1  # the job appears at once
-        tracked = next(iter(app.store.jobs.values()))
+        tracked = next(iter(app.store.runs.values()))
         assert tracked.title == "Explain attention"  # the prompt names the job until the creation is loaded
         assert any("Creation #101 started" in n.message for n in app._notifications)
 
@@ -151,23 +151,23 @@ async def test_create_slides_video_progresses_to_succeeded_and_shows_detail(cloc
         info = static_text(app, "#creation-info")
         creation = app.store.creations[app.screen.creation_id]
         assert creation.main_url in info
-        assert app.screen.query_one("#artifacts").row_count == len(creation.artifacts) > 0
+        assert app.screen.query_one("#artifacts").row_count == len(creation.results) > 0
         assert app.screen.query_one("#scenes").row_count == len(creation.scenes) == 6
         narration = static_text(app, "#narration")
-        assert creation.scenes[0].narration_text[:20] in narration
+        assert creation.scenes[0].narration[:20] in narration
         await pilot.press("down")
-        assert creation.scenes[1].narration_text[:20] in static_text(app, "#narration")
+        assert creation.scenes[1].narration[:20] in static_text(app, "#narration")
         await pilot.press("y")
         assert app.clipboard == creation.main_url
         assert any("Copied the main URL" in n.message for n in app._notifications)
         await pilot.press("shift+tab")  # to the artifacts table
         assert app.screen.focused.id == "artifacts"
         await pilot.press("y")
-        assert app.clipboard == creation.artifacts[0].url
+        assert app.clipboard == creation.results[0].url
         await pilot.press("escape")
         assert isinstance(app.screen, JobsScreen)
     # worker → message → store: the documented flow, in order (polls repeat, so runs are collapsed)
-    assert posted[:3] == ["Connected", "CreateSubmitted", "JobUpdated"]
+    assert posted[:3] == ["Connected", "CreateSubmitted", "RunUpdated"]
     assert "CreationLoaded" in posted[3:]
 
 
@@ -180,7 +180,7 @@ async def test_failing_job_shows_its_error(sim, tmp_path):
         await submit_prompt(pilot, "This will fail")
         table = app.screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: "failed" in cell(table, "status"), timeout=15, what="failed")
-        job = next(iter(app.store.jobs.values())).job
+        job = next(iter(app.store.runs.values())).run
         assert job.error is not None and job.error.message
         detail = static_text(app, "#job-detail")
         assert "Error" in detail and job.error.message[:30] in detail
@@ -202,7 +202,7 @@ async def test_read_only_key_cannot_reach_submit(sim, tmp_path):
         assert not app.screen.query("#field-prompt")
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
-        assert not app.store.jobs
+        assert not app.store.runs
         assert sim.request_count == before  # nothing was sent
 
 
@@ -211,7 +211,7 @@ async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        assert app.store.catalog.get_type("storyboard") is not None
+        assert app.store.offer.product("storyboard") is not None
         screen = await open_type(pilot, "storyboard")
         assert set(screen.specs) == {"prompt", "language", "aspect_ratio", "scene_count", "style_id"}
         preview = static_text(app, "#create-preview")
@@ -222,7 +222,7 @@ async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
         await pilot.press("ctrl+s")
         assert "✖" in static_text(app, "#field-scene_count-error")
         assert "✖" in static_text(app, "#field-prompt-error")  # required, after a submit attempt
-        assert not app.store.jobs
+        assert not app.store.runs
         assert app.screen.focused is app.screen.query_one("#field-prompt")  # focus goes to the first bad field
         await pilot.click("#field-scene_count")
         await pilot.press("ctrl+a", "ctrl+k", "3")
@@ -230,7 +230,7 @@ async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
         await paste(pilot, "Plan a shoot")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-        tracked = next(iter(app.store.jobs.values()))
+        tracked = next(iter(app.store.runs.values()))
         assert tracked.type_name == "storyboard"
 
 
@@ -255,7 +255,7 @@ async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
         # this test is about the table, so the two jobs are started the way the form's submit starts them
         for prompt in ("First video", "Second video"):
             app.submit_create("slides_video", {"type": "slides_video", "prompt": prompt})
-            await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.jobs.values()), what=prompt)
+            await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.runs.values()), what=prompt)
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         table = app.screen.query_one("#jobs-table")
         cleared = []
@@ -267,7 +267,7 @@ async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
 
         def both_done():
             seen_statuses.add(cell(table, "progress", 1))  # the row below the cursor keeps changing
-            return all(t.job.status == "succeeded" for t in app.store.jobs.values())
+            return all(t.run.status == "succeeded" for t in app.store.runs.values())
 
         await wait_for(pilot, both_done, timeout=15, what="both succeeded")
         await pilot.pause(0.2)

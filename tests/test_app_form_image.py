@@ -35,7 +35,7 @@ async def test_choosing_an_image_model_narrows_the_form_to_it(sim, tmp_path):
         await connected_app_on_catalog(pilot)
         screen = await open_type(pilot, "image")
         await paste(pilot, "A lighthouse at dusk")
-        quality_field = screen.query_one("#image-quality")
+        quality_field = screen.query_one("#field-image_generation_quality-wrap")
         assert not quality_field.display  # no model chosen: no quality to offer
         assert offered(screen, "aspect_ratio") == ["16:9", "9:16", "3:2", "2:3", "1:1"]
         await choose(pilot, "field-image_generation", 2)  # GPT Image 1

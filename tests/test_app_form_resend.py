@@ -107,7 +107,7 @@ async def test_the_same_payload_after_an_adopted_ambiguous_submit_asks_first(sim
         screen = await open_type(pilot, "slides_video")
         await paste(pilot, PROMPT)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.store.jobs, what="the creation found and adopted")
+        await wait_for(pilot, lambda: app.store.runs, what="the creation found and adopted")
         assert isinstance(app.screen, CreateScreen)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmResendScreen), what="asked first")
@@ -126,7 +126,7 @@ async def test_an_adopted_submit_is_explained_in_full_on_screen(sim, tmp_path, s
         await open_type(pilot, "slides_video")
         await paste(pilot, PROMPT)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.store.jobs, what="the creation found and adopted")
+        await wait_for(pilot, lambda: app.store.runs, what="the creation found and adopted")
         app.clear_notifications()  # the form itself must say it, not only a toast that goes away
         await pilot.pause()
         sentence = static_text(app, "#form-result")

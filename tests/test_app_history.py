@@ -110,7 +110,7 @@ async def test_filter_by_status_then_by_type(sim, tmp_path):
         assert app.screen.focused is table(screen)  # back on the list after picking
 
         # t opens the type list; the first type of the catalog
-        first_type = app.store.catalog.content_types[0].type
+        first_type = app.store.offer.products[0].type
         await pilot.press("t", "down", "enter")
         await wait_for(pilot, lambda: screen.query_state.type == first_type and screen.fetching is None, what="type")
         both = server_total(sim, status="failed", type=first_type)
@@ -199,12 +199,12 @@ async def test_enter_opens_the_creation(sim, tmp_path):
         screen = await open_history(pilot)
         await pilot.press("down", "down", "enter")
         third = screen.rows[2].creation_id
-        assert third == ids[-3]  # newest first
+        assert third == str(ids[-3])  # newest first, ids as text
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and third in app.store.creations,
                        what="creation screen")
         assert app.screen.creation_id == third
         assert f"#{third}" in screen_text(app)
-        assert not app.store.jobs  # a finished creation is not put in the jobs monitor
+        assert not app.store.runs  # a finished creation is not put in the jobs monitor
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to history")
 
@@ -212,15 +212,15 @@ async def test_enter_opens_the_creation(sim, tmp_path):
 async def test_opening_a_processing_creation_adds_it_to_the_jobs_monitor(sim, tmp_path):
     sim.seed_creations(10)
     sim.step_seconds = 30.0  # the next job runs for minutes
-    job_id = sim.seed_jobs(1)[0]
+    job_id = str(sim.seed_jobs(1)[0])
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
         newest = screen.rows[0]
         assert newest.status in ("queued", "processing")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: job_id in app.store.jobs, what="job tracked")
-        tracked = app.store.jobs[job_id]
+        await wait_for(pilot, lambda: job_id in app.store.runs, what="job tracked")
+        tracked = app.store.runs[job_id]
         assert tracked.creation_id == newest.creation_id and tracked.title == newest.title
         assert job_id in app.poller.active
         await pilot.press("f3")
@@ -315,7 +315,7 @@ async def test_r_reloads_from_page_one_and_shows_what_is_new(sim, tmp_path):
         await pilot.press("down", "r")
         await wait_for(pilot, lambda: screen.total == 13 and screen.fetching is None, what="reloaded")
         assert [r["page"] for r in list_requests(sim)] == ["1", "1"]
-        assert {r.creation_id for r in screen.rows} >= set(newer) and len(screen.rows) == 13
+        assert {r.creation_id for r in screen.rows} >= {str(i) for i in newer} and len(screen.rows) == 13
         assert "13 creations · 13 loaded" in static_text(app, "#history-summary")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from support import TEST_KEY
 from support.app import FakeClock, make_config, wait_for
 
+from kgp_tui.api.domain import Run
 from kgp_tui.screens.jobs import JobsScreen
 
 SIZE = (100, 30)
@@ -28,9 +29,9 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
         app = KGPApp(config=make_config(tmp_path, poll_interval=0.1, requests_per_second=2.0 * JOBS),
                      connection=Connection(sim.base_url, TEST_KEY, "t"), clock=clock)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.client is not None and app.store.catalog is not None, what="connected")
+            await wait_for(pilot, lambda: app.adapter is not None and app.store.offer is not None, what="connected")
             for job_id in ids:
-                app.load_job(job_id)
+                app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
             await pilot.press("f3")
             screen = await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen, what="jobs")
             table = screen.query_one("#jobs-table")
@@ -41,7 +42,7 @@ async def test_rows_update_in_place_and_off_screen_rows_catch_up_when_scrolled_t
             assert "succeeded" not in shown(table, first, "status")
 
             clock.advance(24 * 3600)  # every job is done now, on the server
-            await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), what="all polled")
+            await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), what="all polled")
             await wait_for(pilot, lambda: "succeeded" in shown(table, first, "status"), what="visible row updated")
             assert table.cursor_row == 2  # updated in place: the cursor did not move
             assert table.row_count == JOBS
@@ -67,7 +68,7 @@ async def test_connecting_another_server_clears_the_old_servers_rows(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
             for job_id in ids:
-                app.load_job(job_id)
+                app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
             await pilot.press("f3")
             table = app.screen.query_one("#jobs-table")
             await wait_for(pilot, lambda: table.row_count == 3, what="the first server's jobs")

@@ -10,6 +10,7 @@ from support import TEST_KEY
 from support.app import cell, connected_app_on_catalog, make_app, open_type, submit_prompt, wait_for
 from support.clock import FakeClock
 
+from kgp_tui.api.domain import Run
 from kgp_tui.format import UNTITLED, cell_width
 from kgp_tui.screens.history import HistoryScreen
 from kgp_tui.simulator import Simulator
@@ -33,7 +34,7 @@ async def test_elapsed_never_goes_backwards_when_the_job_ends(tmp_path):
         app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
         async with app.run_test(size=SIZE) as pilot:
             _, table = await start_job(pilot)
-            job_id = next(iter(app.store.jobs))
+            job_id = next(iter(app.store.runs))
             clock.advance(2)
             await wait_for(pilot, lambda: cell(table, "elapsed") == "2s", what="2 s running")
             sim.set_scenario("slow", delay=1.5, path="/creations/jobs", times=1)  # the next reply is late
@@ -42,12 +43,12 @@ async def test_elapsed_never_goes_backwards_when_the_job_ends(tmp_path):
 
             def watch():
                 shown.append(cell(table, "elapsed"))
-                return app.store.jobs[job_id].job.is_terminal and "succeeded" in cell(table, "status")
+                return app.store.runs[job_id].run.is_terminal and "succeeded" in cell(table, "status")
 
             await wait_for(pilot, watch, timeout=15, what="succeeded")
             await pilot.pause(1.2)  # a clock tick after the end: the figure stays
             shown.append(cell(table, "elapsed"))
-            finished = app.store.jobs[job_id].job
+            finished = app.store.runs[job_id].run
             assert finished.finished_at is not None  # the server's own duration is a few seconds: not shown here
             seconds = [_seconds(s) for s in shown if s != "—"]
             assert seconds == sorted(seconds), shown  # never backwards
@@ -71,10 +72,10 @@ async def test_left_says_stalled_instead_of_growing_while_progress_stands_still(
         app = make_app(sim, tmp_path, key=TEST_KEY, clock=app_clock)
         async with app.run_test(size=SIZE) as pilot:
             _, table = await start_job(pilot)
-            job_id = next(iter(app.store.jobs))
+            job_id = next(iter(app.store.runs))
             server_clock.advance(12)  # one step in
             app_clock.advance(12)
-            await wait_for(pilot, lambda: (app.store.jobs[job_id].job.progress_pct or 0) > 0, what="progress")
+            await wait_for(pilot, lambda: (app.store.runs[job_id].run.progress_pct or 0) > 0, what="progress")
             await wait_for(pilot, lambda: cell(table, "eta") not in ("—", ""), what="an estimate")
             lefts = [cell(table, "eta")]
             while lefts[-1] != "stalled" and len(lefts) < 12:  # the server stands still; the user waits 10 s a time
@@ -157,7 +158,7 @@ async def test_history_shows_untitled_and_wide_titles_measured_in_cells(sim, tmp
             text = "".join(segment.text for segment in strip)
             lines[y] = text
             assert strip.cell_length == history.scrollable_content_region.width  # no row wider than the list
-        by_id = {row.creation_id: row for row in history.rows}
+        by_id = {int(row.creation_id): row for row in history.rows}  # the simulator's v1 ids are numbers
         assert by_id[ids[0]].title == UNTITLED and by_id[ids[1]].title == UNTITLED
         assert sum(UNTITLED in line for line in lines.values()) == 2, lines
         wide = next(line for line in lines.values() if "漢字" in line)
@@ -181,8 +182,8 @@ async def test_the_palette_and_the_notification_name_an_untitled_creation_untitl
         app.notify = record
         async with app.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
-            app.load_job(job_id)
-            await wait_for(pilot, lambda: job_id in app.store.jobs, what="the job")
+            app.load_run(Run(surface="v1", id=str(job_id), creation_id=None))
+            await wait_for(pilot, lambda: str(job_id) in app.store.runs, what="the job")
             titles = [str(command.title) for command in app.get_system_commands(app.screen)]
             assert f"Open #{creation_id} {UNTITLED}" in titles, titles
             clock.advance(3600)  # it finishes: the notification is headed by its title

@@ -7,13 +7,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgp_tui.api.models import CreationSummary, Job, JobError
+from kgp_tui.api.models import CreationSummary as V1Summary
+from kgp_tui.api.models import Job, JobError
+from kgp_tui.api.v1 import creation_from_v1, run_from_job
 from kgp_tui.format import UNTITLED, ago, cell_width, sanitize, title_text, truncate
 from kgp_tui.screens.history_list import cell_texts, fit, row_of
 from kgp_tui.screens.jobs import STALLED, columns_for, job_cells, job_elapsed, time_left
-from kgp_tui.store import TrackedJob
+from kgp_tui.store import TrackedRun
 
 NOW = 1_795_000_000.0
+
+
+def CreationSummary(**fields):  # noqa: N802 - reads as the v1 model it wraps
+    """A v1 list item as the app holds it: a domain Creation."""
+    return creation_from_v1(V1Summary(**fields))
+
+
+def TrackedJob(job, **fields) -> TrackedRun:  # noqa: N802 - reads as the tracked v1 job it now is
+    return TrackedRun(run=run_from_job(job), **fields)
 CJK = "漢字のタイトルです日本語中"[:12]  # twelve characters, each two cells wide
 
 
@@ -85,7 +96,7 @@ def test_title_text_is_one_line_within_its_cells_and_never_blank(title, width):
 # -- the time columns ------------------------------------------------------------------------------------------------
 
 def tracked_job(status="running", progress=None, created=NOW - 100, finished=None, first_seen=NOW - 100,
-                received=NOW, error=None) -> TrackedJob:
+                received=NOW, error=None) -> TrackedRun:
     job = Job(job_id=1, creation_id=2, status=status, progress_pct=progress, created_at=iso(created),
               finished_at=iso(finished) if finished is not None else None, error=error)
     return TrackedJob(job=job, title="t", first_seen=first_seen, received_at=received)

@@ -34,9 +34,9 @@ async def test_polling_errors_show_reconnecting_then_recover(clocked, tmp_path):
         )
         assert "HTTP 502" in status or "502" in status or "non-JSON" in status
         await wait_for(pilot, lambda: "reconnecting" not in static_text(app, "#status-bar"), timeout=10, what="recovery")
-        assert not next(iter(app.store.jobs.values())).job.is_terminal  # the fault really hit a running job
+        assert not next(iter(app.store.runs.values())).run.is_terminal  # the fault really hit a running job
         clock.advance(100 * sim.step_seconds)  # past the job's last step
-        await wait_for(pilot, lambda: next(iter(app.store.jobs.values())).job.status == "succeeded", timeout=15,
+        await wait_for(pilot, lambda: next(iter(app.store.runs.values())).run.status == "succeeded", timeout=15,
                        what="job done after recovery")
 
 
@@ -54,7 +54,7 @@ async def test_no_credits_is_explained_on_the_form(sim, tmp_path):
         assert "top up" in result.lower()
         assert isinstance(app.screen, CreateScreen)  # still on the form, values kept
         assert app.screen.query_one("#field-prompt").text == "A red fox"
-        assert not app.store.jobs
+        assert not app.store.runs
 
 
 async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(sim, tmp_path):
@@ -65,8 +65,8 @@ async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(s
         await open_type(pilot, "slides_video")
         await paste(pilot, "Dropped on the way back")
         await pilot.press("ctrl+s")
-        tracked = await wait_for(pilot, lambda: list(app.store.jobs.values()), what="found creation tracked")
-        assert tracked[0].creation_id == 101
+        tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="found creation tracked")
+        assert tracked[0].creation_id == "101"
         assert "it is in Jobs" in static_text(app, "#form-result")
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert len(posts) == 1  # never submitted twice
@@ -87,7 +87,7 @@ async def test_server_field_errors_land_next_to_their_fields(sim, tmp_path):
         assert static_text(app, "#field-prompt-error") == ""
         assert error == "✖ must be one of: 4, 6, 8"  # the server's own words, next to the field
         assert "Fix the marked fields" in static_text(app, "#form-result")
-        assert not app.store.jobs  # nothing was created
+        assert not app.store.runs  # nothing was created
         assert app.screen.query_one("#field-prompt").text == "Explain attention"  # nothing the user typed is lost
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert [status for *_, status in posts] == [422]
@@ -113,21 +113,21 @@ async def test_tolerated_shapes_and_sparse_jobs_still_work(clocked, tmp_path):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         table = app.screen.query_one("#jobs-table")
-        sparse = next(iter(app.store.jobs))
+        sparse = next(iter(app.store.runs))
 
-        def shown(job_id: int, column: str) -> str:
+        def shown(job_id: str, column: str) -> str:
             return table.get_cell(str(job_id), column).plain
 
         await wait_for(pilot, lambda: "?%" in shown(sparse, "progress"),
                        what="unknown progress")
         sim.set_scenario("unknown_status")  # the next job reports waiting_for_gpu during its first running step
-        app.submit_create("slides_video", {"type": "slides_video", "prompt": "Odd status"})  # as the form does
-        odd = await wait_for(pilot, lambda: next((j for j in app.store.jobs if j != sparse), None), what="2nd job")
+        app.submit_create("slides_video", {"prompt": "Odd status"})  # as the form does
+        odd = await wait_for(pilot, lambda: next((j for j in app.store.runs if j != sparse), None), what="2nd job")
         clock.advance(sim.step_seconds)  # the odd job's first running step
-        await wait_for(pilot, lambda: app.store.jobs[odd].job.status == "waiting_for_gpu", what="the odd status polled")
+        await wait_for(pilot, lambda: app.store.runs[odd].run.status == "waiting_for_gpu", what="the odd status polled")
         # shown as-is, marked unknown; the 12-cell column cuts it after a word, the detail line says it whole
         await wait_for(pilot, lambda: shown(odd, "status") == "? waiting…", what="the undocumented status")
         assert odd in app.poller.active and sparse in app.poller.active  # an unknown status is no end: polls go on
         clock.advance(100 * sim.step_seconds)  # past both jobs' last step
-        await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), what="done")
-        assert {t.job.status for t in app.store.jobs.values()} == {"succeeded"}
+        await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), what="done")
+        assert {t.run.status for t in app.store.runs.values()} == {"succeeded"}

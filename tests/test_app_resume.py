@@ -61,14 +61,14 @@ def profile_of(sim) -> str:
     return profile_id(sim.base_url, key_digest(TEST_KEY))
 
 
-async def start_job(pilot, prompt: str) -> int:
+async def start_job(pilot, prompt: str) -> str:
     """Catalog → slides_video form → type the prompt → ctrl+s; returns the new job's id."""
     app = pilot.app
     await connected_app_on_catalog(pilot)
-    known = set(app.store.jobs)
+    known = set(app.store.runs)
     await open_type(pilot, "slides_video")
     await submit_prompt(pilot, prompt)
-    return await wait_for(pilot, lambda: next(iter(set(app.store.jobs) - known), None), what="new job")
+    return await wait_for(pilot, lambda: next(iter(set(app.store.runs) - known), None), what="new job")
 
 
 async def test_running_job_is_shown_from_disk_then_resumes_and_notifies_once(tmp_path, isolated_dirs):
@@ -79,9 +79,9 @@ async def test_running_job_is_shown_from_disk_then_resumes_and_notifies_once(tmp
         async with app.run_test(size=SIZE) as pilot:
             job_id = await start_job(pilot, "Volcanoes for kids")
             clock.advance(25)  # a few steps in, far from done
-            await wait_for(pilot, lambda: (app.store.jobs[job_id].job.progress_pct or 0) > 0, what="progress")
-            progress = app.store.jobs[job_id].job.progress_pct
-            step = app.store.jobs[job_id].job.current_step
+            await wait_for(pilot, lambda: (app.store.runs[job_id].run.progress_pct or 0) > 0, what="progress")
+            progress = app.store.runs[job_id].run.progress_pct
+            step = app.store.runs[job_id].run.step
             await pilot.press("ctrl+q")  # quit while the job runs
 
         row = {j["job_id"]: j for j in saved(sim).load(profile_of(sim)).jobs}[job_id]
@@ -92,9 +92,9 @@ async def test_running_job_is_shown_from_disk_then_resumes_and_notifies_once(tmp
         known_before_first_poll: list[str] = []
 
         def hook(message):
-            if isinstance(message, messages.JobUpdated) and message.job.job_id == job_id and not known_before_first_poll:
-                tracked = app2.store.jobs.get(job_id)
-                known_before_first_poll.append(tracked.job.status if tracked else "missing")
+            if isinstance(message, messages.RunUpdated) and message.run.id == job_id and not known_before_first_poll:
+                tracked = app2.store.runs.get(job_id)
+                known_before_first_poll.append(tracked.run.status if tracked else "missing")
 
         async with app2.run_test(size=SIZE, message_hook=hook) as pilot:
             await connected_app_on_catalog(pilot)  # connecting ends on the catalog; then the jobs monitor
@@ -110,7 +110,7 @@ async def test_running_job_is_shown_from_disk_then_resumes_and_notifies_once(tmp
             assert known_before_first_poll == ["running"]  # the row came from disk before any poll answered
             assert step  # the step we last saw was kept too
             done = [m for m in said if "succeeded" in m]
-            assert len(done) == 1 and f"#{app2.store.jobs[job_id].creation_id}" in done[0]
+            assert len(done) == 1 and f"#{app2.store.runs[job_id].creation_id}" in done[0]
             assert job_id not in app2.poller.active
     finally:
         sim.stop()
@@ -124,11 +124,11 @@ async def test_job_that_finished_while_closed_is_announced_once_and_old_ones_not
         async with app.run_test(size=SIZE) as pilot:
             early = await start_job(pilot, "Finished early")
             clock.advance(1000)
-            await wait_for(pilot, lambda: app.store.jobs[early].job.status == "succeeded", what="early done")
+            await wait_for(pilot, lambda: app.store.runs[early].run.status == "succeeded", what="early done")
             await pilot.press("f2")
             late = await start_job(pilot, "Finishes while closed")
             await pilot.pause(0.3)
-            assert app.store.jobs[late].job.status in ("queued", "running")
+            assert app.store.runs[late].run.status in ("queued", "running")
             await pilot.press("ctrl+q")
 
         clock.advance(1000)  # the laptop lid is closed: the second job ends meanwhile
@@ -137,21 +137,21 @@ async def test_job_that_finished_while_closed_is_announced_once_and_old_ones_not
         async with app2.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
             await pilot.press("f3")
-            await wait_for(pilot, lambda: len(app2.store.jobs) == 2, what="both restored")
+            await wait_for(pilot, lambda: len(app2.store.runs) == 2, what="both restored")
             assert early not in app2.poller.active  # already finished: shown as it was, not polled
-            await wait_for(pilot, lambda: app2.store.jobs[late].job.status == "succeeded", what="late done")
+            await wait_for(pilot, lambda: app2.store.runs[late].run.status == "succeeded", what="late done")
             await pilot.pause(0.5)
             table = app2.screen.query_one("#jobs-table")
             assert [cell(table, "status", r) for r in range(2)] == ["✔ succeeded"] * 2 or all(
                 "succeeded" in cell(table, "status", r) for r in range(2))
             done = [m for m in said if "succeeded" in m]
-            late_cid = app2.store.jobs[late].creation_id
+            late_cid = app2.store.runs[late].creation_id
             assert len(done) == 1 and f"#{late_cid} " in done[0]  # once, and only for the one that changed
 
         app3 = make_app(sim, tmp_path, key=TEST_KEY)  # a third start announces nothing at all
         said = record_notifications(app3)
         async with app3.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: len(app3.store.jobs) == 2, what="restored again")
+            await wait_for(pilot, lambda: len(app3.store.runs) == 2, what="restored again")
             await pilot.pause(0.5)
             assert not [m for m in said if "succeeded" in m] and not app3.poller.active
     finally:
@@ -194,15 +194,15 @@ async def test_job_the_server_forgot_is_marked_gone_once_and_not_polled_again(tm
         app2 = make_app(fresh, tmp_path, key=TEST_KEY)
         said = record_notifications(app2)
         async with app2.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: job_id in app2.store.jobs, what="restored")
-            await wait_for(pilot, lambda: app2.store.jobs[job_id].job.status == "failed", what="marked gone")
+            await wait_for(pilot, lambda: job_id in app2.store.runs, what="restored")
+            await wait_for(pilot, lambda: app2.store.runs[job_id].run.status == "failed", what="marked gone")
             await pilot.pause(0.6)
             gone = [m for m in said if "no longer knows" in m]
             assert len(gone) == 1 and str(job_id) in gone[0]
             assert job_id not in app2.poller.active
             polls = [p for (_, p, _) in fresh.request_log if p.endswith(f"/jobs/{job_id}")]
             assert len(polls) == 1
-            assert app2.store.jobs[job_id].job.error.code == "gone"
+            assert app2.store.runs[job_id].run.error.code == "gone"
         row = {j["job_id"]: j for j in saved(fresh).load(profile_of(fresh)).jobs}[job_id]
         assert row["status"] == "failed" and row["error"]["code"] == "gone"  # the next start will not poll it
     finally:
@@ -230,7 +230,7 @@ async def test_demo_runs_do_not_see_each_others_jobs(tmp_path, isolated_dirs):
         async with app2.run_test(size=SIZE) as pilot:
             await connected_app_on_catalog(pilot)
             await pilot.pause(0.5)
-            assert app2.store.jobs == {}
+            assert app2.store.runs == {}
             assert app2.persistence.profile.startswith("demo|") and str(second.port) in app2.persistence.profile
         assert not any(str(first.port) in p for p in saved(second).profiles())  # the old run's rows are gone
     finally:
@@ -241,9 +241,9 @@ async def test_recently_viewed_creation_is_offered_in_the_palette_after_restart(
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         job_id = await start_job(pilot, "Coral reefs")
-        await wait_for(pilot, lambda: app.store.jobs[job_id].job.status == "succeeded", what="done")
+        await wait_for(pilot, lambda: app.store.runs[job_id].run.status == "succeeded", what="done")
         await pilot.press("enter")  # open the creation from the jobs table
-        cid = app.store.jobs[job_id].creation_id
+        cid = app.store.runs[job_id].creation_id
         await wait_for(pilot, lambda: app.persistence.recent and app.persistence.recent[0][0] == cid, what="recent")
 
     app2 = make_app(sim, tmp_path, key=TEST_KEY)
@@ -277,9 +277,9 @@ async def test_jobs_from_disk_while_connecting_and_the_user_stays_where_they_wen
             screen = await wait_for(pilot, lambda: isinstance(app2.screen, JobsScreen) and app2.screen, what="jobs")
             table = screen.query_one("#jobs-table")
             await wait_for(pilot, lambda: table.row_count == 1, what="the job from disk")
-            assert app2.client is None  # still connecting: the row came from the state file
-            await wait_for(pilot, lambda: app2.client is not None and app2.store.catalog is not None, what="connected")
+            assert app2.adapter is None  # still connecting: the row came from the state file
+            await wait_for(pilot, lambda: app2.adapter is not None and app2.store.offer is not None, what="connected")
             await pilot.pause(0.2)
-            assert app2.screen is screen and job_id in app2.store.jobs
+            assert app2.screen is screen and job_id in app2.store.runs
     finally:
         sim.stop()

@@ -68,7 +68,7 @@ def test_jobs_screen_with_a_running_job(snap_compare, tmp_path, frozen, size):
         await submitted(pilot)
         clock.advance(9.0)  # into the third of the simulator's steps
         await pilot.press("f5")
-        await wait_for(pilot, lambda: next(iter(pilot.app.store.jobs.values())).job.status == "running", what="run")
+        await wait_for(pilot, lambda: next(iter(pilot.app.store.runs.values())).run.status == "running", what="run")
         await steady(pilot)
 
     app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
@@ -84,7 +84,7 @@ def test_creation_screen(snap_compare, tmp_path, frozen, size):
         await submitted(pilot)
         clock.advance(3600.0)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: 101 in app.store.creations, what="creation detail")
+        await wait_for(pilot, lambda: "101" in app.store.creations, what="creation detail")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")
         await pilot.press("down")

@@ -7,13 +7,20 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from kgp_tui.api.models import Creation, Job
+from kgp_tui.api.models import Creation
+from kgp_tui.api.models import Job as V1Job
+from kgp_tui.api.v1 import creation_from_v1, run_from_job
 from kgp_tui.widgets.creation_info import clamp_lines, describe_creation, none_because, outcome, why
 
 
-def made(status: str, **extra) -> Creation:
-    return Creation.model_validate({"creation_id": 7, "type": "slides_video", "status": status, "latest_job_id": 9,
-                                    **extra})
+def made(status: str, **extra):
+    """A v1 creation as the app holds it: a domain Creation."""
+    return creation_from_v1(Creation.model_validate({"creation_id": 7, "type": "slides_video", "status": status,
+                                                     "latest_job_id": 9, **extra}))
+
+
+def Job(**fields):  # noqa: N802 - reads as the v1 job it wraps
+    return run_from_job(V1Job(**fields))
 
 
 def test_outcome_is_none_while_a_creation_may_still_be_made():

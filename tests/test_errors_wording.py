@@ -142,10 +142,12 @@ def test_the_connect_screen_says_where_it_could_not_reach_once():
 )
 def test_an_edit_refused_for_the_creations_state_says_which_state(status, busy, wanted):
     from kgp_tui.api.models import Creation
+    from kgp_tui.api.v1 import creation_from_v1
     from kgp_tui.edits import edit_refusal
 
-    creation = Creation(creation_id=1, type="slides_video", status=status, scenes=[{"scene_id": "s1", "index": 1}],
-                        editable_actions=["update_scene_narration"])
+    creation = creation_from_v1(Creation(creation_id=1, type="slides_video", status=status,
+                                         scenes=[{"scene_id": "s1", "index": 1}],
+                                         editable_actions=["update_scene_narration"]))
     reason = edit_refusal(creation, "update_scene_narration", can_create=True, busy=busy)
     assert wanted in reason and "not ready yet" not in reason and "(ready)" not in reason
 

@@ -122,18 +122,22 @@ def test_error_formatters_are_one_safe_line_without_the_key(message, hint, statu
 @given(hostile_text, hostile_text, st.one_of(st.none(), st.floats(-10, 200)))
 def test_widget_cell_builders_render_server_text_literally(title, step, pct):
     """The jobs table and catalog detail build rich Text from server values: nothing escapes, cells are bounded."""
-    from kgp_tui.api.models import ContentType, Job
+    from kgp_tui.api.domain import Pause, Run
+    from kgp_tui.api.models import Catalog, ContentType
+    from kgp_tui.api.v1 import product_from_type
     from kgp_tui.screens.catalog import describe_type
     from kgp_tui.screens.jobs import job_cells
-    from kgp_tui.store import TrackedJob
+    from kgp_tui.store import TrackedRun
 
-    job = Job(job_id=1, creation_id=2, status=step or "running", progress_pct=pct, current_step=step)
-    cells = job_cells(TrackedJob(job=job, title=title, type_name=step), now=1_795_000_000.0)
-    for name, cell in cells.items():
-        assert_safe(cell.plain, single_line=True)
-        assert len(cell.plain) <= 100, name
+    for surface in ("v1", "unified"):
+        run = Run(surface=surface, id="1", creation_id="2", status=step or "running", progress_pct=pct, step=step,
+                  pause=Pause(step, title) if surface == "unified" else None)
+        cells = job_cells(TrackedRun(run=run, title=title, type_name=step), now=1_795_000_000.0)
+        for name, cell in cells.items():
+            assert_safe(cell.plain, single_line=True)
+            assert len(cell.plain) <= 100, name
     ct = ContentType.model_validate({"type": "x", "display_name": title, "description": step, "fields": ["prompt"]})
-    assert_safe(describe_type(ct).plain)
+    assert_safe(describe_type(product_from_type(ct, Catalog())).plain)
 
 
 # -- every widget, over real HTTP ----------------------------------------------------------------------------------
@@ -183,8 +187,8 @@ async def test_hostile_server_text_in_every_widget(sim, tmp_path):
         screen.query_one("#field-prompt").focus()
         await paste(pilot, "Hostile everywhere")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: 101 in app.store.creations, timeout=15, what="creation loaded")
-        tracked = app.store.jobs[next(iter(app.store.jobs))]
+        await wait_for(pilot, lambda: "101" in app.store.creations, timeout=15, what="creation loaded")
+        tracked = app.store.runs[next(iter(app.store.runs))]
         assert len(tracked.title) > 5000  # the store keeps the whole title ...
         table = app.screen.query_one("#jobs-table")
         row = table.get_row_at(0)
@@ -260,7 +264,7 @@ async def test_extra_fields_and_unknown_shapes_never_crash_a_screen(sim, tmp_pat
         await open_type(pilot, "slides_video")
         await paste(pilot, "Extra fields everywhere")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: 101 in app.store.creations, timeout=15, what="creation loaded")
+        await wait_for(pilot, lambda: "101" in app.store.creations, timeout=15, what="creation loaded")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "#101" in static_text(app, "#creation-info"), what="detail")
         sim.set_scenario("sparse_fields", list_shape="bare")
@@ -270,8 +274,8 @@ async def test_extra_fields_and_unknown_shapes_never_crash_a_screen(sim, tmp_pat
         screen = await open_type(pilot, "image")
         await paste(pilot, "Odd status")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: len(app.store.jobs) == 2 and all(
-            t.job.is_terminal for t in app.store.jobs.values()), timeout=15, what="both done")
+        await wait_for(pilot, lambda: len(app.store.runs) == 2 and all(
+            t.run.is_terminal for t in app.store.runs.values()), timeout=15, what="both done")
         assert screen is not None and app.is_running
         assert "Traceback" not in screen_text(app)
 
@@ -310,7 +314,7 @@ async def test_bad_form_input_is_refused_next_to_its_field_and_kept(sim, tmp_pat
         assert static_text(app, "#field-prompt-error") == ""
         assert screen.query_one("#field-scene_count").value == "99"
         assert sim.request_count == before  # nothing was sent for any of it
-        assert not app.store.jobs
+        assert not app.store.runs
 
 
 async def test_malformed_base_url_keeps_what_was_typed(sim, tmp_path):

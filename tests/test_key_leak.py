@@ -74,7 +74,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
             clock.advance(100)  # past the create job's last step
-            await wait_for(pilot, lambda: 101 in app.store.creations and app.store.creations[101].status == "ready",
+            await wait_for(pilot, lambda: "101" in app.store.creations and app.store.creations["101"].status == "ready",
                            timeout=15, what="creation ready")
             seen.append(rendered(app))
             await pilot.press("enter")
@@ -90,7 +90,7 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="edit confirmation")
             seen.append(rendered(app))
             await pilot.press("enter")
-            await wait_for(pilot, lambda: len(app.store.jobs) == 2, what="edit job tracked")
+            await wait_for(pilot, lambda: len(app.store.runs) == 2, what="edit job tracked")
 
             for fault, params in (("server_error", {}), ("drop_connection", {}), ("reject_key", {}),
                                   ("malformed_json", {})):
@@ -101,13 +101,13 @@ async def test_the_key_appears_only_in_the_config_file(isolated_dirs, capfd):
             sim.set_scenario("default")
             clock.advance(100)  # past the edit job's last step
             await pilot.press("f3")
-            await wait_for(pilot, lambda: all(t.job.is_terminal for t in app.store.jobs.values()), timeout=15,
+            await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()), timeout=15,
                            what="edit done")
             seen.append(rendered(app))
             shots.mkdir()
             shot = app.save_screenshot(path=str(shots))
             assert Path(shot).exists()
-            seen.append(repr(app.client))
+            seen.append(repr(app.adapter))
         for handler in logging.getLogger("kgp_tui").handlers:
             handler.flush()
     finally:

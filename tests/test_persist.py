@@ -50,13 +50,13 @@ def test_round_trip_of_jobs_creations_drafts_and_recent(tmp_path):
     db.close()
 
     snap = LocalStore.open(path).load(PROFILE)
-    assert [(j["job_id"], j["status"]) for j in snap.jobs] == [(5001, "succeeded"), (5002, "failed")]
+    assert [(j["job_id"], j["status"]) for j in snap.jobs] == [("5001", "succeeded"), ("5002", "failed")]
     assert snap.jobs[0]["progress"] == 100.0 and snap.jobs[0]["type_name"] == "explainer_video"
     assert snap.jobs[1]["error"] == error  # server text is stored as data, byte for byte
     assert snap.jobs[1]["data"]["job_id"] == 5002
     assert snap.creations == [{"creation_id": 101, "title": "Ünïcode ✓ עברית", "scenes": [{"scene_id": "sc_101_1"}]}]
     assert snap.drafts == {"explainer_video": {"prompt": "Why is the sky blue?", "duration": 60, "voice_id": None}}
-    assert snap.recent == [(102, 200.0), (101, 100.0)]
+    assert snap.recent == [("102", 200.0), ("101", 100.0)]  # ids are text, whatever the surface
 
 
 def test_profiles_are_isolated(tmp_path):
@@ -66,8 +66,8 @@ def test_profiles_are_isolated(tmp_path):
     db.save(PROFILE, jobs=[job_row(5001)], drafts=[("image", {"prompt": "mine"})])
     db.save(other_key, jobs=[job_row(6001)])
     db.save(other_server, drafts=[("image", {"prompt": "theirs"})])
-    assert [j["job_id"] for j in db.load(PROFILE).jobs] == [5001]
-    assert [j["job_id"] for j in db.load(other_key).jobs] == [6001]
+    assert [j["job_id"] for j in db.load(PROFILE).jobs] == ["5001"]
+    assert [j["job_id"] for j in db.load(other_key).jobs] == ["6001"]
     assert db.load(other_server).drafts == {"image": {"prompt": "theirs"}}
     assert db.load(PROFILE).drafts == {"image": {"prompt": "mine"}}
     assert profile_id(BASE + "/", key_digest("k")) == profile_id(BASE, key_digest("k"))  # the same server
@@ -89,7 +89,8 @@ def test_recent_keeps_only_the_newest(tmp_path):
     for n in range(persist.RECENT_KEPT + 5):
         db.viewed(PROFILE, 100 + n, float(n))
     recent = db.load(PROFILE).recent
-    assert len(recent) == persist.RECENT_KEPT and recent[0] == (100 + persist.RECENT_KEPT + 4, persist.RECENT_KEPT + 4.0)
+    assert len(recent) == persist.RECENT_KEPT and recent[0] == (str(100 + persist.RECENT_KEPT + 4),
+                                                                persist.RECENT_KEPT + 4.0)
 
 
 def test_new_file_is_wal_at_the_current_version(tmp_path):
@@ -97,9 +98,9 @@ def test_new_file_is_wal_at_the_current_version(tmp_path):
     LocalStore.open(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 4
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"jobs", "creations", "drafts", "recent"} <= tables
+    assert {"jobs", "creations", "drafts", "recent", "surfaces"} <= tables
 
 
 def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
@@ -121,7 +122,7 @@ def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):
     assert db.notice == ""  # an older file is upgraded in place, not moved aside
     db.adopt(legacy_profile_id(BASE, key_prefix(TEST_KEY)), PROFILE)  # the key's first connect (v3)
     snap = db.load(PROFILE)
-    assert [(j["job_id"], j["label"]) for j in snap.jobs] == [(5001, "")]
+    assert [(j["job_id"], j["label"]) for j in snap.jobs] == [("5001", "")]
     assert snap.creations == [{"creation_id": 101}]
     db.close()
     conn = sqlite3.connect(path)
@@ -153,7 +154,7 @@ def test_corrupt_file_is_moved_aside_and_a_fresh_one_started(tmp_path):
     assert len(moved) == 1 and moved[0] in db.notice
     assert (tmp_path / moved[0]).read_bytes().startswith(b"this is not a database")
     db.save(PROFILE, jobs=[job_row(5001)])  # the fresh file works
-    assert [j["job_id"] for j in db.load(PROFILE).jobs] == [5001]
+    assert [j["job_id"] for j in db.load(PROFILE).jobs] == ["5001"]
 
 
 def test_damaged_pages_are_found_and_moved_aside(tmp_path):
@@ -257,5 +258,5 @@ def test_kill_9_in_the_middle_of_writes_leaves_a_sound_file(tmp_path):
     assert db.notice == ""
     snap = db.load("p")
     ids = {j["job_id"] for j in snap.jobs}
-    assert all(n * 10 + i in ids for n in range(1, committed + 1) for i in range(10))  # every reported commit
+    assert all(str(n * 10 + i) in ids for n in range(1, committed + 1) for i in range(10))  # every reported commit
     assert {c["creation_id"] for c in snap.creations} >= set(range(1, committed + 1))

@@ -55,14 +55,14 @@ def test_a_v2_file_upgrades_and_its_rows_are_adopted_once_by_the_first_key(tmp_p
 
     db = LocalStore.open(path)
     assert db.notice == ""  # upgraded in place
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 4
     assert db.profiles() == sorted(["v2:" + old, "v2:" + elsewhere])  # the dead demo's rows are dropped
 
     mine, twin = profile_id(BASE, key_digest(TEST_KEY)), profile_id(BASE, key_digest(TWIN_KEY))
     db.save(mine, drafts=[("image", {"prompt": "typed after the upgrade"})])
     assert db.adopt(legacy_profile_id(BASE, key_prefix(TEST_KEY)), mine) == 3  # job, creation, recent
     snap = db.load(mine)
-    assert [j["job_id"] for j in snap.jobs] == [5001] and snap.recent == [(101, 1.0)]
+    assert [j["job_id"] for j in snap.jobs] == ["5001"] and snap.recent == [("101", 1.0)]
     assert snap.drafts == {"image": {"prompt": "typed after the upgrade"}}  # the newer row wins
     assert db.adopt(legacy_profile_id(BASE, key_prefix(TWIN_KEY)), twin) == 0  # once: nothing left for the twin
     assert db.load(twin).jobs == []
@@ -76,5 +76,5 @@ def test_a_newer_row_of_the_profile_wins_over_the_adopted_one(tmp_path):
     mine = profile_id(BASE, key_digest(TEST_KEY))
     db.save(mine, jobs=[{"job_id": 5001, "status": "succeeded", "data": {"job_id": 5001}}])
     db.adopt(legacy_profile_id(BASE, key_prefix(TEST_KEY)), mine)
-    assert [(j["job_id"], j["status"]) for j in db.load(mine).jobs] == [(5001, "succeeded")]
+    assert [(j["job_id"], j["status"]) for j in db.load(mine).jobs] == [("5001", "succeeded")]
     assert db.profiles() == [mine]

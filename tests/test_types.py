@@ -1,5 +1,5 @@
-"""The type checker and the linter run in the suite: mypy (strict on the domain core and both surface adapters,
-as ``[tool.mypy]`` in pyproject.toml says) and ruff on the same modules."""
+"""The type checker and the linter run in the suite: mypy (strict on the domain core, both surface adapters and the
+app's store, poller and messages, as ``[tool.mypy]`` in pyproject.toml says) and ruff on the same modules."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STRICT = ["domain", "domain.offer", "domain.runs", "surface", "v1", "unified", "unified_models", "unified_offer",
-          "unified_payload", "wire"]
+STRICT = ["domain", "domain.offer", "domain.runs", "domain.codec", "surface", "v1", "unified", "unified_models",
+          "unified_offer", "unified_payload", "wire"]
+APP_STRICT = ["store", "poller", "messages"]  # the app's typed core: kgp_tui/<name>.py
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed (pip install -e '.[test]')")
@@ -30,8 +31,8 @@ def test_mypy_config_names_every_strict_module():
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
     strict = {m for o in config["overrides"] if o.get("strict") for m in o["module"]}
-    assert strict == {f"kgp_tui.api.{name}" for name in STRICT}
-    assert set(config["files"]) == {_path(name) for name in STRICT}
+    assert strict == {f"kgp_tui.api.{name}" for name in STRICT} | {f"kgp_tui.{name}" for name in APP_STRICT}
+    assert set(config["files"]) == {_path(name) for name in STRICT} | {f"kgp_tui/{n}.py" for n in APP_STRICT}
 
 
 def _path(module: str) -> str:
@@ -50,10 +51,10 @@ def _ruff() -> str | None:
 
 @pytest.mark.skipif(_ruff() is None, reason="ruff is not installed (pip install -e '.[test]')")
 def test_ruff_passes_on_the_domain_core_adapters_and_their_tests():
-    files = [_path(name) for name in STRICT]
+    files = [_path(name) for name in STRICT] + [f"kgp_tui/{name}.py" for name in APP_STRICT]
     files += [str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_*.py"))
               if p.name.startswith(("test_domain", "test_unified", "test_surface_detect", "test_types",
-                                    "test_import_walls"))]
+                                    "test_import_walls", "test_app_surfaces"))]
     result = subprocess.run([_ruff(), "check", "--no-cache", *files], capture_output=True, text=True, timeout=120,
                             cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -36,8 +36,8 @@ async def test_restart_while_the_server_is_down_then_open_the_restored_job(tmp_p
             await connected_app_on_catalog(pilot)
             await open_type(pilot, "slides_video")
             await submit_prompt(pilot, "Tides and the moon")
-            job_id = await wait_for(pilot, lambda: next(iter(app.store.jobs), None), what="the job")
-            creation_id = app.store.jobs[job_id].creation_id
+            job_id = await wait_for(pilot, lambda: next(iter(app.store.runs), None), what="the job")
+            creation_id = app.store.runs[job_id].creation_id
             await pilot.press("ctrl+q")
     finally:
         sim.stop()  # the server is down from here on
@@ -49,7 +49,7 @@ async def test_restart_while_the_server_is_down_then_open_the_restored_job(tmp_p
         screen = await wait_for(pilot, lambda: isinstance(app2.screen, JobsScreen) and app2.screen, what="jobs")
         table = screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: table.row_count == 1, what="the job restored from disk")
-        assert app2.client is None
+        assert app2.adapter is None
         await pilot.press("enter")  # open the restored job's creation
         said = await wait_for(pilot, lambda: [t for t in toasts(app2) if f"#{creation_id}" in t], what="the toast")
         assert any("Not connected" in t and "F4" in t for t in said), said
@@ -66,7 +66,7 @@ async def test_a_submit_without_a_connection_is_refused_plainly(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         await open_type(pilot, "image")
-        app.client = None  # the connection went away between the form opening and ctrl+s
+        app.adapter = None  # the connection went away between the form opening and ctrl+s
         app.submit_create("image", {"type": "image", "prompt": "A fox"})
         await wait_for(pilot, lambda: "image" in app.store.form_results, what="the form's result")
         severity, text, _ = app.store.form_results["image"]

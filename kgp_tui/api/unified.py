@@ -120,27 +120,28 @@ class UnifiedAdapter:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def capabilities(self, *, refresh: bool = False) -> Any:
+    async def capabilities(self, *, refresh: bool = False, retries: int | None = None) -> Any:
         """``GET /capabilities`` as the server gave it (decoded JSON)."""
         if self._capabilities is None or refresh:
-            self._capabilities = await self.client.get("/capabilities")
+            self._capabilities = await self.client.get("/capabilities", retries=retries)
             self._offer = None
         return self._capabilities
 
-    async def offer(self, *, refresh: bool = False) -> d.Offer:
-        caps = await self.capabilities(refresh=refresh)
+    async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer:
+        caps = await self.capabilities(refresh=refresh, retries=retries)
         if self._offer is None:
             self._offer = offer_from_capabilities(caps)
         return self._offer
 
-    async def account(self) -> d.Account:
-        """The capabilities' ``account``; when they have none, ``GET /me`` if the server has it."""
-        caps = await self.capabilities()
+    async def account(self, *, refresh: bool = False, retries: int | None = None) -> d.Account:
+        """The capabilities' ``account`` (read again with ``refresh``: credits change); when they have none,
+        ``GET /me`` if the server has it."""
+        caps = await self.capabilities(refresh=refresh, retries=retries)
         account = account_from_unified(caps.get("account") if isinstance(caps, Mapping) else None, self.key_prefix)
         if account is not None:
             return account
         try:
-            me = await self.client.get("/me")
+            me = await self.client.get("/me", retries=retries)
         except NotFound:
             me = None
         return account_from_unified(me, self.key_prefix) or d.Account(key_prefix=self.key_prefix)
@@ -165,11 +166,12 @@ class UnifiedAdapter:
         data = await self.client.get(f"/creations/{_id(run.id)}")
         return run_from_unified(data, str(run.kind), run.action)
 
-    async def creation(self, creation_id: str) -> d.Creation:
-        return creation_from_unified(await self.client.get(f"/creations/{_id(creation_id)}"))
+    async def creation(self, creation_id: str, *, retries: int | None = None) -> d.Creation:
+        return creation_from_unified(await self.client.get(f"/creations/{_id(creation_id)}", retries=retries))
 
     async def list_creations(self, type: str | None = None, status: str | None = None,
-                             query: str | None = None, page: int = 1, page_size: int = 20) -> d.CreationPage:
+                             query: str | None = None, page: int = 1, page_size: int = 20, *,
+                             retries: int | None = None) -> d.CreationPage:
         """GET /creations by type and page. This surface has no status or search filter: asking for one is a
         ``NotOnThisSurface`` (filter loaded rows with ``domain.filter_locally``, or say it is not available)."""
         if status or query:
@@ -177,12 +179,12 @@ class UnifiedAdapter:
         params: dict[str, Any] = {"page": page, "page_size": page_size}
         if type:
             params["type"] = type
-        return page_from_unified(await self.client.get("/creations", params), page, page_size)
+        return page_from_unified(await self.client.get("/creations", params, retries=retries), page, page_size)
 
     async def find_created(self, product_type: str, *, since: float, known: Sequence[str] = (),
                            prompt: str | None = None) -> d.Creation | None:
         """After an ambiguous create: what that request made, looked up in ``GET /creations`` (never resent)."""
-        page = await self.list_creations(type=product_type, page=1, page_size=20)
+        page = await self.list_creations(type=product_type, page=1, page_size=20, retries=2)
         return d.pick_submitted(page.items, since=since, known=known, prompt=prompt)
 
     def validate_edit(self, creation: d.Creation, action: str, values: Mapping[str, Any]) -> dict[str, str]:

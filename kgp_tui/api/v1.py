@@ -31,6 +31,7 @@ __all__ = [
     "run_from_create", "run_from_edit", "run_from_job",
 ]
 
+MODEL_QUALITY = "image_generation.quality"  # the chosen image model's own quality, sent inside image_generation
 LABELS = {
     "prompt": "Prompt", "instructions": "Instructions", "language": "Language", "aspect_ratio": "Aspect ratio",
     "output_quality": "Output quality", "voice_id": "Voice", "style_id": "Style", "scene_count": "Scenes / pages",
@@ -113,21 +114,37 @@ def _setting(name: str, ct: m.ContentType, catalog: m.Catalog) -> d.Setting:
     return d.Setting(name, "text", label, required)
 
 
-def _bundles(catalog: m.Catalog) -> tuple[d.ImageBundle, ...]:
+def _bundles(catalog: m.Catalog, ct: m.ContentType | None = None) -> tuple[d.ImageBundle, ...]:
+    """The image models as bundles; for a content type, a model's ratios and qualities in the type's own order."""
+    def ordered(values: Sequence[str], order: Sequence[str]) -> tuple[str, ...]:
+        rank = {v: n for n, v in enumerate(order)}
+        return tuple(sorted(values, key=lambda v: rank.get(v, len(rank))))
+
+    ratios = (ct.aspect_ratios or ASPECT_RATIOS) if ct is not None else ()
+    qualities = (ct.output_qualities or OUTPUT_QUALITIES) if ct is not None else ()
     return tuple(
-        d.ImageBundle(i.provider, i.model, i.display_name, tuple(i.aspect_ratios), tuple(i.output_qualities),
-                      tuple(i.qualities), raw=_raw(i))
+        d.ImageBundle(i.provider, i.model, i.display_name, ordered(i.aspect_ratios, ratios),
+                      ordered(i.output_qualities, qualities), tuple(i.qualities), raw=_raw(i))
         for i in catalog.image_models
     )
 
 
 def product_from_type(ct: m.ContentType, catalog: m.Catalog) -> d.Product:
-    """One content type as a product: a setting per listed field (``type`` itself is not a setting)."""
-    settings = tuple(_setting(name, ct, catalog) for name in ct.fields if name != "type")
+    """One content type as a product: a setting per listed field (``type`` itself is not a setting). An image
+    model brings its own native ``quality`` (sent inside ``image_generation``), shown only for a model listing some."""
+    settings: list[d.Setting] = []
+    for name in ct.fields:
+        if name == "type":
+            continue
+        settings.append(_setting(name, ct, catalog))
+        if name == "image_generation":
+            settings.append(d.Setting(MODEL_QUALITY, "choice", "Quality (of the chosen model)", follows="bundle"))
+        elif name in ("aspect_ratio", "output_quality") and "image_generation" in ct.fields:
+            settings[-1] = replace(settings[-1], follows="bundle")  # the chosen model narrows them
     voices = tuple(d.Voice(v.voice_id, v.name, v.language, v.gender, raw=_raw(v)) for v in catalog.voices)
     return d.Product(
-        type=ct.type, label=ct.label, description=ct.description, settings=settings,
-        bundles=_bundles(catalog) if "image_generation" in ct.fields else (), voices=voices,
+        type=ct.type, label=ct.label, description=ct.description, settings=tuple(settings),
+        bundles=_bundles(catalog, ct) if "image_generation" in ct.fields else (), voices=voices,
         edit_actions=tuple(ct.editable_actions), raw=_raw(ct),
     )
 
@@ -212,13 +229,14 @@ class V1Adapter:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def account(self) -> d.Account:
-        me: m.Me = await self.client.me()
+    async def account(self, *, refresh: bool = False, retries: int | None = None) -> d.Account:
+        """GET /me (always fresh: ``refresh`` is for the surface that caches its account)."""
+        me: m.Me = await self.client.me(retries=retries)
         return account_from_me(me, self.key_prefix)
 
-    async def offer(self, *, refresh: bool = False) -> d.Offer:
+    async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer:
         if self._catalog is None or self._offer is None or refresh:
-            self._catalog = await self.client.catalog()
+            self._catalog = await self.client.catalog(retries=retries)
             self._offer = offer_from_catalog(self._catalog)
         return self._offer
 
@@ -251,9 +269,12 @@ class V1Adapter:
     def _wire_values(self, product: d.Product, values: Mapping[str, Any]) -> dict[str, Any]:
         """A bundle key becomes the nested ``image_generation`` object, a video model ``video_generation``."""
         wire = dict(values)
+        quality = wire.pop(MODEL_QUALITY, None)
         bundle = product.bundle(wire.get("image_generation"))
         if bundle is not None:
             wire["image_generation"] = {"provider": bundle.provider, "model": bundle.model}
+            if isinstance(quality, str) and quality.strip() and product.applies(MODEL_QUALITY, values):
+                wire["image_generation"]["quality"] = quality.strip()
         model_name = wire.get("video_generation")
         if isinstance(model_name, str) and self._catalog is not None:
             video = next((v for v in self._catalog.video_models if v.model == model_name), None)
@@ -279,17 +300,17 @@ class V1Adapter:
         return replace(polled, kind=kind, action=job.action or run.action,
                         creation_id=polled.creation_id or run.creation_id)
 
-    async def creation(self, creation_id: str) -> d.Creation:
-        detail: m.Creation = await self.client.creation(int(creation_id))
+    async def creation(self, creation_id: str, *, retries: int | None = None) -> d.Creation:
+        detail: m.Creation = await self.client.creation(int(creation_id), retries=retries)
         self._details[str(detail.creation_id)] = detail
         return creation_from_v1(detail)
 
     async def list_creations(
         self, type: str | None = None, status: str | None = None, query: str | None = None,
-        page: int = 1, page_size: int = 20,
+        page: int = 1, page_size: int = 20, *, retries: int | None = None,
     ) -> d.CreationPage:
         reply: m.CreationPage = await self.client.list_creations(
-            page=page, page_size=page_size, type=type, status=status, query=query
+            page=page, page_size=page_size, type=type, status=status, query=query, retries=retries
         )
         return page_from_v1(reply)
 
@@ -297,7 +318,7 @@ class V1Adapter:
         self, product_type: str, *, since: float, known: Sequence[str] = (), prompt: str | None = None
     ) -> d.Creation | None:
         """After an ambiguous create: what that request made, looked up in ``GET /creations`` (never resent)."""
-        page = await self.list_creations(type=product_type, page=1, page_size=10)
+        page = await self.list_creations(type=product_type, page=1, page_size=10, retries=2)
         return d.pick_submitted(page.items, since=since, known=known, prompt=prompt)
 
     def validate_edit(self, creation: d.Creation, action: str, values: Mapping[str, Any]) -> dict[str, str]:

@@ -1,8 +1,9 @@
-"""CatalogScreen: content types with a detail pane; languages, voices (by language) and styles."""
+"""CatalogScreen: what the server can make (v1 content types or unified products) with a detail pane; languages,
+voices (by language) and styles."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -11,9 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
+from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.widgets.form_fields import KeysInOrder, OrderedInput
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Offer, Product
 
 ALL_LANGUAGES = "__all__"
 
@@ -22,47 +27,45 @@ def clean(value: Any, max_len: int = 80) -> str:
     return sanitize(value, single_line=True, max_len=max_len)
 
 
-def describe_type(ct: Any) -> Text:
-    """Everything the catalog says about one content type, as literal text."""
+def describe_type(ct: Product) -> Text:
+    """Everything the server says about one product (a v1 content type or a unified product), as literal text."""
     text = Text()
-    text.append(clean(ct.display_name or ct.type, 100) + "\n", style="bold")
+    text.append(clean(ct.label or ct.type, 100) + "\n", style="bold")
     text.append(f"type id: {clean(ct.type)}\n")
     if ct.description:
         text.append(sanitize(ct.description, max_len=600) + "\n")
     text.append("\n")
     rows = [
-        ("Fields", ", ".join(clean(f, 40) for f in ct.fields)),
-        ("Required", ", ".join(clean(f, 40) for f in ct.required)),
-        ("Aspect ratios", ", ".join(clean(r, 12) for r in ct.aspect_ratios)),
-        ("Default ratio", clean(ct.default_aspect_ratio or "")),
-        ("Qualities", ", ".join(clean(q, 12) for q in ct.output_qualities)),
+        ("Fields", ", ".join(clean(s.name, 40) for s in ct.settings)),
+        ("Required", ", ".join(clean(s.name, 40) for s in ct.settings if s.required)),
     ]
-    for name in ("scene_count", "duration_seconds"):
-        limit = ct.limit(name)
-        if limit is not None:
-            rows.append(({"scene_count": "Scenes/pages", "duration_seconds": "Duration (s)"}[name],
-                         clean(limit.describe())))
-    extra = [f for f in ct.fields if f not in _KNOWN_FIELDS and ct.limit(f) is not None]
-    for name in extra:
-        rows.append((clean(name, 30), clean(ct.limit(name).describe())))
-    rows.append(("Edit actions", ", ".join(clean(a, 40) for a in ct.editable_actions) or "none"))
+    if ct.bundles:
+        rows.append(("Models", ", ".join(clean(b.label, 30) for b in ct.bundles)))
+    for setting in ct.settings:
+        if setting.kind in ("integer", "number", "choice") and setting.name != "language":
+            limit = setting.describe() if setting.kind != "choice" or setting.presets else ", ".join(
+                clean(c.label, 16) for c in setting.choices)
+            if limit:
+                rows.append((clean(setting.label, 14), clean(limit)))
+    if ct.accepts_files:
+        rows.append(("Files", "source files can be attached"))
+    if ct.edit_actions or ct.raw.get("editable_actions") is not None:
+        rows.append(("Edit actions", ", ".join(clean(a, 40) for a in ct.edit_actions) or "none"))
     for label, value in rows:
         if value:
-            text.append(f"{label:<14}", style="bold")
+            text.append(f"{label:<16}", style="bold")
             text.append(value + "\n")
     return text
 
 
-_KNOWN_FIELDS = {"prompt", "instructions", "language", "aspect_ratio", "output_quality", "voice_id", "style_id",
-                 "scene_count", "duration_seconds"}
-
-
-def describe_resources(catalog: Any, ct: Any, language: str | None) -> Text:
+def describe_resources(offer: Offer, ct: Product | None, language: str | None) -> Text:
     """Languages, the voices for the chosen language, and the styles usable with this type."""
     text = Text()
     text.append("Languages  ", style="bold")
-    text.append(", ".join(f"{clean(lang.label, 30)} ({clean(lang.code, 12)})" for lang in catalog.languages) or "—")
-    voices = catalog.voices_for(language)
+    text.append(", ".join(f"{clean(lang.label, 30)} ({clean(lang.code, 12)})" for lang in offer.languages) or "—")
+    products = [ct] if ct is not None else list(offer.products)
+    every = {v.id: v for p in products for v in p.voices}
+    voices = voices_for(every.values(), language)
     text.append("\nVoices     ", style="bold")
     text.append(
         ", ".join(
@@ -71,9 +74,9 @@ def describe_resources(catalog: Any, ct: Any, language: str | None) -> Text:
         )
         or "none for this language"
     )
-    styles = catalog.styles_for(ct.type) if ct is not None else catalog.styles
+    styles = [c for p in products for s in p.settings if s.name == "style_id" for c in s.choices]
     text.append("\nStyles     ", style="bold")
-    text.append(", ".join(clean(s.label, 30) for s in styles) or "none for this type")
+    text.append(", ".join(dict.fromkeys(clean(c.label, 30) for c in styles)) or "none for this type")
     return text
 
 
@@ -132,8 +135,8 @@ class CatalogScreen(KGPScreen):
             self._render_catalog()
 
     @property
-    def catalog(self) -> Any:
-        return self.app.store.catalog
+    def catalog(self) -> Offer | None:
+        return self.app.store.offer  # type: ignore[no-any-return]
 
     def _render_catalog(self) -> None:
         catalog = self.catalog
@@ -159,8 +162,8 @@ class CatalogScreen(KGPScreen):
         wanted = self._filled_for.strip().lower()
         selected = self._cursor_type()
         table.clear()
-        for ct in catalog.content_types:
-            name = clean(ct.display_name or ct.type, 60)
+        for ct in catalog.products:
+            name = clean(ct.label or ct.type, 60)
             if wanted and wanted not in name.lower() and wanted not in ct.type.lower():
                 continue
             table.add_row(Text(name), Text(clean(ct.type, 40)), key=ct.type)
@@ -173,16 +176,16 @@ class CatalogScreen(KGPScreen):
         if self.catalog is not None and self.query_one("#type-filter", Input).value != getattr(self, "_filled_for", None):
             self._fill_table()
 
-    def selected_type(self) -> Any:
+    def selected_type(self) -> Product | None:
         self._refill_if_stale()  # an Enter right after a letter opens what the filtered list shows
         return self._cursor_type()
 
-    def _cursor_type(self) -> Any:
+    def _cursor_type(self) -> Product | None:
         table = self.query_one("#types", DataTable)
         if self.catalog is None or table.row_count == 0:
             return None
         row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
-        return self.catalog.get_type(row_key.value)
+        return self.catalog.product(str(row_key.value))
 
     def _show_detail(self) -> None:
         ct = self._cursor_type()

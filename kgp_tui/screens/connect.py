@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +12,9 @@ from textual.widgets import Label, Static
 
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
+
+if TYPE_CHECKING:
+    from kgp_tui.store import Session
 
 DEFAULT_BASE_URL = "https://api.kpainter.ai/openapi/v1"
 NOTE_STYLES = {"error": "bold", "warning": "bold", "ok": "", "info": "italic"}
@@ -240,18 +243,20 @@ def retry_note(base_url: str, error: Any, number: int, of: int, delay: float) ->
     return f"{why}: retrying {when} (retry {number} of {of})…"
 
 
-def describe_session(session: Any) -> Text:
-    """Who the key belongs to and what it may do, shown after a successful /me."""
+def describe_session(session: Session | None) -> Text:
+    """Who the key belongs to and what it may do, shown after a successful connect."""
     if session is None:
         return Text("No key yet? `kgp-tui --demo` runs a built-in simulator: no account, no network.", style="italic")
-    me = session.me
-    credits = getattr(me, "credits", None)
+    account = session.account
+    credits = "—" if account.credits is None else str(account.credits)
+    plan = f" ({sanitize(account.plan, single_line=True, max_len=20)})" if account.plan else ""
     lines = [
-        ("User", sanitize(getattr(me, "display_name", "") or "—", single_line=True, max_len=60)),
+        ("User", sanitize(account.display_name or account.email or "—", single_line=True, max_len=60)),
         ("Key", sanitize(session.key_prefix, single_line=True, max_len=30)),
-        ("Scope", sanitize(getattr(me, "key_scope", "") or "—", single_line=True, max_len=30)),
-        ("Can create", "yes" if getattr(me, "can_use", False) else "no (read-only key)"),
-        ("Credits", f"{getattr(credits, 'balance', '—')} ({sanitize(getattr(credits, 'plan', '') or '', single_line=True, max_len=20)})"),
+        ("API", f"{session.surface} ({'catalog and jobs' if session.surface == 'v1' else 'unified creations'})"),
+        ("Scope", sanitize(account.key_scope or "—", single_line=True, max_len=30)),
+        ("Can create", "yes" if account.may_create else "no (read-only key)"),
+        ("Credits", credits + plan),
     ]
     text = Text()
     for name, value in lines:

@@ -1,9 +1,11 @@
-"""CreationScreen: one creation's status, main_url, artifacts and scenes, with the selected scene's narration."""
+"""CreationScreen: one creation's status, main URL, results (v1 artifacts or unified outputs) and v1 scenes, with
+the selected scene's narration. A paused unified creation gets a place for its actions panel, a unified video one
+for its conversation (built apart: kgp_tui/screens/actions.py, kgp_tui/widgets/conversation.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -25,15 +27,37 @@ from kgp_tui.widgets.creation_info import (
     outcome,
 )
 
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Creation, Result, Run, Scene
+    from kgp_tui.store import TrackedRun
+
 MARK = "✎ changed"
 
 
 class LatestJobLoaded(Message):
     """The latest job of a creation that ended, asked for because nothing here said why it ended."""
 
-    def __init__(self, job_id: int, job: Any = None, problem: str = "") -> None:
+    def __init__(self, job_id: str, job: Run | None = None, problem: str = "") -> None:
         super().__init__()
         self.job_id, self.job, self.problem = job_id, job, problem
+
+
+def unified_facts(creation: Creation) -> str:
+    """Credits, review and result code of a unified creation, in one line ('' on v1)."""
+    run = creation.run
+    if run is None:
+        return ""
+    parts = []
+    if run.estimated_credits is not None:
+        parts.append(f"Credits estimated {run.estimated_credits}")
+    if run.actual_credits is not None:
+        parts.append(f"spent {run.actual_credits}")
+    if run.review is not None and run.review.status:
+        notes = f" ({run.review.notes})" if run.review.notes else ""
+        parts.append(f"review {run.review.status}{notes}")
+    if run.result_code:
+        parts.append(f"result {run.result_code}")
+    return clean(" · ".join(parts), 400)
 
 
 class CreationScreen(KGPScreen):
@@ -48,29 +72,33 @@ class CreationScreen(KGPScreen):
         Binding("escape", "back", "Back", id="creation.back"),
     ]
 
-    def __init__(self, creation_id: int) -> None:
+    def __init__(self, creation_id: str) -> None:
         super().__init__()
         self.creation_id = creation_id
-        self._shown: Any = None
+        self._shown: Creation | None = None
         # What changed while this screen was open (an edit finished): scene_id -> words, and the main URL.
         self.changed: dict[str, list[str]] = {}
         self.main_changed = False
         # The latest job of an ended creation whose detail says nothing about why: asked for once, kept here only.
-        self._latest_job: Any = None
-        self._lookup: dict[int, str] = {}  # job id -> what asking for it said so far ("" once it answered)
+        self._latest_job: Run | None = None
+        self._lookup: dict[str, str] = {}  # job id -> what asking for it said so far ("" once it answered)
         self._filled: tuple[Any, str | None] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(f"Loading creation #{self.creation_id}…"), id="creation-info", markup=False)
         with Horizontal(id="creation-body"):
             with Vertical(id="creation-tables"):
-                yield Label("Artifacts", classes="pane-title")
+                yield Label("Artifacts" if self._surface == "v1" else "Outputs", classes="pane-title")
                 yield DataTable(id="artifacts", cursor_type="row")
-                yield Label("Scenes", classes="pane-title")
+                yield Label("Scenes", classes="pane-title", id="scenes-title")
                 yield DataTable(id="scenes", cursor_type="row")
+                # the paused-creation actions panel (kgp_tui/screens/actions.py) mounts here while run.needs_user
+                yield Vertical(id="creation-pause")
             with VerticalScroll(id="narration-pane"):
                 yield Label("Narration", classes="pane-title")
                 yield Static("", id="narration", markup=False)
+                # the conversation pane of a unified video (kgp_tui/widgets/conversation.py) mounts here
+                yield Vertical(id="creation-conversation")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -85,14 +113,18 @@ class CreationScreen(KGPScreen):
         scenes.focus()
 
     @property
-    def creation(self) -> Any:
-        return self.app.store.creations.get(self.creation_id)
+    def _surface(self) -> str:
+        return self.app.store.surface or "v1"  # type: ignore[no-any-return]
+
+    @property
+    def creation(self) -> Creation | None:
+        return self.app.store.creations.get(self.creation_id)  # type: ignore[no-any-return]
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "creations" and key in (self.creation_id, None):
             self._refresh_view()
-        elif topic == "jobs":  # one reply per poll of any job: only this creation's jobs matter here
-            tracked = self.app.store.jobs.get(key) if key is not None else None
+        elif topic == "jobs":  # one reply per poll of any run: only this creation's runs matter here
+            tracked = self.app.store.runs.get(key) if key is not None else None
             if key is None or (tracked is not None and tracked.creation_id == self.creation_id):
                 self._refresh_view()
 
@@ -100,16 +132,19 @@ class CreationScreen(KGPScreen):
         creation = self.creation
         if creation is None:
             return
-        tracked = self.app.store.job_for_creation(self.creation_id)
+        tracked = self.app.store.run_for_creation(self.creation_id)
         if creation is not self._shown:
             # the first time, compare with the creation as it was before an edit the user has not seen finish
             before = self._shown if self._shown is not None else self.app.edit_baselines.get(self.creation_id)
             self._note_changes(before, creation)
         latest = self._known_latest_job(creation, tracked)
         self._ask_why(creation, latest)
-        lookup = self._lookup.get(creation.latest_job_id or 0, "")
+        lookup = self._lookup.get(creation.latest_run_id or "", "")
         info = describe_creation(creation, tracked, self._changes_text(), latest_job=latest, lookup=lookup,
                                  width=self._info_width(), console=self.app.console)
+        facts = unified_facts(creation)
+        if facts:
+            info.append("\n" + facts)
         self.query_one("#creation-info", Static).update(info)
         self.refresh_bindings()  # what may be edited follows the creation's status and editable_actions
         ended = outcome(creation, latest)
@@ -130,30 +165,34 @@ class CreationScreen(KGPScreen):
 
     # -- why a creation ended -----------------------------------------------------------------------------
 
-    def _known_latest_job(self, creation: Any, tracked: Any) -> Any:
-        """The creation's latest job when this session has it: tracked, or asked for by this screen."""
-        latest_id = creation.latest_job_id
-        if tracked is not None and latest_id in (None, tracked.job_id):
-            return tracked.job
+    def _known_latest_job(self, creation: Creation, tracked: TrackedRun | None) -> Run | None:
+        """The creation's latest run when this session has it: tracked, its own (unified), or asked for here."""
+        if creation.run is not None:
+            return creation.run if tracked is None or tracked.run.status == creation.run.status else tracked.run
+        latest_id = creation.latest_run_id
+        if tracked is not None and latest_id in (None, tracked.id):
+            return tracked.run
         job = self._latest_job
-        return job if job is not None and job.job_id == latest_id else None
+        return job if job is not None and job.id == latest_id else None
 
-    def _ask_why(self, creation: Any, latest: Any) -> None:
+    def _ask_why(self, creation: Creation, latest: Run | None) -> None:
         """An ended creation that says nothing about why: ask for its latest job once (not tracked: it is over)."""
-        job_id = creation.latest_job_id
+        job_id = creation.latest_run_id
         if (latest is not None or not job_id or job_id in self._lookup or outcome(creation) is None
-                or any(error_parts(getattr(creation, "error", None)))):
+                or any(error_parts(creation.raw.get("error")))):
             return
-        if self.app.client is None:
+        if self.app.adapter is None:
             return
         self._lookup[job_id] = "asking the server…"
         self._fetch_latest_job(job_id)
 
     @work(exclusive=True, exit_on_error=False, group="creation-why")
-    async def _fetch_latest_job(self, job_id: int) -> None:
-        client = self.app.client
+    async def _fetch_latest_job(self, job_id: str) -> None:
+        from kgp_tui.api.domain import Run
+
+        adapter = self.app.adapter
         try:
-            job = await client.job(job_id, retries=2)
+            job = await adapter.poll(Run(surface=adapter.name, id=job_id, creation_id=self.creation_id))
         except Exception as error:  # noqa: BLE001 - told on screen in the client's own words, never raw
             from kgp_tui.api.errors import KGPError  # loaded already: the app is connected
 
@@ -171,22 +210,26 @@ class CreationScreen(KGPScreen):
 
     # -- tables -------------------------------------------------------------------------------------------
 
-    def _fill_artifacts(self, creation: Any, ended: str | None) -> None:
+    def _fill_artifacts(self, creation: Creation, ended: str | None) -> None:
         rows = [
             (clean(a.kind or "—", 20), clean(a.label or "—", 60), human_size(a.size_bytes), clean(a.mime_type or "—", 40))
-            for a in creation.artifacts
+            for a in creation.results
         ]
-        self._fill("#artifacts", rows, none_because(creation, ended, "no artifacts", "no artifacts yet"))
+        what = "artifacts" if creation.surface == "v1" else "outputs"
+        self._fill("#artifacts", rows, none_because(creation, ended, f"no {what}", f"no {what} yet"))
 
-    def _fill_scenes(self, creation: Any, ended: str | None) -> None:
+    def _fill_scenes(self, creation: Creation, ended: str | None) -> None:
+        has_scenes = creation.surface == "v1"  # the unified surface has no scenes
+        self.query_one("#scenes").display = has_scenes
+        self.query_one("#scenes-title").display = has_scenes
         rows = [
             (
                 str(scene.index if scene.index is not None else number),
-                clean(scene.scene_id, 32),
+                clean(scene.id, 32),
                 clean(scene.title or "—", 80),
                 human_duration(scene.duration_seconds),
                 (status_label(scene.status) if scene.status else "—")
-                + (f" {MARK}" if scene.scene_id in self.changed else ""),
+                + (f" {MARK}" if scene.id in self.changed else ""),
             )
             for number, scene in enumerate(creation.scenes, start=1)
         ]
@@ -204,7 +247,7 @@ class CreationScreen(KGPScreen):
             table.add_row(*cells, key="none")
         table.move_cursor(row=min(cursor, max(0, table.row_count - 1)))
 
-    def _selected(self, table_id: str, items: list[Any]) -> Any:
+    def _selected(self, table_id: str, items: tuple[Any, ...]) -> Any:
         table = self.query_one(table_id, DataTable)
         if not items or table.row_count == 0:
             return None
@@ -224,8 +267,8 @@ class CreationScreen(KGPScreen):
             return
         text = Text()
         text.append(clean(scene.title or f"Scene {scene.index}", 120) + "\n", style="bold")
-        text.append(f"scene id {clean(scene.scene_id, 60)}\n", style="dim")  # what an edit addresses
-        text.append(sanitize(scene.narration_text or "(no narration)", max_len=5000))
+        text.append(f"scene id {clean(scene.id, 60)}\n", style="dim")  # what an edit addresses
+        text.append(sanitize(scene.narration or "(no narration)", max_len=5000))
         pane.update(text)
 
     @on(DataTable.RowHighlighted, "#scenes")
@@ -240,7 +283,7 @@ class CreationScreen(KGPScreen):
             return "main URL", None
         focused = self.focused
         if focused is not None and focused.id == "artifacts":
-            artifact = self._selected("#artifacts", creation.artifacts)
+            artifact: Result | None = self._selected("#artifacts", creation.results)
             if artifact is not None and artifact.url:
                 return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
         return "main URL", creation.main_url
@@ -272,7 +315,7 @@ class CreationScreen(KGPScreen):
 
     # -- editing ----------------------------------------------------------------------------------------
 
-    def _note_changes(self, before: Any, after: Any) -> None:
+    def _note_changes(self, before: Creation | None, after: Creation) -> None:
         """Mark the scenes that differ between the creation shown so far and the one just loaded."""
         if before is None:
             return
@@ -285,10 +328,10 @@ class CreationScreen(KGPScreen):
 
     def on_unmount(self) -> None:
         super().on_unmount()
-        tracked = self.app.store.job_for_creation(self.creation_id)
+        tracked = self.app.store.run_for_creation(self.creation_id)
         shown = self._shown
         seen = shown is not None and shown.status not in ("queued", "processing") and (
-            tracked is None or (tracked.job.is_terminal and shown.latest_job_id == tracked.job_id))
+            tracked is None or (tracked.run.is_terminal and shown.latest_run_id == tracked.id))
         if seen:  # the screen showed the creation after its last edit: the user saw what changed, and left
             self.app.edit_baselines.pop(self.creation_id, None)
 
@@ -297,19 +340,19 @@ class CreationScreen(KGPScreen):
         parts = []
         if creation is not None:
             for scene in creation.scenes:
-                if scene.scene_id in self.changed:
-                    parts.append(f"{scene_name(scene)} ({', '.join(self.changed[scene.scene_id])})")
+                if scene.id in self.changed:
+                    parts.append(f"{scene_name(scene)} ({', '.join(self.changed[scene.id])})")
         if self.main_changed:
             parts.append("main URL (a new version)")
         return clean("; ".join(parts), 400)
 
     def edit_blocked(self, action: str) -> str | None:
         creation = self.creation
-        tracked = self.app.store.job_for_creation(self.creation_id)
+        tracked = self.app.store.run_for_creation(self.creation_id)
         ended = outcome(creation, self._known_latest_job(creation, tracked)) if creation is not None else None
         if ended is not None:
             return f"{ENDED_WORDS.get(ended, ended)}: there is nothing to edit"
-        busy = tracked is not None and not tracked.job.is_terminal
+        busy = tracked is not None and not tracked.run.is_terminal
         return edit_refusal(self.creation, action, can_create=self.app.store.can_create, busy=busy)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -344,8 +387,8 @@ class CreationScreen(KGPScreen):
             self._refuse(reason)
             return
         creation = self.creation
-        scene = self._selected("#scenes", creation.scenes) if action in SCENE_ACTIONS else None
-        self.app.push_screen(SceneEditScreen(action, creation, scene, self.app.store.catalog))
+        scene: Scene | None = self._selected("#scenes", creation.scenes) if action in SCENE_ACTIONS else None
+        self.app.push_screen(SceneEditScreen(action, creation, scene, self.app.store.offer))
 
     def action_reload(self) -> None:
         self.app.load_creation(self.creation_id)

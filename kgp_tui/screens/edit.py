@@ -8,7 +8,7 @@ stays open until the server has accepted the edit, so a 422 lands next to its fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,8 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 
 from kgp_tui import messages as msg
+from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.edits import ITERATE, NARRATE, REGENERATE, SCENE_ACTIONS, body_text, edit_label, edit_summary, scene_name
 from kgp_tui.format import error_text, sanitize
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Creation, Offer, Scene, Voice
 
 KEEP_VOICE = "keep"
 HEADINGS = {NARRATE: "Edit narration", REGENERATE: "Regenerate a scene", ITERATE: "Iterate on the video"}
@@ -30,7 +34,7 @@ ERROR_SLOTS = {"scene_id": "#error-scene", "voice_id": "#error-voice", "narratio
                "prompt": "#error-text"}
 
 
-def _scene_option(scene: Any) -> str:
+def _scene_option(scene: Scene) -> str:
     return scene_name(scene)[0].upper() + scene_name(scene)[1:]
 
 
@@ -56,14 +60,15 @@ class SceneEditScreen(ModalScreen):
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
 
-    def __init__(self, action: str, creation: Any, scene: Any = None, catalog: Any = None) -> None:
+    def __init__(self, action: str, creation: Creation, scene: Scene | None = None, catalog: Offer | None = None
+                 ) -> None:
         super().__init__()
         self.action = action
         self.creation = creation
         self.catalog = catalog
         if scene is None and action in SCENE_ACTIONS and creation.scenes:
             scene = creation.scenes[0]
-        self.scene = scene if action in SCENE_ACTIONS else None
+        self.scene: Scene | None = scene if action in SCENE_ACTIONS else None
         self.drafts: dict[str, str] = {}  # scene_id -> narration typed so far, kept when another scene is picked
         self.sending = False
 
@@ -72,14 +77,14 @@ class SceneEditScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         title = sanitize(self.creation.title or "(untitled)", single_line=True, max_len=60)
         with Vertical():
-            yield Label(Text(f"{HEADINGS.get(self.action, self.action)} · #{self.creation.creation_id} {title}",
+            yield Label(Text(f"{HEADINGS.get(self.action, self.action)} · #{self.creation.id} {title}",
                              style="bold"))
             if self.scene is not None:
                 with Horizontal(id="edit-pickers"):
                     with Vertical():
                         yield Label("Scene")
-                        options = [(Text(_scene_option(s)), s.scene_id) for s in self.creation.scenes]
-                        yield Select(options, value=self.scene.scene_id, allow_blank=False, id="edit-scene")
+                        options = [(Text(_scene_option(s)), s.id) for s in self.creation.scenes]
+                        yield Select(options, value=self.scene.id, allow_blank=False, id="edit-scene")
                         yield Static("", id="error-scene", classes="field-error -empty", markup=False)
                     if self.action == NARRATE:
                         with Vertical():
@@ -87,7 +92,7 @@ class SceneEditScreen(ModalScreen):
                             yield Select(self._voice_options(), value=KEEP_VOICE, allow_blank=False, id="edit-voice")
                             yield Static("", id="error-voice", classes="field-error -empty", markup=False)
             yield Label(TEXT_LABELS.get(self.action, "Text"))
-            start = sanitize(self.scene.narration_text or "") if self.action == NARRATE and self.scene else ""
+            start = sanitize(self.scene.narration or "") if self.action == NARRATE and self.scene else ""
             yield TextArea(start, id="edit-text", soft_wrap=True, tab_behavior="focus")
             yield Static("", id="error-text", classes="field-error -empty", markup=False)
             yield Static("", id="edit-error", classes="field-error -empty", markup=False)
@@ -96,17 +101,27 @@ class SceneEditScreen(ModalScreen):
                 yield Button("Review and send (ctrl+s)", id="edit-send", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="edit-cancel", compact=True)
 
+    @property
+    def language(self) -> str | None:
+        value = self.creation.raw.get("language")
+        return value if isinstance(value, str) and value.strip() else None
+
     def _voice_heading(self) -> str:
-        language = sanitize(self.creation.language or "", single_line=True, max_len=20)
+        language = sanitize(self.language or "", single_line=True, max_len=20)
         return f"Voice ({language})" if language else "Voice"
+
+    def _voices(self) -> tuple[Voice, ...]:
+        if self.catalog is None:
+            return ()
+        every = {v.id: v for p in self.catalog.products for v in p.voices}
+        return voices_for(every.values(), self.language)
 
     def _voice_options(self) -> list[tuple[Text, str]]:
         options = [(Text("Keep current voice"), KEEP_VOICE)]
-        voices = self.catalog.voices_for(self.creation.language) if self.catalog is not None else []
-        for voice in voices:
+        for voice in self._voices():
             extra = f" · {voice.gender}" if voice.gender else ""
-            label = sanitize(f"{voice.label}{extra} ({voice.voice_id})", single_line=True, max_len=50)
-            options.append((Text(label), voice.voice_id))
+            label = sanitize(f"{voice.label}{extra} ({voice.id})", single_line=True, max_len=50)
+            options.append((Text(label), voice.id))
         return options
 
     def on_mount(self) -> None:
@@ -123,13 +138,13 @@ class SceneEditScreen(ModalScreen):
 
     @on(Select.Changed, "#edit-scene")
     def _scene_picked(self, event: Select.Changed) -> None:
-        chosen = next((s for s in self.creation.scenes if s.scene_id == event.value), None)
+        chosen = next((s for s in self.creation.scenes if s.id == event.value), None)
         if chosen is None or chosen is self.scene:
             return
         area = self.query_one("#edit-text", TextArea)
-        if self.action == NARRATE:
-            self.drafts[self.scene.scene_id] = area.text
-            area.load_text(self.drafts.get(chosen.scene_id, sanitize(chosen.narration_text or "")))
+        if self.action == NARRATE and self.scene is not None:
+            self.drafts[self.scene.id] = area.text
+            area.load_text(self.drafts.get(chosen.id, sanitize(chosen.narration or "")))
         self.scene = chosen
         self._set_error("#error-scene", "")
 
@@ -137,7 +152,7 @@ class SceneEditScreen(ModalScreen):
         from kgp_tui.api.payload import build_edit_payload
 
         text = self.query_one("#edit-text", TextArea).text
-        scene_id = self.scene.scene_id if self.scene is not None else None
+        scene_id = self.scene.id if self.scene is not None else None
         if self.action == NARRATE:
             voice = self.query_one("#edit-voice", Select).value
             voice_id = voice if isinstance(voice, str) and voice != KEEP_VOICE else None
@@ -169,12 +184,10 @@ class SceneEditScreen(ModalScreen):
     @on(Button.Pressed, "#edit-send")
     def action_send(self) -> None:
         """Check the form, then show what will be sent (ctrl+s)."""
-        from kgp_tui.api.payload import validate_edit
-
         if self.sending:
             return
         payload = self.payload()
-        errors = validate_edit(self.action, self.creation, payload)
+        errors = self.app.adapter.validate_edit(self.creation, self.action, payload)
         self.show_errors(errors)
         if errors:
             return
@@ -190,20 +203,20 @@ class SceneEditScreen(ModalScreen):
 
     @work(exclusive=True, exit_on_error=False, group="edit-send")
     async def submit(self, payload: dict, label: str) -> None:
-        creation_id = self.creation.creation_id
+        creation_id = self.creation.id
         try:
-            response = await self.app.client.edit(creation_id, payload)
+            run = await self.app.adapter.edit(self.creation, self.action, payload)
         except Exception as error:  # noqa: BLE001 - shown in this dialog, never a crash
             self.post_message(msg.EditFailed(creation_id, self.action, error))
             return
-        self.app.post_message(msg.EditSubmitted(creation_id, self.action, response, label=label))
-        self.post_message(msg.EditSubmitted(creation_id, self.action, response, label=label))
+        self.app.post_message(msg.EditSubmitted(creation_id, self.action, run, label=label))
+        self.post_message(msg.EditSubmitted(creation_id, self.action, run, label=label))
 
     def on_edit_submitted(self, message: msg.EditSubmitted) -> None:
         message.stop()
         self.sending = False
-        self.dismiss({"action": self.action, "scene_id": self.scene.scene_id if self.scene else None,
-                      "job_id": message.response.job.job_id})
+        self.dismiss({"action": self.action, "scene_id": self.scene.id if self.scene else None,
+                      "job_id": message.run.id})
 
     def on_edit_failed(self, message: msg.EditFailed) -> None:
         message.stop()
@@ -242,7 +255,8 @@ class ConfirmEditScreen(ModalScreen):
         Binding("escape", "back", "Back to the form", id="edit.back"),
     ]
 
-    def __init__(self, action: str, creation: Any, scene: Any, payload: dict, catalog: Any = None) -> None:
+    def __init__(self, action: str, creation: Creation, scene: Scene | None, payload: dict[str, Any],
+                 catalog: Offer | None = None) -> None:
         super().__init__()
         self.action = action
         self.creation = creation
@@ -257,13 +271,13 @@ class ConfirmEditScreen(ModalScreen):
         what.append(sanitize(self.action, single_line=True, max_len=40) + "\n")
         if self.scene is not None:
             what.append("Scene   ", style="bold")
-            what.append(f"{scene_name(self.scene)} ({sanitize(self.scene.scene_id, max_len=40)})\n")
+            what.append(f"{scene_name(self.scene)} ({sanitize(self.scene.id, max_len=40)})\n")
         for line in edit_summary(self.action, self.creation, self.scene, self.payload, self.catalog):
             what.append("· " + line + "\n")
-        what.append("Body of POST /creations/{id}/edit:".replace("{id}", str(self.creation.creation_id)),
+        what.append("Body of POST /creations/{id}/edit:".replace("{id}", self.creation.id),
                     style="bold")
         with Vertical():
-            yield Label(Text(f"Send this edit to #{self.creation.creation_id} {title}?", style="bold"))
+            yield Label(Text(f"Send this edit to #{self.creation.id} {title}?", style="bold"))
             yield Static(what, id="confirm-what", markup=False)
             with VerticalScroll(id="confirm-body-scroll"):
                 yield Static(Text(body_text(self.payload)), id="confirm-body", markup=False)

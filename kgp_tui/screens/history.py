@@ -1,6 +1,8 @@
 """HistoryScreen: every creation of the key's owner (GET /creations), page by page as the user scrolls.
 
-Filters (type, status) and a debounced search restart the list from page 1. Each restart bumps a generation
+Filters (type, status) and a debounced search restart the list from page 1. A filter the server's surface lacks
+(the unified list has no status or search filter: `adapter.list_filters`) is applied here to the rows loaded, and
+the summary line says so. Each restart bumps a generation
 counter; a reply from an older generation is dropped, so a slow answer to an old search never overwrites a newer
 one. Rows are small tuples (kgp_tui.screens.history_list), not models: ten thousand of them stay cheap.
 """
@@ -27,6 +29,7 @@ PAGE_SIZE = 100
 PREFETCH_ROWS = 20  # ask for the next page when the cursor or the scroll is this close to the last loaded row
 DEBOUNCE_SECONDS = 0.3
 STATUSES = ("queued", "processing", "ready", "failed", "invalid")  # the documented creation statuses
+UNIFIED_STATUSES = ("planning", "generating", "reviewing", "ready", "failed", "paused")
 
 
 class Query(NamedTuple):
@@ -63,7 +66,7 @@ class HistoryScreen(KGPScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[HistoryRow] = []
-        self._positions: dict[int, int] = {}  # creation id -> index in self.rows
+        self._positions: dict[str, int] = {}  # creation id -> index in self.rows
         self.query_state = Query()
         self.generation = 0
         self.total: int | None = None
@@ -73,7 +76,7 @@ class HistoryScreen(KGPScreen):
         self.failed_page: int | None = None
         self.stale_replies = 0  # replies dropped because a newer query had started (tests read it)
         self._note = ""
-        self._client: Any = None
+        self._adapter: Any = None
         self._columns: list[tuple[str, str, int]] = []
         self._type_options: list[str] | None = None
         self._quick_pick: Select | None = None  # the filter list opened with t or s
@@ -97,8 +100,8 @@ class HistoryScreen(KGPScreen):
             self.watch(select, "expanded", self._select_closed, init=False)
         self.call_after_refresh(self._fill_type_options)  # the Select must finish composing first
         table.focus()
-        self._client = self.app.client
-        if self._client is not None:
+        self._adapter = self.app.adapter
+        if self._adapter is not None:
             self.restart()
         else:
             self._note = "Not connected: F4 connects; the list loads once you are."
@@ -110,8 +113,8 @@ class HistoryScreen(KGPScreen):
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "catalog":
             self._fill_type_options()
-            if self.app.client is not None and self.app.client is not self._client:
-                self._client = self.app.client  # connected anew (another server or key): start over
+            if self.app.adapter is not None and self.app.adapter is not self._adapter:
+                self._adapter = self.app.adapter  # connected anew (another server or key): start over
                 self.restart()
         elif topic == "creations" and key in self._positions:
             self._update_status(key)
@@ -125,25 +128,32 @@ class HistoryScreen(KGPScreen):
         self._request(1, debounce)
 
     def _request(self, page: int, debounce: float = 0.0) -> None:
-        if self.app.client is None:
+        if self.app.adapter is None:
             self._note = "Not connected: F4 connects."
             self._show_status()
             return
         self.fetching = page
         self._note = ""
         self._show_status()
-        self._fetch(self.app.client, self.generation, page, self.query_state, debounce)
+        self._fetch(self.app.adapter, self.generation, page, self.query_state, debounce)
 
     @work(exclusive=True, exit_on_error=False, group="history-fetch")
-    async def _fetch(self, client: Any, generation: int, page: int, query: Query, debounce: float) -> None:
+    async def _fetch(self, adapter: Any, generation: int, page: int, query: Query, debounce: float) -> None:
         if debounce:
             await asyncio.sleep(debounce)  # a newer keystroke cancels this worker (exclusive) before it sends
-        try:  # the client asked with, not self.app.client: that may have been replaced (or dropped) meanwhile
-            result = await client.list_creations(
-                page=page, page_size=PAGE_SIZE, type=query.type, status=query.status, query=query.text or None,
-                retries=1,
-            )
-            rows = [row_of(item) for item in result.items]
+        from kgp_tui.api.domain import filter_locally
+
+        filters = adapter.list_filters
+        status = query.status if filters.status else None
+        text = (query.text or None) if filters.query else None
+        try:  # the adapter asked with, not self.app.adapter: that may have been replaced (or dropped) meanwhile
+            result = await adapter.list_creations(type=query.type, status=status, query=text, page=page,
+                                                  page_size=PAGE_SIZE, retries=1)
+            items = list(result.items)
+            if (query.status and not filters.status) or (query.text and not filters.query):
+                items = filter_locally(items, None if filters.status else query.status,
+                                       None if filters.query else query.text)
+            rows = [row_of(item) for item in items]
         except Exception as error:  # noqa: BLE001 - every failure becomes the message line
             self.post_message(HistoryFailed(generation, page, error))
             return
@@ -210,7 +220,7 @@ class HistoryScreen(KGPScreen):
             self._columns = wanted
             self.query_one("#history-table", HistoryList).set_columns(wanted)
 
-    def _update_status(self, creation_id: int) -> None:
+    def _update_status(self, creation_id: str) -> None:
         """A creation opened or polled since it was listed: its row shows the newer status."""
         creation = self.app.store.creations.get(creation_id)
         index = self._positions[creation_id]
@@ -230,6 +240,9 @@ class HistoryScreen(KGPScreen):
                    f"matching “{sanitize(query.text, single_line=True, max_len=40)}”" if query.text else ""]
         if any(filters):
             parts.append(", ".join(f for f in filters if f))
+        local = self._local_filters()
+        if local:
+            parts.append(f"{local} filtered here, among the rows loaded (this server's list has no such filter)")
         self.query_one("#history-summary", Static).update(Text(" · ".join(parts)))
         message = self.query_one("#history-message", Static)
         if self._note:
@@ -243,16 +256,28 @@ class HistoryScreen(KGPScreen):
         message.set_class(bool(self._note), "-error")
         message.update(note)
 
+    def _local_filters(self) -> str:
+        """Which of the current filters the server cannot apply ('' when it applies them all)."""
+        adapter = self.app.adapter
+        if adapter is None:
+            return ""
+        filters = adapter.list_filters
+        local = [name for name, wanted, served in (("status", self.query_state.status, filters.status),
+                                                     ("search", self.query_state.text, filters.query))
+                 if wanted and not served]
+        return " and ".join(local).capitalize()
+
     def _fill_type_options(self) -> None:
-        catalog = self.app.store.catalog
-        if catalog is None:
+        offer = self.app.store.offer
+        if offer is None:
             return
-        types = [ct.type for ct in catalog.content_types]
+        types = [p.type for p in offer.products]
         if types == self._type_options:
             return
         self._type_options = types
-        labels = {ct.type: sanitize(ct.display_name or ct.type, single_line=True, max_len=40)
-                  for ct in catalog.content_types}
+        statuses = UNIFIED_STATUSES if offer.surface == "unified" else STATUSES
+        self.query_one("#history-status", Select).set_options([(status_label(x), x) for x in statuses])
+        labels = {p.type: sanitize(p.label or p.type, single_line=True, max_len=40) for p in offer.products}
         self.query_one("#history-type", Select).set_options([(Text(labels[t]), t) for t in types])
 
     # -- keys and filters -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,28 +23,31 @@ from textual.strip import Strip
 
 from kgp_tui.format import sanitize, status_label, title_text
 
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Creation
+
 
 class HistoryRow(NamedTuple):
     """One listed creation, already sanitised: what the list shows and what Enter needs."""
 
-    creation_id: int
+    creation_id: str
     type: str
     status: str
     title: str
     created: float | None  # epoch seconds
 
 
-def row_of(item: Any) -> HistoryRow:
-    """A tuple from one list item (a CreationSummary); repeated words (types, statuses) are interned."""
+def row_of(item: Creation) -> HistoryRow:
+    """A tuple from one listed creation; repeated words (types, statuses) are interned."""
     from kgp_tui.format import parse_time
 
-    moment = parse_time(getattr(item, "created_at", None))
+    moment = parse_time(item.created_at)
     # a blank title (empty, spaces, only control characters) falls back to the prompt, then to "(untitled)"
-    title = sanitize(getattr(item, "title", None), single_line=True) or getattr(item, "prompt", None)
+    title = sanitize(item.title, single_line=True) or item.prompt
     return HistoryRow(
-        int(item.creation_id),
-        sys.intern(sanitize(getattr(item, "type", None) or "—", single_line=True, max_len=40)),
-        sys.intern(sanitize(getattr(item, "status", None) or "unknown", single_line=True, max_len=20)),
+        item.id,
+        sys.intern(sanitize(item.type or "—", single_line=True, max_len=40)),
+        sys.intern(sanitize(item.status or "unknown", single_line=True, max_len=20)),
         title_text(title, max_len=200),
         moment.timestamp() if moment is not None else None,
     )

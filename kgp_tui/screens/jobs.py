@@ -1,8 +1,9 @@
-"""JobsScreen: every tracked job in a live table, updated in place (the cursor never jumps)."""
+"""JobsScreen: every tracked run (a v1 job, a unified creation being processed) in a live table, updated in place
+(the cursor never jumps). An unknown status is shown as the server said it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -24,6 +25,11 @@ from kgp_tui.format import (
     truncate,
 )
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.store import id_order
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Run
+    from kgp_tui.store import TrackedRun
 
 # (key, label, width); "creation" and "step" share what is left. Narrow terminals drop Type and Updated (the
 # detail line below the table repeats them). Widths fit every documented status, "stalled" and "59m 59s ago".
@@ -57,9 +63,8 @@ TIME_COLUMNS = ("elapsed", "eta", "updated")
 EMPTY = "No jobs yet. F2 opens the catalog: pick a type, press Enter, fill the form, ctrl+s submits."
 
 
-def is_gone(job: Any) -> bool:
-    error = getattr(job, "error", None)
-    return getattr(job, "status", None) == "failed" and getattr(error, "code", None) == GONE
+def is_gone(run: Run) -> bool:
+    return run.status == "failed" and run.error is not None and run.error.code == GONE
 
 
 def _epoch(value: Any) -> float | None:
@@ -67,22 +72,22 @@ def _epoch(value: Any) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-def job_elapsed(tracked: Any, now: float, ended_at: float | None = None) -> float | None:
+def job_elapsed(tracked: TrackedRun, now: float, ended_at: float | None = None) -> float | None:
     """Seconds the job ran, from one start on one clock, so the figure never goes backwards when the job ends.
 
     Start: the server's created_at, else when this app first saw the job. A running job counts to `now`. A job this
     screen saw end (`ended_at`, the local time of that reply) stops where the running count stood then, and so
     does a gone one; a job first seen finished takes the server's own finished_at − created_at.
     """
-    job = tracked.job
-    created = _epoch(getattr(job, "created_at", None))
+    run = tracked.run
+    created = _epoch(run.created_at)
     start = created if created is not None else (tracked.first_seen or None)
     if start is None:
         return None
-    if not job.is_terminal:
+    if not run.stops_polling:
         return max(0.0, now - start)
-    finished = _epoch(getattr(job, "finished_at", None))
-    if ended_at is None and not is_gone(job) and created is not None and finished is not None:
+    finished = _epoch(run.finished_at)
+    if ended_at is None and not is_gone(run) and created is not None and finished is not None:
         return max(0.0, finished - created)
     end = ended_at if ended_at is not None else (tracked.received_at or now)
     return max(0.0, end - start)
@@ -100,37 +105,64 @@ def time_left(progress: float | None, elapsed: float | None, since_moved: float)
     return "—" if estimate is None else human_duration(estimate - since)
 
 
-def job_cells(tracked: Any, now: float, ended_at: float | None = None, moved_at: float | None = None
+def step_of(tracked: TrackedRun) -> str:
+    """What the step column says: the error of a failed run, why a paused one waits, else the current step."""
+    run = tracked.run
+    if run.status == "failed" and run.error is not None:
+        return run.error.message or run.error.code or ""
+    if run.needs_user and run.pause is not None:
+        return "needs you: " + (run.pause.message or run.pause.reason or "paused")
+    return run.step or ""
+
+
+def job_cells(tracked: TrackedRun, now: float, ended_at: float | None = None, moved_at: float | None = None
               ) -> dict[str, Text]:
-    """The row of one job; `ended_at` / `moved_at`: when this screen saw it end / saw its progress last change."""
-    job = tracked.job
-    gone = is_gone(job)
+    """The row of one run; `ended_at` / `moved_at`: when this screen saw it end / saw its progress last change.
+    Time left is the server's estimate where it gives one (counted down from our last reply)."""
+    run = tracked.run
+    gone = is_gone(run)
     elapsed = job_elapsed(tracked, now, ended_at)
-    ident = f"#{tracked.creation_id} " if tracked.creation_id is not None else f"job {job.job_id} "
+    ident = f"#{tracked.creation_id} " if tracked.creation_id is not None else f"job {run.id} "
     title = title_text(tracked.title)
     label = getattr(tracked, "label", "") or ""
     if label:  # an edit job: what it does goes first, so a narrow column still shows it
         title = f"✎ {sanitize(label, single_line=True)} · {title}"
-    step = job.current_step
-    if job.status == "failed" and getattr(job, "error", None) is not None:
-        step = job.error.message or job.error.code
-    pct = 100 if job.status == "succeeded" else job.progress_pct
-    if job.is_terminal:
+    step = step_of(tracked)
+    pct = 100 if run.succeeded else run.progress_pct
+    if run.stops_polling:
         left = "—"
+    elif run.eta_seconds is not None:
+        left = human_duration(max(0.0, run.eta_seconds - max(0.0, now - (tracked.received_at or now))))
     else:
         since = now - (moved_at if moved_at is not None else tracked.received_at or now)
-        left = time_left(job.progress_pct, elapsed, since)
-    status = f"∅ {GONE}" if gone else status_label(job.status)
+        left = time_left(run.progress_pct, elapsed, since)
+    status = f"∅ {GONE}" if gone else status_label(run.status)
     return {
         "creation": Text(truncate(ident + title, 100), no_wrap=True, overflow="ellipsis"),
         "type": Text(sanitize(tracked.type_name, single_line=True, max_len=40), no_wrap=True, overflow="ellipsis"),
-        "status": Text(status, style="bold" if job.is_terminal else "", no_wrap=True, overflow="ellipsis"),
+        "status": Text(status, style="bold" if run.stops_polling else "", no_wrap=True, overflow="ellipsis"),
         "progress": Text(progress_bar(pct, width=8)),
         "step": Text(sanitize(step or "", single_line=True, max_len=80), no_wrap=True, overflow="ellipsis"),
         "elapsed": Text(human_duration(elapsed)),
         "eta": Text(left),
         "updated": Text(ago(now - tracked.received_at) if tracked.received_at else "—"),
     }
+
+
+def run_facts(tracked: TrackedRun) -> str:
+    """Credits, review and result code, where the surface gives them (unified), in one line."""
+    run = tracked.run
+    parts = []
+    if run.estimated_credits is not None or run.actual_credits is not None:
+        spent = f", spent {run.actual_credits}" if run.actual_credits is not None else ""
+        parts.append(f"credits: estimated {run.estimated_credits if run.estimated_credits is not None else '—'}"
+                     + spent)
+    if run.review is not None and (run.review.status or run.review.notes):
+        notes = f" ({run.review.notes})" if run.review.notes else ""
+        parts.append(f"review: {run.review.status or '—'}{notes}")
+    if run.result_code:
+        parts.append(f"result: {run.result_code}")
+    return sanitize(" · ".join(parts), single_line=True, max_len=400)
 
 
 class JobsScreen(KGPScreen):
@@ -141,13 +173,13 @@ class JobsScreen(KGPScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._cells: dict[int, dict[str, str]] = {}  # what each row shows now, as plain text
-        self._by_creation: dict[int, set[int]] = {}  # creation id -> job ids, for a creation's new title
+        self._cells: dict[str, dict[str, str]] = {}  # what each row shows now, as plain text
+        self._by_creation: dict[str, set[str]] = {}  # creation id -> run ids, for a creation's new title
         self._columns: list[tuple[str, str, int]] = []
-        self._stale: set[int] = set()  # rows off screen whose job changed since they were last drawn
+        self._stale: set[str] = set()  # rows off screen whose job changed since they were last drawn
         self._detail: Text | None = None
-        self._ended: dict[int, float] = {}  # job id -> local time of the reply that said it ended (seen here)
-        self._moved: dict[int, tuple[Any, float]] = {}  # job id -> (progress, local time it was first seen)
+        self._ended: dict[str, float] = {}  # run id -> local time of the reply that said it ended (seen here)
+        self._moved: dict[str, tuple[Any, float]] = {}  # run id -> (progress, local time it was first seen)
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="jobs-table", cursor_type="row")
@@ -180,16 +212,16 @@ class JobsScreen(KGPScreen):
             self._sync()
 
     def _wanted_columns(self) -> list[tuple[str, str, int]]:
-        catalog = self.app.store.catalog
-        types = [ct.type for ct in getattr(catalog, "content_types", None) or []]
+        offer = self.app.store.offer
+        types = [p.type for p in offer.products] if offer is not None else []
         widest = max((cell_width(sanitize(t, single_line=True)) for t in types), default=None)
         return columns_for(self.size.width or self.app.size.width, widest)
 
-    def _observe(self, tracked: Any) -> None:
-        """Remember when a job was seen to end and when its progress last changed (the time columns need both)."""
-        job, job_id = tracked.job, tracked.job_id
+    def _observe(self, tracked: TrackedRun) -> None:
+        """Remember when a run was seen to end and when its progress last changed (the time columns need both)."""
+        job, job_id = tracked.run, tracked.id
         seen = self._moved.get(job_id)
-        if job.is_terminal:
+        if job.stops_polling:
             if seen is not None and job_id not in self._ended:  # it was shown running here: freeze its elapsed
                 self._ended[job_id] = tracked.received_at or self.app.now()
             return
@@ -200,8 +232,8 @@ class JobsScreen(KGPScreen):
                 when = now
             self._moved[job_id] = (job.progress_pct, when)
 
-    def cells_of(self, tracked: Any, now: float) -> dict[str, Text]:
-        job_id = tracked.job_id
+    def cells_of(self, tracked: TrackedRun, now: float) -> dict[str, Text]:
+        job_id = tracked.id
         moved = self._moved.get(job_id)
         cells = job_cells(tracked, now, self._ended.get(job_id), moved[1] if moved else None)
         for key, _, width in self._columns:
@@ -222,22 +254,22 @@ class JobsScreen(KGPScreen):
             self._columns = wanted
             self._cells.clear()
         now = self.app.now()
-        for job_id in [j for j in self._cells if j not in self.app.store.jobs]:  # e.g. another profile connected
-            table.remove_row(str(job_id))
+        for job_id in [j for j in self._cells if j not in self.app.store.runs]:  # e.g. another profile connected
+            table.remove_row(job_id)
             del self._cells[job_id]
             self._ended.pop(job_id, None)
             self._moved.pop(job_id, None)
             self._stale.discard(job_id)
             for jobs in self._by_creation.values():
                 jobs.discard(job_id)
-        for job_id in sorted(self.app.store.jobs):
+        for job_id in sorted(self.app.store.runs, key=id_order):
             self._update_row(job_id, now, detail=False)
         self._show_empty()
         self._show_detail()
 
-    def _update_row(self, job_id: int, now: float | None = None, detail: bool = True,
+    def _update_row(self, job_id: str, now: float | None = None, detail: bool = True,
                     only: tuple[str, ...] | None = None) -> None:
-        tracked = self.app.store.jobs.get(job_id)
+        tracked = self.app.store.runs.get(job_id)
         if tracked is None:
             return
         self._observe(tracked)
@@ -252,7 +284,7 @@ class JobsScreen(KGPScreen):
         cells = self.cells_of(tracked, self.app.now() if now is None else now)
         keys = [key for key, _, _ in self._columns]
         if known is None:
-            table.add_row(*(cells[k] for k in keys), key=str(job_id))
+            table.add_row(*(cells[k] for k in keys), key=job_id)
             self._cells[job_id] = {k: cells[k].plain for k in keys}
             if tracked.creation_id is not None:
                 self._by_creation.setdefault(tracked.creation_id, set()).add(job_id)
@@ -261,7 +293,7 @@ class JobsScreen(KGPScreen):
         else:
             for k in only or keys:
                 if k in known and known[k] != cells[k].plain:
-                    table.update_cell(str(job_id), k, cells[k])
+                    table.update_cell(job_id, k, cells[k])
                     known[k] = cells[k].plain
         if detail and table.row_count and job_id == self._selected_id():
             self._show_detail()
@@ -275,34 +307,34 @@ class JobsScreen(KGPScreen):
         rows = table.ordered_rows[first:first + table.size.height + 1]
         now = self.app.now()
         for row in rows:
-            job_id = int(row.key.value)
+            job_id = str(row.key.value)
             self._update_row(job_id, now, detail=False, only=None if job_id in self._stale else TIME_COLUMNS)
         self._show_detail()
 
     @staticmethod
-    def _visible(job_id: int, table: DataTable) -> bool:
+    def _visible(job_id: str, table: DataTable) -> bool:
         try:
-            index = table.get_row_index(str(job_id))
+            index = table.get_row_index(job_id)
         except Exception:  # noqa: BLE001 - a row that is not there is not visible
             return False
         first = int(table.scroll_y)
         return first <= index <= first + table.size.height
 
     def _show_empty(self) -> None:
-        empty = not self.app.store.jobs
+        empty = not self.app.store.runs
         self.query_one("#jobs-empty", Static).display = empty
         self.query_one("#jobs-table", DataTable).display = not empty
 
-    def _selected_id(self) -> int | None:
+    def _selected_id(self) -> str | None:
         table = self.query_one("#jobs-table", DataTable)
         if table.row_count == 0:
             return None
         row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
-        return int(row_key.value)
+        return str(row_key.value)
 
-    def selected(self) -> Any:
+    def selected(self) -> TrackedRun | None:
         job_id = self._selected_id()
-        return None if job_id is None else self.app.store.jobs.get(job_id)
+        return None if job_id is None else self.app.store.runs.get(job_id)  # type: ignore[no-any-return]
 
     def _show_detail(self) -> None:
         tracked = self.selected()
@@ -310,20 +342,25 @@ class JobsScreen(KGPScreen):
         if tracked is None:
             self._set_detail(detail, Text(""))
             return
-        job = tracked.job
+        run = tracked.run
         cells = self.cells_of(tracked, self.app.now())
         text = Text()
         text.append(cells["creation"].plain + "\n", style="bold")
         parts = [tracked.type_name, cells["status"].plain, cells["progress"].plain.strip()]
-        if job.current_step:
-            parts.append(sanitize(job.current_step, single_line=True, max_len=120))
+        if run.step:
+            parts.append(sanitize(run.step, single_line=True, max_len=120))
         parts += [f"elapsed {cells['elapsed'].plain}", f"left {cells['eta'].plain}", f"updated {cells['updated'].plain}"]
         text.append(" · ".join(p for p in parts if p))
-        error = getattr(job, "error", None)
-        if job.status == "failed" and error is not None:
+        extras = run_facts(tracked)
+        if extras:
+            text.append("\n" + extras)
+        error = run.error
+        if run.status == "failed" and error is not None:
             code = sanitize(error.code or "", single_line=True, max_len=60)
             message = sanitize(error.message or "", single_line=True, max_len=400)
             text.append(f"\nError {code}: {message}", style="bold")
+        if run.needs_user:
+            text.append("\n" + sanitize(step_of(tracked), single_line=True, max_len=400), style="bold")
         if tracked.creation_id is not None:
             text.append("\nEnter opens the creation · r refreshes now", style="italic")
         self._set_detail(detail, text)

@@ -5,11 +5,15 @@ No widget state: the screen passes what it knows (the tracked job, the latest jo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from kgp_tui.format import ELLIPSIS, progress_bar, sanitize, status_label
+
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Creation, Run
+    from kgp_tui.store import TrackedRun
 
 TITLE_MAX = 2000
 TITLE_LINES = 3  # a long title stops here (with an ellipsis): status, type and URL stay on screen
@@ -53,19 +57,20 @@ def error_parts(error: Any) -> tuple[str, str]:
     return clean(code or "", 60), sanitize(message or "", single_line=True, max_len=400)
 
 
-def outcome(creation: Any, latest_job: Any = None) -> str | None:
+def outcome(creation: Creation, latest_job: Run | None = None) -> str | None:
     """How a creation ended for good ("failed", "cancelled", "invalid"), or None while it may still be made."""
     if creation.status not in NEVER_READY:
         return None
-    code, _ = error_parts(getattr(creation, "error", None))
+    code, _ = error_parts(creation.raw.get("error"))
     if code == "cancelled" or getattr(latest_job, "status", None) == "cancelled":
         return "cancelled"
     return str(creation.status)
 
 
-def why(creation: Any, latest_job: Any, lookup: str = "") -> str:
-    """Why a creation ended: its own error when the server sends one, else its latest job's, else `lookup`."""
-    for error in (getattr(creation, "error", None), getattr(latest_job, "error", None)):
+def why(creation: Creation | None, latest_job: Run | None, lookup: str = "") -> str:
+    """Why a creation ended: its own error when the server sends one, else its latest run's, else `lookup`."""
+    own = creation.raw.get("error") if creation is not None else None
+    for error in (own, latest_job.error if latest_job is not None else None):
         code, message = error_parts(error)
         if code or message:
             return ": ".join(part for part in (code, message) if part)
@@ -75,40 +80,50 @@ def why(creation: Any, latest_job: Any, lookup: str = "") -> str:
 ENDED_WORDS = {"failed": "the creation failed", "cancelled": "it was cancelled", "invalid": "the creation is invalid"}
 
 
-def none_because(creation: Any, ended: str | None, nothing: str, pending: str) -> str:
+def none_because(creation: Creation, ended: str | None, nothing: str, pending: str) -> str:
     """What an empty part says: `pending` ("… yet") only while the creation may still get it."""
     if ended is not None:
         return f"{nothing}: {ENDED_WORDS.get(ended, ended)}"
     return nothing if creation.status == "ready" else pending
 
 
-def describe_creation(creation: Any, tracked: Any, changes: str = "", *, latest_job: Any = None, lookup: str = "",
-                      width: int | None = None, console: Any = None) -> Text:
-    """The info block. `latest_job`: the creation's latest job when known; `lookup`: what asking for it said;
-    `width`: long parts are capped to a few lines at that width."""
-    job = tracked.job if tracked is not None else None
-    if latest_job is None and job is not None and creation.latest_job_id in (None, job.job_id):
+def describe_creation(creation: Creation, tracked: TrackedRun | None, changes: str = "", *,
+                      latest_job: Run | None = None, lookup: str = "", width: int | None = None, console: Any = None
+                      ) -> Text:
+    """The info block. `latest_job`: the creation's latest run when known; `lookup`: what asking for it said;
+    `width`: long parts are capped to a few lines at that width. A paused unified creation says why it waits."""
+    job = tracked.run if tracked is not None else creation.run
+    if latest_job is None and job is not None and creation.latest_run_id in (None, job.id):
         latest_job = job
     ended = outcome(creation, latest_job)
     text = Text()
     title = sanitize(creation.title or "(untitled)", single_line=True, max_len=TITLE_MAX)
-    text.append(clamp_lines(Text(f"#{creation.creation_id} {title}", style="bold"), width, TITLE_LINES, console))
+    text.append(clamp_lines(Text(f"#{creation.id} {title}", style="bold"), width, TITLE_LINES, console))
     text.append("\nStatus  ", style="bold")
     text.append(status_label(creation.status))
     if ended is not None and ended != creation.status:
         text.append(f" · {ended}")
     text.append("   Type  ", style="bold")
     text.append(clean(creation.type or "—", 40))
-    extras = [("Language", creation.language), ("Ratio", creation.aspect_ratio)]
+    settings = creation.raw.get(creation.type or "") if creation.surface == "unified" else creation.raw
+    settings = settings if isinstance(settings, dict) else {}
+    extras = [("Language", settings.get("language")), ("Ratio", settings.get("aspect_ratio"))]
     for name, value in extras:
         if value:
             text.append(f"   {name}  ", style="bold")
             text.append(clean(value, 20))
     text.append("\n")
-    if job is not None and not job.is_terminal:
-        text.append("Job     ", style="bold")
+    if job is not None and job.needs_user:
+        pause = job.pause
+        text.append("Paused  ", style="bold")
+        text.append(clean((pause.message or pause.reason) if pause else "it waits for you", 300))
+        if job.available_actions:
+            text.append(" · can: " + clean(", ".join(job.available_actions), 200))
+        text.append("\n")
+    elif job is not None and not job.is_terminal:
+        text.append("Job     " if job.surface == "v1" else "Run     ", style="bold")
         text.append(f"{status_label(job.status)} {progress_bar(job.progress_pct, 12)} ")
-        text.append(clean(job.current_step or "", 80) + "\n")
+        text.append(clean(job.step or "", 80) + "\n")
     elif ended is not None:
         text.append("Why     ", style="bold")
         text.append(clamp_lines(Text(why(creation, latest_job, lookup)), width, LINE_CAPS["why"], console))

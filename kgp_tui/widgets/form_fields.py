@@ -1,14 +1,16 @@
-"""Form fields generated from one catalog entry: which widget each field gets, and how to read it back.
+"""Form fields built from a product's settings: one widget per ``Setting.kind``, and how to read it back.
 
-A field the app has never heard of still gets a widget: a Select when the catalog lists its values, a bounded
-number input when it gives a numeric limit, else a text input.
+A setting the app has never heard of still gets a widget: a Select when the server lists its values (presets
+included), a bounded number input when it gives a numeric range, a switch-like Select for a boolean, else a text
+input. The choices of a Select come from ``Product.choices_for`` and follow the chosen bundle or language.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -17,21 +19,13 @@ from textual.widgets import Input, Select, TextArea
 
 from kgp_tui.format import sanitize
 
+if TYPE_CHECKING:
+    from kgp_tui.api.domain import Choice, Product, Setting
+
 PROMPT_MAX = 10_000
 LONG_TEXT_FIELDS = {"prompt": 5, "instructions": 3}
-LABELS = {
-    "prompt": "Prompt",
-    "instructions": "Instructions",
-    "language": "Language",
-    "aspect_ratio": "Aspect ratio",
-    "output_quality": "Output quality",
-    "voice_id": "Voice",
-    "style_id": "Style",
-    "scene_count": "Scenes / pages",
-    "duration_seconds": "Duration (seconds)",
-    "image_generation": "Image model",
-    "video_generation": "Video model",
-}
+SELECT_KINDS = ("choice", "voice", "option", "bundle", "boolean")
+BOOLEAN_CHOICES = ((Text("yes"), True), (Text("no"), False))
 
 
 class KeysInOrder:
@@ -70,9 +64,9 @@ def field_id(name: str) -> str:
     return "field-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
 
-def field_label(name: str, required: bool) -> Text:
-    label = LABELS.get(name) or sanitize(name, single_line=True, max_len=40).replace("_", " ").capitalize()
-    return Text(label + (" *" if required else ""), style="bold")
+def field_label(setting: Setting) -> Text:
+    label = sanitize(setting.label or setting.name.replace("_", " ").capitalize(), single_line=True, max_len=40)
+    return Text(label + (" *" if setting.required else ""), style="bold")
 
 
 def _clean(value: Any, max_len: int = 60) -> str:
@@ -81,91 +75,86 @@ def _clean(value: Any, max_len: int = 60) -> str:
 
 @dataclass
 class FieldSpec:
-    """What kind of input a field gets: 'text', 'long', 'select' or 'number' (with its limit)."""
+    """What kind of input a setting gets: 'long', 'text', 'select' or 'number' (with its limit as a hint)."""
 
-    name: str
+    setting: Setting
     kind: str
     options: list[tuple[Text, Any]] | None = None
-    limit: Any = None
-    default: Any = None
     hint: str = ""
-    # select value -> what the payload carries (a model name becomes the nested settings object)
-    payload_values: dict[Any, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.setting.name
+
+    @property
+    def default(self) -> Any:
+        return self.setting.default
 
 
-def field_spec(name: str, ct: Any, catalog: Any, language: str | None) -> FieldSpec:
-    if name in LONG_TEXT_FIELDS:
-        return FieldSpec(name, "long", hint=f"up to {PROMPT_MAX:,} characters")
-    if name == "language":
-        opts = [(Text(f"{_clean(lang.label, 30)} ({_clean(lang.code, 12)})"), lang.code) for lang in catalog.languages]
-        return FieldSpec(name, "select", opts)
-    if name == "voice_id":
-        opts = [
-            (Text(f"{_clean(v.label, 30)} ({_clean(v.language or 'any', 12)})"), v.voice_id)
-            for v in catalog.voices_for(language)
-        ]
-        return FieldSpec(name, "select", opts, hint="voices for the chosen language")
-    if name == "style_id":
-        opts = [(Text(_clean(s.label, 40)), s.style_id) for s in catalog.styles_for(ct.type)]
-        return FieldSpec(name, "select", opts)
-    if name == "image_generation":
-        models = catalog.image_models
-        opts = [(Text(_clean(m.display_name or m.model, 40)), m.model) for m in models]
-        nested = {m.model: {"provider": m.provider, "model": m.model} for m in models}
-        return FieldSpec(name, "select", opts, payload_values=nested)
-    if name == "video_generation":
-        models = catalog.video_models
-        opts = [(Text(_clean(m.display_name or m.model, 40)), m.model) for m in models]
-        nested = {
-            m.model: {"model": m.model, "task": m.tasks[0] if m.tasks else "text_to_video"} for m in models
-        }
-        return FieldSpec(name, "select", opts, payload_values=nested)
-    choices = ct.options(name)
-    if choices:
-        default = ct.default_aspect_ratio if name == "aspect_ratio" else None
-        limit = ct.limit(name)
-        if default is None and limit is not None and limit.default is not None:
-            default = limit.default
-        return FieldSpec(name, "select", [(Text(_clean(c, 40)), c) for c in choices], default=default)
-    limit = ct.limit(name)
-    if limit is not None and (limit.min is not None or limit.max is not None or limit.default is not None):
-        return FieldSpec(name, "number", limit=limit, default=limit.default, hint=_clean(limit.describe()))
-    return FieldSpec(name, "text")
+def options_of(choices: tuple[Choice, ...]) -> list[tuple[Text, Any]]:
+    return [(Text(_clean(c.label, 50) if c.label == str(c.value) else f"{_clean(c.label, 40)} ({_clean(c.value, 20)})"),
+             c.value) for c in choices]
+
+
+def field_spec(product: Product, setting: Setting, values: Mapping[str, Any]) -> FieldSpec:
+    kind = setting.kind
+    if kind == "long_text":
+        limit = setting.max_length or PROMPT_MAX
+        return FieldSpec(setting, "long", hint=f"up to {limit:,} characters")
+    if kind == "boolean":
+        return FieldSpec(setting, "select", list(BOOLEAN_CHOICES))
+    choices = product.choices_for(setting.name, values)
+    if kind in SELECT_KINDS or (kind in ("integer", "number") and (setting.presets or choices)):
+        hint = "voices for the chosen language" if kind == "voice" and setting.follows == "language" else ""
+        return FieldSpec(setting, "select", options_of(choices), hint=hint)
+    if kind in ("integer", "number"):
+        return FieldSpec(setting, "number", hint=_clean(setting.describe()))
+    return FieldSpec(setting, "text")
+
+
+def draft_value(setting: Setting, value: Any) -> Any:
+    """A value kept in a draft, as this form's widget takes it (an older draft kept a model as an object)."""
+    if setting.kind == "bundle" and isinstance(value, dict):
+        return f"{value.get('provider') or ''}:{value.get('model') or ''}"
+    return value
 
 
 def build_widget(spec: FieldSpec, value: Any) -> Widget:
-    """The input widget for a field, showing `value` (from the draft) or the catalog's default."""
+    """The input widget for a setting, showing `value` (from the draft) or the server's default."""
     wid = field_id(spec.name)
     if spec.kind == "long":
         area = OrderedTextArea(str(value or ""), id=wid, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        area.styles.height = LONG_TEXT_FIELDS[spec.name] + 2
+        area.styles.height = LONG_TEXT_FIELDS.get(spec.name, 3) + 2
         return area
     if spec.kind == "select":
         options = spec.options or []
-        chosen = value if value is not None else spec.default
-        if isinstance(chosen, dict):  # a nested settings object from the draft: its model picks the option
-            chosen = chosen.get("model")
-        known = {v for _, v in options}
+        chosen = draft_value(spec.setting, value) if value is not None else spec.default
         return Select(
             options,
             prompt="(server default)" if options else "(none available)",
             allow_blank=True,
-            value=chosen if chosen in known else Select.NULL,
+            value=pick(options, chosen),
             id=wid,
             compact=True,
         )
     if spec.kind == "number":
         shown = value if value is not None else spec.default
-        integral = all(isinstance(v, int) or (isinstance(v, float) and v.is_integer())
-                       for v in (spec.limit.min, spec.limit.max, spec.limit.default) if v is not None)
         return OrderedInput(
             "" if shown is None else _number_text(shown),
             placeholder=spec.hint,
-            type="integer" if integral else "number",
+            type="integer" if spec.setting.kind == "integer" else "number",
             id=wid,
             compact=True,
         )
     return OrderedInput("" if value is None else str(value), id=wid, compact=True)
+
+
+def pick(options: list[tuple[Text, Any]], chosen: Any) -> Any:
+    """The option to show selected: `chosen` when it is one of them (a number given as text too), else blank."""
+    for _, value in options:
+        if value == chosen or (chosen is not None and str(value) == str(chosen)):
+            return value
+    return Select.NULL
 
 
 def _number_text(value: Any) -> str:
@@ -175,15 +164,11 @@ def _number_text(value: Any) -> str:
 
 
 def read_widget(spec: FieldSpec, widget: Widget) -> Any:
-    """The field's value as the payload builder wants it: str, number, or None when unset."""
+    """The field's value as the adapters want it: str, number, bool, or None when unset."""
     if isinstance(widget, TextArea):
         return widget.text
     if isinstance(widget, Select):
-        if widget.value is Select.NULL:
-            return None
-        if spec.payload_values is not None:
-            return spec.payload_values.get(widget.value, widget.value)
-        return widget.value
+        return None if widget.value is Select.NULL else widget.value
     if isinstance(widget, Input):
         text = widget.value.strip()
         if spec.kind != "number":

@@ -1,4 +1,4 @@
-"""StatusBar: connection (host and key prefix), credits, active jobs and the poller's health, on every screen."""
+"""StatusBar: connection (host, surface, key prefix), credits, active jobs and the poller's health, on every screen."""
 
 from __future__ import annotations
 
@@ -60,17 +60,17 @@ class StatusBar(Static):
         else:
             text.append("● ", style="bold")
             text.append(host_of(session.base_url))
+            text.append(f" ({session.surface})")  # which KPainter API this server speaks
             text.append(" · ")
             text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
-            me = session.me
-            credits = getattr(me, "credits", None)
-            balance = getattr(credits, "balance", None)
+            account = session.account
+            balance = account.credits
             if balance is not None:
                 text.append(" · ")
                 text.append(f"{balance:,} credits" if isinstance(balance, int) else f"{balance} credits")
-            if not getattr(me, "can_use", False):
+            if not account.may_create:
                 text.append(" · read-only", style="bold")
-        active = sum(1 for t in store.jobs.values() if not getattr(t.job, "is_terminal", False))
+        active = sum(1 for t in store.runs.values() if not t.run.stops_polling)
         if active:
             text.append(f" · {active} active job{'s' if active != 1 else ''}")
         poll = store.poll

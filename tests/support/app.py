@@ -163,7 +163,7 @@ async def submitted(pilot) -> None:
     app.post_message(events.Paste("Explain how transformer attention works in 6 pages"))
     await pilot.pause()
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.jobs, what="jobs")
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.runs, what="jobs")
 
 
 def palette_hits(app: Any) -> list[str]:

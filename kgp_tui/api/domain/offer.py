@@ -160,12 +160,17 @@ class Product:
         if setting is None:
             return ()
         if setting.follows == "bundle" and self.bundles:
-            chosen = self.bundle(values.get("bundle")) or self.bundle(self.default_of("bundle"))
+            picker = next((s.name for s in self.settings if s.kind == "bundle"), "bundle")
+            chosen = self.bundle(values.get(picker)) or self.bundle(self.default_of(picker))
             if chosen is None:
                 return setting.choices
+            key = name.rsplit(".", 1)[-1]  # v1 nests the native quality: image_generation.quality
             own = {"aspect_ratio": chosen.aspect_ratios, "output_quality": chosen.output_qualities,
-                   "quality": chosen.qualities}.get(name, ())
-            return tuple(Choice(v, v) for v in own)
+                   "quality": chosen.qualities}.get(key, ())
+            if not own:  # a bundle listing no native quality takes none; listing no ratios leaves the product's
+                return () if key == "quality" or not setting.choices else setting.choices
+            listed = {str(c.value): c for c in setting.choices}  # the bundle's values, in its order, the product takes
+            return tuple(listed.get(v, Choice(v, v)) for v in own if not listed or v in listed)
         if setting.follows == "language" and setting.kind == "voice":
             language = _filled(values.get("language")) or _filled(self.default_of("language"))
             if language:
