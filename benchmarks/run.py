@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks.child import probe
 from benchmarks.first_paint import BARE, KGP, time_one

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -223,7 +223,7 @@ def test_health_tolerates_anything():
 
 
 def test_parse_time_never_raises():
-    utc = timezone.utc
+    utc = UTC
     assert parse_time("2026-11-25T10:00:00Z") == datetime(2026, 11, 25, 10, 0, tzinfo=utc)
     assert parse_time("2026-11-25T10:00:00") == datetime(2026, 11, 25, 10, 0, tzinfo=utc)
     assert parse_time("2026-11-25T11:00:00+01:00") == datetime(2026, 11, 25, 10, 0, tzinfo=utc)

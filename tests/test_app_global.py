@@ -31,7 +31,6 @@ async def test_hostile_server_text_is_shown_literally_and_safely(sim, tmp_path):
         await paste(pilot, HOSTILE)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-        table = app.screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: "101" in app.store.creations, timeout=15, what="creation loaded")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation screen")

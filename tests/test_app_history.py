@@ -10,7 +10,7 @@ from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from support import TEST_KEY
+from support import TEST_KEY, patience
 from support.app import (
     connected_app_on_catalog,
     make_app,
@@ -66,7 +66,8 @@ async def load_everything(pilot, screen, expected: int) -> None:
             break
         before = len(screen.rows)
         await pilot.press("end")
-        await wait_for(pilot, lambda: len(screen.rows) > before or not screen.has_next, what="next page")
+        await wait_for(pilot, lambda before=before: len(screen.rows) > before or not screen.has_next,
+                       what="next page")
     await wait_for(pilot, lambda: screen.fetching is None, what="quiet")
 
 
@@ -174,7 +175,8 @@ async def test_a_slow_reply_to_an_old_search_never_overwrites_a_newer_one(sim, t
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
-        sim.set_scenario("slow", delay=1.5, times=1, path="/creations", method="GET")  # the next list request only
+        # the next list request only, held long enough that "water" is typed and answered first, even under load
+        sim.set_scenario("slow", delay=patience(1.5), times=1, path="/creations", method="GET")
         await pilot.press("slash", *"chess")
         await wait_for(pilot, lambda: screen.fetching == 1, what="search sent")
         # past the debounce: the search for "chess" (or a prefix of it) has reached the server, which holds it

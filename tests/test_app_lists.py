@@ -81,7 +81,7 @@ async def test_left_says_stalled_instead_of_growing_while_progress_stands_still(
             while lefts[-1] != "stalled" and len(lefts) < 12:  # the server stands still; the user waits 10 s a time
                 app_clock.advance(10)
                 before = lefts[-1]
-                lefts.append(await wait_for(pilot, lambda: cell(table, "eta") != before and cell(table, "eta"),
+                lefts.append(await wait_for(pilot, lambda before=before: cell(table, "eta") != before and cell(table, "eta"),
                                             what=f"Left after {before}"))
             assert lefts[-1] == "stalled" and len(lefts) <= 8, lefts  # within a minute of standing still
             numbers = [_seconds(v) for v in lefts if v not in ("stalled", "—")]

@@ -4,6 +4,7 @@ moves the clock (`JobPoller(monotonic=...)`), so every delay is checked exactly 
 from __future__ import annotations
 
 from itertools import pairwise
+
 from support.virtual import VirtualApp
 
 from kgp_tui.api.domain import Pause, Run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from rich.text import Text
@@ -122,8 +122,8 @@ def test_status_label_uses_symbol_and_word() -> None:
 
 
 def test_parse_time_and_seconds_between() -> None:
-    assert parse_time("2026-11-25T10:00:00Z") == datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
-    assert parse_time("2026-11-25T11:00:00+01:00") == datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
+    assert parse_time("2026-11-25T10:00:00Z") == datetime(2026, 11, 25, 10, tzinfo=UTC)
+    assert parse_time("2026-11-25T11:00:00+01:00") == datetime(2026, 11, 25, 10, tzinfo=UTC)
     assert parse_time("not a time") is None
     assert parse_time(None) is None
     assert seconds_between("2026-11-25T10:00:00Z", "2026-11-25T10:00:21Z") == 21

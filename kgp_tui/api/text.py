@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ ... ST), other two-byte ESC sequences.
@@ -109,7 +109,7 @@ def parse_time(value: object) -> datetime | None:
             seconds = float(value)  # type: ignore[arg-type]
             if not math.isfinite(seconds):
                 return None
-            moment = datetime.fromtimestamp(seconds / 1000 if seconds > 1e12 else seconds, tz=timezone.utc)
+            moment = datetime.fromtimestamp(seconds / 1000 if seconds > 1e12 else seconds, tz=UTC)
         elif isinstance(value, str) and value.strip():
             text = value.strip()
             if text[-1] in "zZ":
@@ -117,7 +117,7 @@ def parse_time(value: object) -> datetime | None:
             moment = datetime.fromisoformat(text)
         else:
             return None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError, OSError, TypeError):
         return None
 

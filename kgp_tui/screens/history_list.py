@@ -7,7 +7,7 @@ creations here cost a tuple each, and the list renders the 30-odd visible lines 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich.segment import Segment
@@ -66,7 +66,7 @@ def when(created: float | None, now: float) -> str:
         return f"{int(age // 3600)}h ago"
     if 0 <= age < 7 * 86400:
         return f"{int(age // 86400)}d ago"
-    return datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%d")
 
 
 def columns_for(width: int) -> list[tuple[str, str, int]]:

@@ -9,7 +9,6 @@ from textual.widgets import Static
 
 from kgp_tui.format import host_of, sanitize
 
-
 RATE_LIMITED = "rate limited"  # the poller's reason for a 429 pause
 
 
