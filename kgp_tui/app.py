@@ -427,6 +427,17 @@ class KGPApp(App):
     def on_account_refreshed(self, message: msg.AccountRefreshed) -> None:
         self.store.set_account(message.account)
 
+    def track_rerun(self, creation_id: str, run: Run, label: str) -> None:
+        """A paused creation's action or a video's accepted message runs it again: watch it as after a create."""
+        creation = self.store.creations.get(creation_id)
+        title = sanitize(creation.title if creation is not None else "", single_line=True, max_len=60)
+        self.store.track_run(run, type_name=(creation.type or "") if creation is not None else "", title=title,
+                             now=self.now(), label=sanitize(label, single_line=True, max_len=40))
+        if creation is not None:
+            self.store.set_creation(replace(creation, run=run, status=run.status))
+        self._watch(run)
+        self.refresh_credits()
+
     # -- jobs ---------------------------------------------------------------------------------------------
 
     def on_run_updated(self, message: msg.RunUpdated) -> None:
@@ -492,7 +503,7 @@ class KGPApp(App):
     # -- creations ---------------------------------------------------------------------------------------
 
     @work(exit_on_error=False, group="creation")
-    async def load_creation(self, creation_id: str) -> None:
+    async def load_creation(self, creation_id: str, fresh_outputs: bool = False) -> None:
         adapter = self.adapter
         if adapter is None:
             self.post_message(msg.CreationLoadFailed(creation_id, not_connected()))
@@ -500,7 +511,7 @@ class KGPApp(App):
         try:  # a fetch after a run ends is worth a couple of retries on transient faults (429, 5xx, network)
             creation = await adapter.creation(creation_id, retries=2)
             run = creation.run
-            if run is not None and run.has_usable_delivery and not creation.results:
+            if run is not None and run.has_usable_delivery and (fresh_outputs or not creation.results):
                 creation = replace(creation, results=await adapter.outputs(creation_id))
         except Exception as error:  # noqa: BLE001
             self.post_message(msg.CreationLoadFailed(creation_id, error))

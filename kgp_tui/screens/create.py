@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.screens.create_files import AttachedFiles, attachments
 from kgp_tui.screens.resend import (
     RESEND_QUESTION,
     ConfirmResendScreen,
@@ -45,7 +46,7 @@ READ_ONLY_MESSAGE = (
 __all__ = ["ConfirmResendScreen", "CreateScreen"]  # the resend question is asked from this form
 
 
-class CreateScreen(KGPScreen):
+class CreateScreen(AttachedFiles, KGPScreen):
     """The form of one product: ``product.defaults()`` first, the settings ``product.visible(values)`` shows, in
     order, a Select's choices following the chosen bundle or language; the adapter validates and builds the body
     (the preview is exactly what is sent). A budget field where the surface takes one; a place for attachments
@@ -70,6 +71,7 @@ class CreateScreen(KGPScreen):
         self._derived_this_frame = False
         self._sent_values: dict[str, Any] | None = None  # what this form sent, until the reply is in
         self._spent: dict[str, Any] | None = None  # what it sent and the server took: not a draft any more
+        self._uploading = False  # ctrl+s is waiting for the attached files to be up, then submits
 
     # -- building --------------------------------------------------------------------------------------
 
@@ -110,8 +112,8 @@ class CreateScreen(KGPScreen):
                             yield Static(Text(spec.hint), classes="field-hint", markup=False)
                         yield Static("", id=f"{field_id(setting.name)}-error", classes="field-error", markup=False)
                     if setting.name == "prompt" and product.accepts_files:
-                        # the file-attach widget (kgp_tui/widgets/file_attach.py) goes here; it fills self.file_ids
-                        yield Vertical(id="create-attachments", classes="form-field")
+                        with Vertical(id="create-attachments", classes="form-field"):
+                            yield from attachments(store.offer)
                 if self.takes_budget:
                     with Vertical(classes="form-field", id="field-max_credits-wrap"):
                         yield Label(Text("Budget (max credits)", style="bold"))
@@ -330,6 +332,8 @@ class CreateScreen(KGPScreen):
                 self.query_one(f"#{field_id(first)}").focus()
             names = ", ".join(sanitize(name, single_line=True, max_len=40) for name in errors)
             self.notify(f"Fix before sending: {names}.", severity="warning", markup=False)
+            return
+        if not self._files_ready():
             return
         question = self._question_before_sending(self.payload(values))
         if question is not None:

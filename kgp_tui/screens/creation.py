@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Label, Static
 from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name, word_order
 from kgp_tui.format import human_duration, human_size, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
+from kgp_tui.screens.creation_unified import UnifiedPanes
 from kgp_tui.widgets.creation_info import (
     ENDED_WORDS,
     clean,
@@ -60,7 +61,7 @@ def unified_facts(creation: Creation) -> str:
     return clean(" · ".join(parts), 400)
 
 
-class CreationScreen(KGPScreen):
+class CreationScreen(UnifiedPanes, KGPScreen):
     IS_DETAIL = True  # a mode key leaves it for that mode's list (KGPApp.action_show_mode)
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="creation.open_url"),
@@ -146,6 +147,7 @@ class CreationScreen(KGPScreen):
         if facts:
             info.append("\n" + facts)
         self.query_one("#creation-info", Static).update(info)
+        self._mount_unified(creation)
         self.refresh_bindings()  # what may be edited follows the creation's status and editable_actions
         ended = outcome(creation, latest)
         if self._filled is not None and self._filled[0] is creation and self._filled[1] == ended:
