@@ -99,6 +99,13 @@ class Child:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
+    def __enter__(self) -> Child:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        # A measurement that failed must not leave its app running: it has its own session, so nothing else ends it
+        self.close(timeout=0.0 if kind is not None else 10.0)
+
     def close(self, timeout: float = 10.0) -> None:
         deadline = time.time() + timeout
         while self.proc.poll() is None and time.time() < deadline:

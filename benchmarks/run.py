@@ -118,41 +118,41 @@ def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None]) -> dic
 def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
     """Idle window → live window with keys → history. Returns this run's raw figures."""
     out: dict[str, Any] = {}
-    child.wait_event("idle", timeout=60)
-    cpu0, t0 = child.cpu_seconds(), time.time()
-    child.sleep(s.idle_seconds)
-    out["idle_cpu"] = 100 * (child.cpu_seconds() - cpu0) / (time.time() - t0)
-    child.command("live")
-    child.wait_event("live", timeout=60)
-    if sim is not None:  # the first round of polls (after one interval) has spent the budget's burst: steady state
-        child.sleep(s.interval + 0.5)
-    polls_from = time.monotonic()
-    child.command("keys")
-    child.wait_event("keys-ready", timeout=30)
-    t0 = time.time()
-    sent = []
-    direction = "down"
-    while time.time() - t0 < s.live_seconds:
-        sent.append(child.key(direction))
-        direction = "up" if direction == "down" else "down"
-        child.sleep(s.key_gap * random.uniform(0.7, 1.3))
-    child.sleep(0.3)
-    child.command("history")
-    keys = child.wait_event("keys", timeout=30)
-    pairs = keys["pairs"]
-    latencies = [1000 * (frame - sent_at) for sent_at, (_, frame) in zip(sent, pairs)]
-    out["keys_sent"], out["keys_seen"] = len(sent), len(pairs)
-    out["key_latency_p95"] = percentile(latencies, 0.95)
-    out["max_stall"] = 1000 * max(keys["lags"] or [float("nan")])
-    loaded = child.wait_event("loaded", timeout=300)
-    out["history"] = {k: v for k, v in loaded.items() if k not in ("event", "t")}
-    out["rss"] = child.rss_mb()
-    if sim is not None:  # job polls from the steady state to now (the history's page loads are not polls)
-        polls_to = time.monotonic()
-        polls = [t for t in sim.bench_polls if polls_from <= t <= polls_to]
-        out["requests_per_second"] = len(polls) / (polls_to - polls_from)
-    child.command("quit")
-    child.close()
+    with child:
+        child.wait_event("idle", timeout=60)
+        cpu0, t0 = child.cpu_seconds(), time.time()
+        child.sleep(s.idle_seconds)
+        out["idle_cpu"] = 100 * (child.cpu_seconds() - cpu0) / (time.time() - t0)
+        child.command("live")
+        child.wait_event("live", timeout=60)
+        if sim is not None:  # the first round of polls (after one interval) has spent the budget's burst: steady state
+            child.sleep(s.interval + 0.5)
+        polls_from = time.monotonic()
+        child.command("keys")
+        child.wait_event("keys-ready", timeout=30)
+        t0 = time.time()
+        sent = []
+        direction = "down"
+        while time.time() - t0 < s.live_seconds:
+            sent.append(child.key(direction))
+            direction = "up" if direction == "down" else "down"
+            child.sleep(s.key_gap * random.uniform(0.7, 1.3))
+        child.sleep(0.3)
+        child.command("history")
+        keys = child.wait_event("keys", timeout=30)
+        pairs = keys["pairs"]
+        latencies = [1000 * (frame - sent_at) for sent_at, (_, frame) in zip(sent, pairs)]
+        out["keys_sent"], out["keys_seen"] = len(sent), len(pairs)
+        out["key_latency_p95"] = percentile(latencies, 0.95)
+        out["max_stall"] = 1000 * max(keys["lags"] or [float("nan")])
+        loaded = child.wait_event("loaded", timeout=300)
+        out["history"] = {k: v for k, v in loaded.items() if k not in ("event", "t")}
+        out["rss"] = child.rss_mb()
+        if sim is not None:  # job polls from the steady state to now (the history's page loads are not polls)
+            polls_to = time.monotonic()
+            polls = [t for t in sim.bench_polls if polls_from <= t <= polls_to]
+            out["requests_per_second"] = len(polls) / (polls_to - polls_from)
+        child.command("quit")
     return out
 
 
@@ -237,13 +237,12 @@ def bench_state_change(s: Settings, tmp: Path, log: Callable[[str], None]) -> di
                 f"{sim.base_url}/creations/jobs/{j}", headers={"X-KGP-Api-Key": sim.api_key})).read()) for j in active]
             env = child_env(tmp / f"latency{n}", sim, s.latency_interval, s.budget)
             env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(v["creation_id"] for v in views))
-            child = probe("kgp-latency", env)
-            child.wait_event("ready", timeout=60)
-            child.sleep(0.5 + random.uniform(0, s.latency_interval))  # a random phase of the poll cycle
-            finished_at = time.time()
-            offset[0] += 24 * 3600  # every job of this run is done from this moment on
-            shown = child.wait_event("shown", timeout=120)
-            child.close()
+            with probe("kgp-latency", env) as child:
+                child.wait_event("ready", timeout=60)
+                child.sleep(0.5 + random.uniform(0, s.latency_interval))  # a random phase of the poll cycle
+                finished_at = time.time()
+                offset[0] += 24 * 3600  # every job of this run is done from this moment on
+                shown = child.wait_event("shown", timeout=120)
             latency = 1000 * (max(shown["frames"].values()) - finished_at)
             baseline = 1000 * (s.latency_interval + request_time(sim, active[0]))
             latencies.append(latency)
