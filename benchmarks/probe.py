@@ -171,24 +171,24 @@ def run_bare_live() -> int:
 
 # -- kgp-tui itself, connected via env like a user would start it -------------------------------------------
 
-def _job(job_id: int, creation_id: int, status: str, now: float) -> Any:
-    from kgp_tui.api.models import Job
+def _run(job_id: int, creation_id: int, status: str, now: float) -> Any:
+    from kgp_tui.api.domain import Run
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 120))
     done = status in ("succeeded", "failed", "cancelled")
-    return Job(job_id=job_id, creation_id=creation_id, kind="create", status=status,
-               progress_pct=100 if done else 0, current_step="Done" if done else "Queued",
+    return Run(surface="v1", id=str(job_id), creation_id=str(creation_id), kind="create", status=status,
+               progress_pct=100 if done else 0, step="Done" if done else "Queued",
                created_at=stamp, finished_at=stamp if done else None)
 
 
 def _track(app: Any, ids: list[int], creations: list[int], status: str) -> None:
-    """Put jobs in the store the way a 202 from the create form does (active ones are handed to the poller)."""
+    """Put runs in the store the way a 202 from the create form does (active ones are handed to the poller)."""
     now = app.now()
     for job_id, creation_id in zip(ids, creations):
-        app.store.track_job(_job(job_id, creation_id, status, now), type_name="slides_video",
-                            title=f"Benchmark creation {creation_id}", now=now)
+        run = _run(job_id, creation_id, status, now)
+        app.store.track_run(run, type_name="slides_video", title=f"Benchmark creation {creation_id}", now=now)
         if status == "queued":
-            app.poller.track(job_id)
+            app.poller.track(run)
 
 
 def run_kgp(mode: str) -> int:
@@ -204,7 +204,7 @@ def run_kgp(mode: str) -> int:
             return self.screen.query_one("#jobs-table")
 
         async def _connected(self) -> None:
-            await wait_until(lambda: self.store.catalog is not None and self.client is not None)
+            await wait_until(lambda: self.store.offer is not None and self.adapter is not None)
             self.switch_mode("jobs")
             await wait_until(lambda: self.current_mode == "jobs" and self.screen.query("#jobs-table"))
 
@@ -255,8 +255,8 @@ def run_kgp(mode: str) -> int:
             seen: dict[int, float] = {}
 
             def changed(topic: str, key: Any) -> None:
-                tracked = self.store.jobs.get(key) if topic == "jobs" else None
-                if tracked is not None and tracked.job.is_terminal and key not in seen:
+                tracked = self.store.runs.get(key) if topic == "jobs" else None
+                if tracked is not None and tracked.run.is_terminal and key not in seen:
                     seen[key] = time.time()
 
             self.store.subscribe(changed)
