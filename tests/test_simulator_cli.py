@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from support.http import QUICKSTART_BODY, call, wait_job
+from support.process import first_lines
 
 from kgp_tui.simulator import SCENARIOS
 from kgp_tui.simulator.cli import run
 
 CLI_KEY = "kgp_live_3f9a77c1d2e0b4a6"
 CURL = "/usr/bin/curl"
-
-
-def _first_lines(process: subprocess.Popen, count: int, timeout: float = 10) -> list[str]:
-    """The first lines the process prints, read on a thread so a silent process cannot hang the test."""
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(process.stdout.readline()) for _ in range(count)],
-                     daemon=True).start()
-    try:
-        return [lines.get(timeout=timeout).rstrip("\n") for _ in range(count)]
-    except queue.Empty:
-        raise AssertionError("the simulator did not print its first lines in time") from None
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def cli_sim():
         [sys.executable, "-m", "kgp_tui.simulator", "--port", "0", "--api-key", CLI_KEY, "--step-seconds", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = _first_lines(process, 4)
+        lines = first_lines(process, 4)
         env = dict(line.split("=", 1) for line in lines[:2])
         assert list(env) == ["KGP_BASE_URL", "KGP_API_KEY"]
         yield process, env, "\n".join(lines[2:])
