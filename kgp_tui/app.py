@@ -617,7 +617,14 @@ class KGPApp(App):
 
     def switch_mode(self, mode: str) -> Any:
         """Leaving a mode leaves the creation it showed, so coming back (a mode key, Jobs after a submit) shows the
-        mode's list, never a stale creation."""
+        mode's list, never a stale creation.
+
+        Once the app is closing (a connect or submit whose reply lands during the quit) nothing switches: Textual
+        closes every mode's screens by iterating them, and a new mode then breaks the shutdown."""
+        if self._exit or not self.is_running:
+            from textual.await_complete import AwaitComplete
+
+            return AwaitComplete()
         if mode != self.current_mode:
             self._leave_details()
         return super().switch_mode(mode)
