@@ -9,6 +9,7 @@ import pytest
 from support import TEST_KEY
 from support.app import (
     SIZE,
+    FakeClock,
     connected_app_on_catalog,
     make_app,
     make_config,
@@ -120,19 +121,24 @@ async def test_a_status_filter_the_unified_list_lacks_is_applied_here_and_said(s
             assert any("status=failed" in path for path in sent) and "filtered here" not in summary
 
 
-async def test_polls_ride_out_a_server_error_on_either_surface(surface_sim, tmp_path):
-    surface_sim.step_seconds = 0.5
-    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
-    async with app.run_test(size=SIZE) as pilot:
-        await create_from_form(pilot, surface_sim, "Faults")
-        tracked = next(iter(app.store.runs.values()))
-        surface_sim.set_scenario("server_error", times=2)
-        await wait_for(pilot, lambda: not app.store.poll.ok, timeout=10, what="polls failing")
-        assert "reconnecting" in static_text(app, "#status-bar")
-        surface_sim.set_scenario("default")
-        done = DONE[surface_sim.surface]
-        await wait_for(pilot, lambda: app.store.runs[tracked.id].run.status == done, timeout=20, what="finished")
-        assert app.store.poll.ok  # recovered; the run was never dropped
+@pytest.mark.parametrize("surface", ["v1", "unified"])
+async def test_polls_ride_out_a_server_error_on_either_surface(surface, tmp_path):
+    from kgp_tui.simulator import Simulator
+
+    clock = FakeClock()  # the run moves only when the test says: it cannot end before the fault is seen
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock, surface=surface) as sim:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await create_from_form(pilot, sim, "Faults")
+            tracked = next(iter(app.store.runs.values()))
+            sim.set_scenario("server_error")
+            await wait_for(pilot, lambda: not app.store.poll.ok, timeout=10, what="polls failing")
+            assert "reconnecting" in static_text(app, "#status-bar")
+            sim.set_scenario("default")
+            clock.advance(600)
+            await wait_for(pilot, lambda: app.store.runs[tracked.id].run.status == DONE[surface], timeout=20,
+                           what="finished")
+            assert app.store.poll.ok  # recovered; the run was never dropped
 
 
 async def test_hostile_server_text_is_shown_literally_on_either_surface(surface_sim, tmp_path):
