@@ -15,6 +15,9 @@ for _name in ("KGP_BASE_URL", "KGP_API_KEY", "KGP_TUI_CONFIG", "KGP_TUI_PROFILE"
 from support import TEST_KEY  # noqa: E402 - after the environment is cleaned
 from support.app import FIXED_HOST  # noqa: E402
 from support.clock import FakeClock  # noqa: E402
+from support.css_cache import install as _parse_css_once  # noqa: E402
+
+_parse_css_once()
 
 
 @pytest.fixture
