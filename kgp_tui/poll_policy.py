@@ -26,7 +26,7 @@ def interval_for_age(interval: float, age: float) -> float:
 
 def backoff_delay(interval: float, failures: int, jitter: float) -> float:
     """The wait after ``failures`` failed rounds in a row: doubling from the interval, capped, times ``jitter``."""
-    return min(MAX_BACKOFF, interval * (2 ** failures)) * jitter
+    return min(MAX_BACKOFF, interval * 2.0 ** failures) * jitter
 
 
 def rate_limited_wait(retry_after: float | None, interval: float) -> float:

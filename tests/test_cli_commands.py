@@ -88,12 +88,24 @@ def test_completion_scripts_are_accepted_by_the_shell(tmp_path, sim):
     assert TEST_KEY not in bash.stdout
 
 
-def test_help_documents_the_exit_codes(tmp_path, sim):
+def test_help_and_the_readme_document_the_exit_codes(tmp_path, sim):
     env = cli_env(sim, tmp_path)
     top = run_cli(env, "--help")
     create = run_cli(env, "create", "--help")
-    for result in (top, create):
-        assert result.returncode == 0
-        for code in ("0", "1", "2", "3", "4", "5", "130"):
-            assert f"\n  {code} " in result.stdout or f" {code} " in result.stdout
+    scripting = (ROOT / "README.md").read_text(encoding="utf-8").split("## Scripting", 1)[1].split("\n## ", 1)[0]
+    for code in ("0", "1", "2", "3", "4", "5", "130"):
+        assert f" {code} " in top.stdout and f"\n  {code} " in create.stdout and f"\n| {code} |" in scripting
+    assert top.returncode == create.returncode == 0
     assert "interrupted" in create.stdout and "not enough credits" in create.stdout
+
+
+def test_hostile_server_text_is_printed_without_escapes(sim, tmp_path):
+    env = cli_env(sim, tmp_path)
+    sim.set_scenario("hostile_text")
+    made = run_cli(env, "create", "slides_video", "--prompt", "Explain attention", "--wait")
+    assert made.returncode == 0, made.stderr
+    as_json = run_cli(env, "list", "--limit", "3", "--json")
+    assert as_json.returncode == 0 and "[bold]" in one_json(as_json)[0]["title"]  # markup is data, kept literally
+    assert "[bold]" in made.stdout  # and not rendered
+    for result in (made, as_json):
+        clean(result)  # …but never a raw escape on the terminal

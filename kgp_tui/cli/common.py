@@ -13,17 +13,17 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from kgp_tui.api.redact import redact
+from kgp_tui.api.redact import key_prefix, redact
 from kgp_tui.api.text import sanitize
 
 if TYPE_CHECKING:
     from kgp_tui.api import domain as d
-    from kgp_tui.api.surface import SurfaceAdapter
+    from kgp_tui.api.surface import SurfaceAdapter, SurfaceChoice
     from kgp_tui.config import Config
 
 DONE, FAILED, USAGE, REFUSED, STOPPED, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
@@ -150,21 +150,28 @@ async def session(args: argparse.Namespace, out: Output) -> AsyncIterator[Sessio
     from kgp_tui.api.surface import connect
 
     config, connection = load(args, out)
-    surface = getattr(args, "surface", None) or config.surface
+    surface = cast("SurfaceChoice", getattr(args, "surface", None) or config.surface)  # both checked on the way in
 
     def retrying(error: Exception, number: int, of: int, delay: float) -> None:
         out.note(f"kgp-tui: {shown(getattr(error, 'message', '') or type(error).__name__)} "
                  f"(retry {number} of {of} in {delay:.1f} s)")
 
-    found = await connect(connection.base_url, connection.api_key, surface, timeout=config.request_timeout,
-                          get_retries=2, on_retry=retrying)
+    from kgp_tui.api.errors import KGPError
+    from kgp_tui.format import describe_connect_error
+
+    try:
+        found = await connect(connection.base_url, connection.api_key, surface, timeout=config.request_timeout,
+                              get_retries=2, on_retry=retrying)
+    except KGPError as error:  # said as the connect screen says it: what failed, the server's words, what to do
+        text = describe_connect_error(error, connection.base_url, key_prefix(connection.api_key))
+        raise CliError(" ".join(text.splitlines()), exit_code_for(error)) from None
     try:
         yield Session(found.adapter, found.account, found.offer, config)
     finally:
         await found.adapter.aclose()
 
 
-Handler = Callable[[argparse.Namespace, Output], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
 
 
 def execute(handler: Handler, args: argparse.Namespace, out: Output | None = None) -> int:

@@ -37,8 +37,10 @@ SCAN_PAGES = 10  # a surface without a status/search filter: at most this many p
 
 def _parser(sub: Any, parents: list[argparse.ArgumentParser], name: str, help_text: str,
             description: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, parents=parents, help=help_text, description=description, epilog=EXIT_CODES,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, parents=parents, help=help_text, description=description, epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -122,9 +124,12 @@ def check_files(s: Session, paths: list[str]) -> list[Path]:
     limits = s.offer.files
     if limits.max_files is not None and len(paths) > limits.max_files:
         raise CliError(f"the server takes at most {limits.max_files} files, not {len(paths)}.")
+    from kgp_tui.api.unified import UnifiedAdapter
+
     checked = [Path(p).expanduser() for p in paths]
     for path in checked:
-        s.adapter.check_file(path)  # type: ignore[attr-defined] - the unified adapter's own check
+        if isinstance(s.adapter, UnifiedAdapter):  # the surface that takes files checks them
+            s.adapter.check_file(path)
     return checked
 
 

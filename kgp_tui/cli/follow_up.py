@@ -30,8 +30,9 @@ RESENDS = 2  # a POST with an idempotency key is sent at most 1 + RESENDS times
 
 
 def _parser(sub: Any, parents: list[argparse.ArgumentParser], name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, parents=parents, help=help_text, description=help_text[0].upper() + help_text[1:]
-                            + ".", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, parents=parents, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("creation_id", metavar="CREATION_ID")
     return parser
 
@@ -106,11 +107,12 @@ async def edit(args: argparse.Namespace, out: Output) -> int:
         except Exception as error:
             if not getattr(error, "ambiguous", False):
                 raise
-            run = await _edit_started(s, creation)
-            if run is None:
+            found = await _edit_started(s, creation)
+            if found is None:
                 raise CliError(f"{error_text(error)} No new job is on creation {shown(creation.id, 40)} and nothing "
                                f"was resent: check `kgp-tui get {shown(creation.id, 40)}` first.", UNREACHABLE) from None
-            out.note(f"kgp-tui: the reply was lost, but job {shown(run.id, 40)} started: nothing was resent.")
+            out.note(f"kgp-tui: the reply was lost, but job {shown(found.id, 40)} started: nothing was resent.")
+            run = found
         return await _then(s, run, creation.id, run.raw, args, out)
 
 
