@@ -109,3 +109,25 @@ def test_hostile_server_text_is_printed_without_escapes(sim, tmp_path):
     assert "[bold]" in made.stdout  # and not rendered
     for result in (made, as_json):
         clean(result)  # …but never a raw escape on the terminal
+
+
+def test_files_are_checked_then_uploaded_before_the_create(surface_sim, tmp_path):
+    env = cli_env(surface_sim, tmp_path)
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Attention\nQueries, keys and values.\n", encoding="utf-8")
+    binary = tmp_path / "tool.exe"
+    binary.write_bytes(b"MZ\x00\x00")
+    args = ("create", "video" if surface_sim.surface == "unified" else "slides_video", "--prompt", "Explain it")
+    dry = run_cli(env, *args, "--file", str(notes), "--dry-run")
+    refused = run_cli(env, *args, "--file", str(binary))
+    if surface_sim.surface == "v1":
+        assert dry.returncode == refused.returncode == 2 and "takes no files" in dry.stderr
+        return
+    assert dry.returncode == 0 and one_json(dry)["input_file_ids"] == ["<id of notes.md>"]
+    assert refused.returncode == 2 and "tool.exe" in refused.stderr
+    assert not [entry for entry in surface_sim.request_log if entry[0] == "POST"]  # neither sent anything
+    made = run_cli(env, *args, "--file", str(notes), "--json")
+    assert made.returncode == 0, made.stderr
+    assert one_json(made)["input_file_ids"] and "uploading notes.md" in made.stderr
+    assert [path.rsplit("/", 1)[-1] for method, path, _ in surface_sim.request_log if method == "POST"] == [
+        "files", "creations"]
