@@ -1,7 +1,7 @@
 """The ``kgp-tui`` command: parse arguments, read config, then start the app, the simulator or a helper command.
 
 Only argparse and config are imported up front, so ``--help``, ``--version`` and ``locate`` answer at once and
-need no network, no key and no Textual.
+need no network, no key and no Textual. The commands for scripts (``me``, ``create`` …) are ``kgp_tui.cli``'s.
 """
 
 from __future__ import annotations
@@ -12,7 +12,19 @@ import sys
 from kgp_tui import __version__
 
 EPILOG = """\
-commands:
+commands for scripts (kgp-tui COMMAND --help for each; --json prints one JSON document on stdout):
+  kgp-tui me [--json]                 who the key belongs to, credits, whether it can create
+  kgp-tui catalog [--json]            what the server makes (v1 /catalog, unified /capabilities)
+  kgp-tui create TYPE --prompt TEXT [--set FIELD=VALUE]... [--file PATH]... [--max-credits N]
+                 [--dry-run] [--wait] [--json]
+  kgp-tui get|wait CREATION_ID [--json]
+  kgp-tui list [--type T] [--status S] [--query Q] [--limit N] [--json]
+  kgp-tui edit CREATION_ID --action ACTION [--scene ID] [--text TEXT] [--voice ID] [--wait] [--json]   (v1)
+  kgp-tui message CREATION_ID TEXT [--file PATH]... [--wait] [--json]                               (unified)
+  kgp-tui act CREATION_ID ACTION [--yes] [--wait] [--json]                                          (unified)
+  kgp-tui completion bash|zsh|fish
+
+other commands:
   kgp-tui simulator [--surface v1|unified] [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
                       run the built-in KGP simulator on loopback (see: kgp-tui simulator --help)
   kgp-tui locate      print where the config file, data and logs live
@@ -23,6 +35,12 @@ environment:
   KGP_BASE_URL, KGP_API_KEY   override the profile's base URL and key (as KPainter's docs use them)
   KGP_TUI_CONFIG              another config file (like --config)
   KGP_TUI_PROFILE             another profile (like --profile)
+  NO_COLOR                    no colour in the commands' messages
+
+exit codes (the commands above):
+  0 done (creation ready) · 1 the creation failed or was cancelled · 2 usage or config error
+  3 key refused or not allowed (401/403) · 4 not enough credits, or paused waiting for you
+  5 server or network error after retries · 130 interrupted
 """
 
 
@@ -98,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         from kgp_tui.simulator.cli import run
 
         return run(argv[1:])
+    from kgp_tui.cli import command_of
+
+    if command_of(argv) is not None:  # a command for scripts: kgp_tui.cli, without Textual
+        from kgp_tui.cli import main as run_command
+
+        return run_command(argv)
     args = build_parser().parse_args(argv)
     if args.command == "locate":
         return locate(args.config)

@@ -687,14 +687,8 @@ class KGPApp(App):
 
 
 def _run_of(creation: Creation) -> Run | None:
-    """What to watch for a creation: its own state on unified, its latest job on v1 (polled to learn more)."""
-    if creation.run is not None:
-        return creation.run
-    if not creation.latest_run_id:
-        return None
-    from kgp_tui.api.domain import Run
-
-    return Run(surface=creation.surface, id=creation.latest_run_id, creation_id=creation.id)
+    """What to watch for a creation (the CLI's `wait` asks the same)."""
+    return creation.watched_run()
 
 
 def _quiet_retries(adapter: SurfaceAdapter) -> None:

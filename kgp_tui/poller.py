@@ -5,6 +5,7 @@ The next cycle is scheduled only after the last one finished (no pile-ups); each
 so long-running runs are polled less often; at most `max_in_flight` requests run at once. A 429 pauses
 everything for Retry-After; other failures (a refused key too) back off exponentially with jitter, capped.
 A run stops being polled when it ends or needs the user (a paused unified creation).
+The intervals and backoff are `poll_policy`'s, shared with the CLI's `--wait`.
 The poller never touches the store or a widget: it posts `RunUpdated`, `RunPollFailed` and `PollHealth` to the App.
 """
 
@@ -18,42 +19,22 @@ from collections.abc import Callable, KeysView
 from typing import TYPE_CHECKING, Any
 
 from kgp_tui.messages import PollHealth, RunPollFailed, RunUpdated
+from kgp_tui.poll_policy import (  # re-exported: the app and its tests know them from here
+    MAX_BACKOFF,
+    RequestBudget,
+    backoff_delay,
+    interval_for_age,
+    rate_limited_wait,
+)
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Run
     from kgp_tui.api.surface import SurfaceAdapter
 
-MAX_BACKOFF = 30.0  # a long outage costs one poll round per 30 s, and recovery is seen within 30 s
+__all__ = ["MAX_BACKOFF", "JobPoller", "RequestBudget"]
+
 log = logging.getLogger("kgp_tui.poller")
 log.addHandler(logging.NullHandler())  # without the log file (unwritable dir, tests) nothing goes to stderr
-
-
-class RequestBudget:
-    """A token bucket: on average at most `rate` polls per second, in bursts of at most `rate` (at least 1)."""
-
-    def __init__(self, rate: float, monotonic: Callable[[], float]) -> None:
-        self.rate = max(0.1, float(rate))
-        self.capacity = max(1.0, self.rate)
-        self.tokens = self.capacity
-        self._now = monotonic
-        self._last = monotonic()
-
-    def _refill(self) -> None:
-        now = self._now()
-        self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
-        self._last = now
-
-    def take(self, wanted: int) -> int:
-        """Spend up to `wanted` tokens; returns how many were granted."""
-        self._refill()
-        granted = min(wanted, int(self.tokens))
-        self.tokens -= granted
-        return granted
-
-    def wait_time(self) -> float:
-        """Seconds until one token is there."""
-        self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
 class JobPoller:
@@ -146,12 +127,7 @@ class JobPoller:
 
     def interval_for(self, job_id: str, now: float) -> float:
         """Jobs that have run long are polled less often: x2 after a minute, x4 after five."""
-        age = now - self._first_seen.get(job_id, now)
-        if age > 300:
-            return self.interval * 4
-        if age > 60:
-            return self.interval * 2
-        return self.interval
+        return interval_for_age(self.interval, now - self._first_seen.get(job_id, now))
 
     # -- scheduling ------------------------------------------------------------------------------------
 
@@ -217,7 +193,7 @@ class JobPoller:
                 try:
                     run = await adapter.poll(asked)
                 except RateLimited as error:
-                    rate_limited.append(float(error.retry_after or self.interval))
+                    rate_limited.append(rate_limited_wait(error.retry_after, self.interval))
                     return
                 except NotFound as error:
                     self.forget(job_id)
@@ -247,7 +223,7 @@ class JobPoller:
             self._report(False, now + wait, "rate limited")
         elif transient:
             self._failures += 1
-            delay = min(MAX_BACKOFF, self.interval * (2 ** self._failures)) * self._jitter()
+            delay = backoff_delay(self.interval, self._failures, self._jitter())
             for job_id in due:
                 if job_id in self._due:
                     self._due[job_id] = now + delay

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from kgp_tui.api.form_values import shown_values
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.create_files import AttachedFiles, attachments
@@ -144,11 +145,8 @@ class CreateScreen(AttachedFiles, KGPScreen):
 
     def values(self) -> dict[str, Any]:
         """What the form holds; a setting the form does not show now is left out (it is not sent)."""
-        found: dict[str, Any] = {}
-        for name, spec in self.specs.items():
-            if self._visible(name):
-                found[name] = read_widget(spec, self.query_one(f"#{field_id(name)}"))
-        return found
+        held = {name: read_widget(spec, self.query_one(f"#{field_id(name)}")) for name, spec in self.specs.items()}
+        return shown_values(self.product, held)  # the rule `kgp-tui create --set` shares (api.form_values)
 
     def max_credits(self) -> Any:
         """The budget as typed: an int, None when empty, the text itself when it is not a number (validated)."""

@@ -17,6 +17,7 @@ from textual import events
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
+from kgp_tui.api.form_values import NO_MATCH, matching_choice, number_from_text
 from kgp_tui.format import sanitize
 
 if TYPE_CHECKING:
@@ -151,10 +152,8 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
 
 def pick(options: list[tuple[Text, Any]], chosen: Any) -> Any:
     """The option to show selected: `chosen` when it is one of them (a number given as text too), else blank."""
-    for _, value in options:
-        if value == chosen or (chosen is not None and str(value) == str(chosen)):
-            return value
-    return Select.NULL
+    found = matching_choice([value for _, value in options], chosen)
+    return Select.NULL if found is NO_MATCH else found
 
 
 def _number_text(value: Any) -> str:
@@ -173,11 +172,5 @@ def read_widget(spec: FieldSpec, widget: Widget) -> Any:
         text = widget.value.strip()
         if spec.kind != "number":
             return widget.value if text else None
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            return text  # left as typed: validation reports it next to the field
-        return int(number) if number.is_integer() else number
+        return number_from_text(text)
     return None

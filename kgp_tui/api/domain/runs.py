@@ -163,6 +163,14 @@ class Creation:
     def label(self) -> str:
         return self.title or f"{self.type or 'creation'} {self.id}"
 
+    def watched_run(self) -> Run | None:
+        """What to watch for this creation: its own state on unified, its latest job on v1 (polled to learn more)."""
+        if self.run is not None:
+            return self.run
+        if not self.latest_run_id:
+            return None
+        return Run(surface=self.surface, id=self.latest_run_id, creation_id=self.id)
+
     def next_steps(self) -> tuple[NextStep, ...]:
         """What can be done now: v1 edit actions while ready; unified actions while paused, messages on a ready
         video."""
