@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from kgp_tui.widgets.status_bar import StatusBar
 
@@ -23,6 +24,20 @@ def first_paint_done() -> None:
         if screen.is_attached:
             screen.mount_footer()
     _WAITING_FOR_FOOTER.clear()
+
+
+class KGPFooter(Footer):
+    """Textual's footer, minus two restyles of every key each time it is rebuilt (each focus change).
+
+    A FooterKey starts compact and is then bound to the footer's non-compact value: its class flips twice, and
+    each flip restyles it. Giving each bound key the footer's value up front draws the same footer, about a tenth
+    of the CPU of a screen change cheaper."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)  # the value data_bind will give it
+            yield widget
 
 
 class KGPScreen(Screen):
@@ -46,7 +61,7 @@ class KGPScreen(Screen):
         yield StatusBar()
         yield from self.compose_body()
         if getattr(self.app, "_dom_ready", True):
-            yield Footer()
+            yield KGPFooter()
         else:
             _WAITING_FOR_FOOTER.add(self)
             yield Static(id="footer-placeholder")
@@ -54,7 +69,7 @@ class KGPScreen(Screen):
     def mount_footer(self) -> None:
         for placeholder in self.query("#footer-placeholder"):
             placeholder.remove()
-            self.mount(Footer())
+            self.mount(KGPFooter())
 
     def compose_body(self) -> ComposeResult:
         yield from ()
