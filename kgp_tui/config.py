@@ -60,6 +60,7 @@ class AppPaths:
     config_file: Path
     data_dir: Path
     log_dir: Path
+    cache_dir: Path  # what can be fetched again (previews): never the only copy of anything
 
     @property
     def log_file(self) -> Path:
@@ -76,7 +77,8 @@ def app_paths(
     dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
     override = config_override or env.get("KGP_TUI_CONFIG") or None
     config_file = Path(override).expanduser() if override else Path(dirs.user_config_dir) / "config.toml"
-    return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir))
+    return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir),
+                    cache_dir=Path(dirs.user_cache_dir))
 
 
 PRIVATE_DIR_MODE = 0o700  # kgp-tui's folders and files hold prompts, creations and keys: the user's eyes only
