@@ -157,6 +157,11 @@ def _read_capped(response: object, max_bytes: int) -> bytes:
 
 def decode_image(data: bytes) -> Image:
     """The picture in `data`, shrunk for a terminal, or PreviewError("not an image") — never a decoder's own words."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[Image, tuple[int, int]]:
+    """(the shrunk picture, the size it had)."""
     import io
 
     from PIL import Image as PILImage
@@ -165,6 +170,7 @@ def decode_image(data: bytes) -> Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             with PILImage.open(io.BytesIO(data)) as image:
+                size = image.size
                 if image.width * image.height > MAX_PIXELS:
                     raise PreviewError(f"too large to preview ({image.width}×{image.height} pixels)")
                 image.draft("RGB", PREVIEW_PIXELS)  # a JPEG decodes straight at a reduced size
@@ -174,7 +180,7 @@ def decode_image(data: bytes) -> Image:
     except Exception:  # noqa: BLE001 - Pillow raises many kinds for bytes that are no image it can read
         raise PreviewError("not an image kgp-tui can show") from None
     picture.thumbnail(PREVIEW_PIXELS)
-    return picture
+    return picture, size
 
 
 def load_preview(url: str, cache: PreviewCache, *, allow_insecure_http: bool = False,
@@ -187,6 +193,15 @@ def load_preview(url: str, cache: PreviewCache, *, allow_insecure_http: bool = F
         except PreviewError:
             pass  # a damaged cache file: fetch it again
     data = fetch_image_bytes(url, allow_insecure_http=allow_insecure_http, timeout=timeout)
-    picture = decode_image(data)
-    cache.put(url, data)
+    picture, size = _decode(data)
+    cache.put(url, _shrunk_png(picture) if picture.size != size else data)
     return picture
+
+
+def _shrunk_png(picture: Image) -> bytes:
+    """What the cache keeps of a large image: the copy a terminal can show (smaller, and quicker to decode)."""
+    import io
+
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

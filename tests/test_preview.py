@@ -16,7 +16,7 @@ from support.media import MISSING, NOT_AN_IMAGE, REDIRECT, MediaServer, png_byte
 from kgp_tui import preview_cache
 from kgp_tui.api.domain import Creation, Result, Scene
 from kgp_tui.preview_cache import PreviewCache, PreviewError, decode_image, fetch_image_bytes, load_preview
-from kgp_tui.widgets.preview import Target, choose_protocol, preview_target
+from kgp_tui.widgets.preview import PROTOCOLS, Target, choose_protocol, image_widget_class, preview_target
 
 SCENE = Scene("sc_1_1", 1, "Intro", image_url="https://cdn.example/s1.png")
 COVER = Result("a3", "image", "Cover image", "https://cdn.example/cover.png", "image/png")
@@ -53,6 +53,12 @@ def test_what_is_previewed_follows_the_selection():
 ])
 def test_how_images_are_drawn(env, headless, protocol):
     assert choose_protocol(env, headless) == protocol
+
+
+def test_each_way_of_drawing_is_a_textual_image_widget():
+    names = {protocol: image_widget_class(protocol).__qualname__ for protocol in PROTOCOLS}
+    assert names == {"halfcell": "HalfcellImage", "sixel": "Image", "kitty": "TGPImage"}
+    assert image_widget_class("sixel").__module__ == "textual_image.widget.sixel"
 
 
 def test_the_cache_keeps_what_was_used_last_within_its_cap(isolated_dirs):
@@ -94,6 +100,11 @@ def test_fetch_sends_no_key_follows_a_redirect_and_says_why_not(isolated_dirs):
         assert load_preview(url, cache).size == (8, 8)
         assert load_preview(url, cache).size == (8, 8)
         assert media.paths().count("/cached.png") == 1  # the second came from the disk
+        media.body = png_bytes(size=(2000, 1000))
+        assert load_preview(f"{base}/large.png", cache).size == (640, 320)
+        kept = cache.get(f"{base}/large.png")
+        assert kept is not None and len(kept) < len(media.body)
+        assert decode_image(kept).size == (640, 320)  # the disk keeps the shrunk copy a terminal can show
 
 
 @pytest.mark.parametrize(("url", "why"), [
