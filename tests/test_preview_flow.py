@@ -8,8 +8,10 @@ from support import TEST_KEY
 from support.app import connected_app_on_catalog, make_app, open_from_history, screen_text, wait_for
 from support.http import create_ready
 from support.media import MISSING, NOT_AN_IMAGE, MediaServer, point_media_at
+from support.unified_http import IMAGE_BODY, poll, ucreate
 from textual.geometry import Region
 
+from kgp_tui.simulator import Simulator, unified_catalog
 from kgp_tui.widgets.preview import PreviewPane
 
 SIZE = (120, 40)
@@ -87,3 +89,22 @@ async def test_a_media_host_that_is_down_gets_a_note(sim, tmp_path, isolated_dir
         await pilot.press("p")
         await wait_for(pilot, lambda: "could not be reached" in note(app), what="the note")
         assert note(app) == "No preview: the media server could not be reached."
+
+
+async def test_an_image_creation_on_the_unified_surface_previews_its_output(tmp_path, isolated_dirs, monkeypatch):
+    with MediaServer(colour=(0, 200, 0)) as media, Simulator(api_key=TEST_KEY, port=0, step_seconds=0.05,
+                                                             surface="unified") as sim:
+        monkeypatch.setattr(unified_catalog, "CDN", media.base_url)  # its output URLs point at the media host
+        made = ucreate(sim, IMAGE_BODY)
+        assert poll(sim, made["creation_id"], until=("ready",))[-1]["status"] == "ready"
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            await open_from_history(pilot, made["creation_id"])
+            await wait_for(pilot, lambda: app.store.creations[made["creation_id"]].results, what="the outputs")
+            await pilot.press("p")
+            await wait_for(pilot, lambda: app.screen.query(".preview-image") and drawn(app), what="the image")
+            assert {s.style.color.triplet for s in drawn(app) if s.text == "▀"} == {(0, 200, 0)}
+            assert "Preview · Output Image" in screen_text(app)  # the outputs table has the focus here
+            assert [path.rsplit("/", 1)[-1] for path in media.paths()] == ["image.png"]
+            assert all(TEST_KEY not in " ".join(headers.values()) for _path, headers in media.requests)
