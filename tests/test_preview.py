@@ -16,7 +16,14 @@ from support.media import MISSING, NOT_AN_IMAGE, REDIRECT, MediaServer, png_byte
 from kgp_tui import preview_cache
 from kgp_tui.api.domain import Creation, Result, Scene
 from kgp_tui.preview_cache import PreviewCache, PreviewError, decode_image, fetch_image_bytes, load_preview
-from kgp_tui.widgets.preview import PROTOCOLS, Target, choose_protocol, image_widget_class, preview_target
+from kgp_tui.widgets.preview import (
+    PROTOCOLS,
+    Target,
+    choose_protocol,
+    fit_cells,
+    image_widget_class,
+    preview_target,
+)
 
 SCENE = Scene("sc_1_1", 1, "Intro", image_url="https://cdn.example/s1.png")
 COVER = Result("a3", "image", "Cover image", "https://cdn.example/cover.png", "image/png")
@@ -53,6 +60,14 @@ def test_what_is_previewed_follows_the_selection():
 ])
 def test_how_images_are_drawn(env, headless, protocol):
     assert choose_protocol(env, headless) == protocol
+
+
+def test_an_image_gets_the_cells_that_show_it_whole_in_its_shape():
+    cell = (10, 20)
+    assert fit_cells((1600, 900), (44, 14), cell) == (44, 12)  # wide: the width decides
+    assert fit_cells((900, 1600), (44, 14), cell) == (16, 14)  # tall: the height decides
+    assert fit_cells((100, 100), (28, 8), cell) == (16, 8)
+    assert fit_cells((5000, 1), (10, 5), cell) == (10, 1)  # never less than a cell
 
 
 def test_each_way_of_drawing_is_a_textual_image_widget():

@@ -8,6 +8,7 @@ fails or is no image leaves a one-line note in the pane. textual-image and Pillo
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -143,6 +144,14 @@ def _cell_pixels() -> tuple[int, int]:
     return 10, 20
 
 
+def fit_cells(pixels: tuple[int, int], room: tuple[int, int], cell: tuple[int, int]) -> tuple[int, int]:
+    """The (columns, rows) that show an image of `pixels` whole in `room` cells, its shape kept."""
+    width, height = max(1, pixels[0]), max(1, pixels[1])
+    cols, rows = max(1, room[0]), max(1, room[1])
+    scale = min(cols * cell[0] / width, rows * cell[1] / height)
+    return max(1, min(cols, round(width * scale / cell[0]))), max(1, min(rows, round(height * scale / cell[1])))
+
+
 class PreviewLoaded(Message):
     def __init__(self, url: str, image: Image | None, widget_class: type[Widget] | None, note: str) -> None:
         super().__init__()
@@ -156,8 +165,8 @@ class PreviewPane(Vertical):
     PreviewPane { height: auto; max-height: 18; padding: 0 0 1 0; }
     PreviewPane > .preview-heading { color: $text-muted; height: 1; }
     PreviewPane > .preview-note { color: $text-muted; height: auto; }
-    PreviewPane > .preview-image { width: auto; max-width: 100%; height: 14; }
     """
+    MAX_ROWS = 14  # and at most a third of the screen: the narration stays in sight
 
     def __init__(self, cache: PreviewCache, *, allow_insecure_http: bool = False, timeout: float = 15.0,
                  protocol: str = "halfcell", id: str | None = "preview") -> None:  # noqa: A002 - Textual's name
@@ -207,8 +216,6 @@ class PreviewPane(Vertical):
             self.post_message(PreviewLoaded(url, None, None, f"No preview: {error}."))
             return
         except Exception:  # noqa: BLE001 - whatever went wrong, the pane says so in a line and keeps its layout
-            import logging
-
             logging.getLogger("kgp_tui.preview").exception("preview of a media URL failed")
             self.post_message(PreviewLoaded(url, None, None, "No preview: it could not be drawn."))
             return
@@ -222,10 +229,32 @@ class PreviewPane(Vertical):
         if message.image is None or message.widget_class is None:
             self._note(message.note)
             return
+        image_class: Any = message.widget_class  # textual-image's widgets take the image first
+        try:
+            widget = image_class(message.image, classes="preview-image")
+            self._fit(widget)
+        except Exception:  # noqa: BLE001 - a picture the widget cannot take is a note, never a crash
+            logging.getLogger("kgp_tui.preview").exception("the preview widget refused an image")
+            self._note("No preview: it could not be drawn.")
+            return
         self._drop_image()
         self.query_one(".preview-note", Static).display = False
-        image_class: Any = message.widget_class  # textual-image's widgets take the image first
-        self.mount(image_class(message.image, classes="preview-image"))
+        self.mount(widget)
+
+    def _fit(self, widget: Widget) -> None:
+        """Give the image the cells that show it whole (textual-image fills whatever it is given)."""
+        from textual_image._terminal import get_cell_size
+
+        image = getattr(widget, "image", None)
+        if image is None:
+            return
+        rows = max(3, min(self.MAX_ROWS, self.app.size.height // 3))
+        cols, rows = fit_cells(image.size, (self.content_size.width or 40, rows), get_cell_size())
+        widget.styles.width, widget.styles.height = cols, rows
+
+    def on_resize(self) -> None:
+        for widget in self.query(".preview-image"):
+            self._fit(widget)
 
 
 class PreviewToggle:
