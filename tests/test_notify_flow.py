@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from support import TEST_KEY
-from support.app import connected_app_on_catalog, make_config, open_type, submit_prompt, wait_for
+from support.app import connected_app_on_catalog, make_config, open_from_history, open_type, submit_prompt, wait_for
+from support.unified_http import VIDEO_BODY, ucreate, unified_clocked
 from textual import events
 
 from kgp_tui.app import KGPApp
@@ -104,3 +105,26 @@ async def test_notify_command_gets_title_status_and_url_as_single_arguments(sim,
         assert argv == [creation.title, "status=succeeded", creation.main_url]
         assert "$(touch pwned)" in argv[0]  # server text arrived as it was, inside one argument, never run
         assert not (Path.cwd() / "pwned").exists()
+
+
+async def test_a_unified_creation_that_pauses_rings_once_however_often_it_is_polled(tmp_path):
+    with unified_clocked() as (sim, clock):
+        sim.set_scenario("credits_run_out", at_step=3)
+        creation_id = ucreate(sim, VIDEO_BODY)["creation_id"]
+        app = app_for(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            written = record_writes(app)
+            await connected_app_on_catalog(pilot)
+            await open_from_history(pilot, creation_id)  # opened while it runs: watched from here
+            await wait_for(pilot, lambda: creation_id in app.poller.active, what="watched")
+            app.post_message(events.AppBlur())
+            await wait_for(pilot, lambda: not app.app_focus, what="the app knows it lost focus")
+            clock.advance(3)
+            await wait_for(pilot, lambda: app.store.creations[creation_id].status == "paused", what="paused")
+            for _ in range(3):  # polls and loads that find it paused still
+                app.action_refresh_jobs()
+                app.load_creation(creation_id)
+                await pilot.pause()
+            await wait_for(pilot, lambda: bells(written) >= 1, what="the bell")
+            assert bells(written) == 1
+            assert "".join(written).count("\x1b]9;") == 1 and "paused" in "".join(written)
