@@ -31,6 +31,7 @@ from kgp_tui.format import (
     status_label,
     title_text,
 )
+from kgp_tui.notify import Notifier
 from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
@@ -116,6 +117,8 @@ class KGPApp(App):
         # creation id -> the creation as it was before its first unseen edit: the creation screen marks what changed
         self.edit_baselines: dict[str, Creation] = {}
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
+        self.notifier = Notifier(self, getattr(config, "notify", "auto") or "auto",
+                                 getattr(config, "notify_command", None) or ())
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -450,6 +453,7 @@ class KGPApp(App):
             self.poller.track(run)
         if run.status != before and run.stops_polling:
             self._announce(tracked)
+            self.notifier.run_changed(tracked)  # bell / desktop notification / notify_command, when due
             if tracked.creation_id is not None:
                 self.load_creation(tracked.creation_id)
             self.refresh_credits()

@@ -34,8 +34,11 @@ SETTINGS: dict[str, tuple[type, Any, tuple[float, float] | None]] = {
     "theme": (str, DEFAULT_THEME, None),
     "allow_insecure_http": (bool, False, None),
     "surface": (str, "auto", None),
+    "notify": (str, "auto", None),
+    "notify_command": (list, None, None),
 }
 SURFACES = ("auto", "v1", "unified")  # which KPainter API to speak; auto finds out at connect
+NOTIFY_MODES = ("auto", "bell", "osc", "off")  # kgp_tui.notify says what each does
 PROFILE_KEYS = {"base_url": str, "api_key": str, "allow_insecure_http": bool}
 
 
@@ -57,6 +60,7 @@ class AppPaths:
     config_file: Path
     data_dir: Path
     log_dir: Path
+    cache_dir: Path  # what can be fetched again (previews): never the only copy of anything
 
     @property
     def log_file(self) -> Path:
@@ -73,7 +77,8 @@ def app_paths(
     dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
     override = config_override or env.get("KGP_TUI_CONFIG") or None
     config_file = Path(override).expanduser() if override else Path(dirs.user_config_dir) / "config.toml"
-    return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir))
+    return AppPaths(config_file=config_file, data_dir=Path(dirs.user_data_dir), log_dir=Path(dirs.user_log_dir),
+                    cache_dir=Path(dirs.user_cache_dir))
 
 
 PRIVATE_DIR_MODE = 0o700  # kgp-tui's folders and files hold prompts, creations and keys: the user's eyes only
@@ -192,6 +197,8 @@ class Config:
     theme: str = DEFAULT_THEME
     allow_insecure_http: bool = False
     surface: str = "auto"
+    notify: str = "auto"  # kgp_tui.notify: a word outside the app when a run ends
+    notify_command: tuple[str, ...] = ()
     profiles: dict[str, Profile] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -287,9 +294,16 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
                               _line_of(text, key))
         kind, _default, limits = SETTINGS[key]
         try:
-            value = _coerce(value, kind, limits, key)
+            if key == "notify_command":
+                from kgp_tui.notify import check_command
+
+                value = check_command(value)
+            else:
+                value = _coerce(value, kind, limits, key)
             if key == "surface" and value not in SURFACES:
                 raise ValueError(f"surface must be one of {', '.join(SURFACES)}, not {value!r}")
+            if key == "notify" and value not in NOTIFY_MODES:
+                raise ValueError(f"notify must be one of {', '.join(NOTIFY_MODES)}, not {value!r}")
             setattr(config, key, value)
         except ValueError as exc:
             raise ConfigError(str(exc), path, _line_of(text, key)) from None

@@ -27,6 +27,7 @@ from kgp_tui.widgets.creation_info import (
     none_because,
     outcome,
 )
+from kgp_tui.widgets.preview import PreviewToggle
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation, Result, Run, Scene
@@ -61,7 +62,7 @@ def unified_facts(creation: Creation) -> str:
     return clean(" · ".join(parts), 400)
 
 
-class CreationScreen(UnifiedPanes, KGPScreen):
+class CreationScreen(PreviewToggle, UnifiedPanes, KGPScreen):
     IS_DETAIL = True  # a mode key leaves it for that mode's list (KGPApp.action_show_mode)
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="creation.open_url"),
@@ -70,6 +71,7 @@ class CreationScreen(UnifiedPanes, KGPScreen):
         Binding("g", "edit('regenerate_scene')", "Regenerate scene", id="creation.regenerate_scene"),
         Binding("i", "edit('iterate')", "Iterate", id="creation.iterate"),
         Binding("r", "reload", "Reload", id="creation.reload"),
+        Binding("p", "toggle_preview", "Preview", id="creation.preview"),  # kgp_tui/widgets/preview.py
         Binding("escape", "back", "Back", id="creation.back"),
     ]
 

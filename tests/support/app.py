@@ -185,3 +185,21 @@ async def palette_run(pilot, text: str, expect: str) -> None:
     await wait_for(pilot, lambda: (hits := palette_hits(pilot.app)) and expect in hits[0],
                    what=f"{expect!r} at the top of the palette")
     await pilot.press("enter")
+
+
+async def open_from_history(pilot, creation_id: int | str) -> Any:
+    """F6, move to the row of `creation_id`, Enter: the creation screen once that creation is loaded."""
+    from kgp_tui.screens.creation import CreationScreen
+    from kgp_tui.screens.history import HistoryScreen
+
+    app = pilot.app
+    creation_id = str(creation_id)  # ids are text in the app, whatever the surface
+    await pilot.press("f6")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")
+    await wait_for(pilot, lambda: screen.fetching is None and screen.total is not None, what="first page")
+    row = next(i for i, r in enumerate(screen.rows) if r.creation_id == creation_id)
+    for _ in range(row):
+        await pilot.press("down")
+    await pilot.press("enter")
+    return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and creation_id in app.store.creations
+                          and app.screen, what=f"creation #{creation_id}")
