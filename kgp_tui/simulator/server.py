@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from kgp_tui.config import is_loopback_host
 
 from . import admin, seeding, unified_catalog
+from .content import CDN
+from .media import MediaRequest, MediaServer, resolver
 from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error
 from .scenarios import (
     PREFIX,
@@ -177,6 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif scenario is not None and scenario.name == "sparse_fields":
                 value = sparse(value, str(scenario.params["list_shape"]))
             data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+            origin = self.server.sim.media_origin
+            if origin != CDN:  # the stores keep the placeholder origin; a client is given one it can fetch
+                data = data.replace(CDN.encode(), origin.encode())
             if scenario is not None and scenario.name == "malformed_json":
                 data = data[: len(data) // 2]
         self.send_response(reply.status)
@@ -234,7 +239,7 @@ class Simulator:
     def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0,
                  scenario: str = "default", step_seconds: float = 2.0, clock: Callable[[], float] | None = None,
                  allow_non_loopback: bool = False, surface: str = "v1", max_file_bytes: int | None = None,
-                 **scenario_params: object):
+                 media_origin: str | None = None, **scenario_params: object):
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}; known: {', '.join(SURFACES)}")
         if max_file_bytes is not None and (surface != "unified" or max_file_bytes < 1):
@@ -268,6 +273,13 @@ class Simulator:
         self._thread: threading.Thread | None = None
         # Called with (method, path, status) after each API request; for a console log, never with headers.
         self.request_listener: Callable[[str, str, int | None], None] | None = None
+        # The media host (media.py) on a port of its own; `media_origin` names another origin in its URLs (a
+        # snapshot test wants one that does not change with the port).
+        self._media = MediaServer(host, resolver(self._store), lambda: self._scenario, self._record_media)
+        self._fixed_media_origin = media_origin
+        self._media_log: list[MediaRequest] = []
+        # Called with (method, path, status, Range header) after each media request; never with other headers.
+        self.media_listener: Callable[[str, str, int | None, str | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -308,8 +320,14 @@ class Simulator:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"kgp-simulator:{self._port}", daemon=True)
         self._thread.start()
+        try:
+            self._media.start()
+        except OSError:
+            self._close()
+            raise
 
     def _close(self) -> None:
+        self._media.stop()
         server, self._server = self._server, None
         if server is None:
             return
@@ -330,6 +348,11 @@ class Simulator:
             raise RuntimeError("the simulator has no port yet: call start() first")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}{PREFIX}"
+
+    @property
+    def media_origin(self) -> str:
+        """Where the URLs in replies point: the media host (http://127.0.0.1:PORT) unless told otherwise."""
+        return self._fixed_media_origin or self._media.origin
 
     @property
     def running(self) -> bool:
@@ -379,6 +402,19 @@ class Simulator:
         if listener is not None:
             listener(method, path, status)
 
+    def _record_media(self, request: MediaRequest) -> None:
+        with self._stats_lock:
+            self._media_log.append(request)
+        listener = self.media_listener
+        if listener is not None:
+            listener(request.method, request.path, request.status, request.range)
+
+    @property
+    def media_log(self) -> list[MediaRequest]:
+        """Every request the media host got, headers included (a test checks no key is among them)."""
+        with self._stats_lock:
+            return list(self._media_log)
+
     @property
     def request_count(self) -> int:
         with self._stats_lock:
@@ -392,6 +428,7 @@ class Simulator:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._request_log.clear()
+            self._media_log.clear()
 
     def stats(self) -> dict:
         return {"request_count": self.request_count, "scenario": self._scenario.describe(),
