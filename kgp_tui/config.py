@@ -34,6 +34,7 @@ SETTINGS: dict[str, tuple[type, Any, tuple[float, float] | None]] = {
     "theme": (str, DEFAULT_THEME, None),
     "allow_insecure_http": (bool, False, None),
     "surface": (str, "auto", None),
+    "download_dir": (str, "", None),  # "": the platform's downloads folder + kgp-tui (downloads_root)
 }
 SURFACES = ("auto", "v1", "unified")  # which KPainter API to speak; auto finds out at connect
 PROFILE_KEYS = {"base_url": str, "api_key": str, "allow_insecure_http": bool}
@@ -122,6 +123,14 @@ def _tighten(path: Path, mode: int) -> None:
         pass
 
 
+def downloads_root(config: Any = None) -> Path:
+    """Where downloads go, a folder per creation below it: `download_dir`, else the platform's downloads folder."""
+    import platformdirs
+
+    chosen = str(getattr(config, "download_dir", "") or "").strip()
+    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_downloads_dir()) / APP_NAME
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"}:
         return True
@@ -192,6 +201,7 @@ class Config:
     theme: str = DEFAULT_THEME
     allow_insecure_http: bool = False
     surface: str = "auto"
+    download_dir: str = ""
     profiles: dict[str, Profile] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
