@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import httpx
 
 MAX_REDIRECTS = 5
-WRITE_BATCH = 1 << 20  # bytes gathered before one write on a worker thread: the event loop never waits on disk
+WRITE_BATCH = 256 * 1024  # bytes gathered before one write on a worker thread: the event loop never waits on disk
 EXPIRED = (401, 403, 404, 410)
 
 
@@ -205,8 +205,8 @@ async def _stream(response: httpx.Response, part: Path, offset: int, total: int 
                     raise DownloadError("wrong_length", "wrong length: the server sent more bytes than it said")
                 if len(buffer) >= WRITE_BATCH:
                     done = await _write(handle, buffer, done, part)
-                    if on_progress is not None:
-                        on_progress(done, total)
+                if on_progress is not None:
+                    on_progress(done + len(buffer), total)
         except httpx.TransportError:
             await _write(handle, buffer, done, part)
             raise DownloadError("network", "the connection dropped mid-file", resumable=True) from None
