@@ -398,16 +398,19 @@ def _open_checked(path: Path | str) -> sqlite3.Connection:
 def migrate(conn: sqlite3.Connection) -> int:
     """Run MIGRATIONS from the file's user_version up; each step and its version bump is one transaction."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number in range(version, schema_version()):
+    while version < schema_version():
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[number](conn)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            # read again under the write lock: another handle may have run this step meanwhile
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < schema_version():
+                MIGRATIONS[version](conn)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version = number + 1
     return version
 
 
