@@ -31,6 +31,6 @@ def api_auth(adapter: Any) -> Any:
     client = getattr(adapter, "client", None)
     base_url = getattr(client, "base_url", None)
     key = getattr(client, "_api_key", "")  # the client keeps the key to itself; it goes only where it went
-    if not base_url or not key:
+    if client is None or not base_url or not key:
         return None
     return ApiAuth(origin=str(base_url), headers=client._auth_headers(key))

@@ -220,15 +220,20 @@ class DownloadManager:
         except OSError as error:
             return self._fail(item, engine.disk_error(error, item.part))
         await self._journal("save", item)
+        def started(etag: str | None, total: int | None, offset: int) -> None:
+            self._started(download_id, etag, total, offset)
+
+        def progress(done: int, total: int | None) -> None:
+            self._progress(download_id, done, total)
+
         for attempt in range(AUTO_RESUMES + 1):
             item = self._set(self.items[download_id], state="active", message="resuming" if attempt else "")
             self._samples[download_id] = []
             try:
                 fetched = await engine.fetch(
                     self.http, item.url, item.part, expected_size=item.size_bytes, etag=item.etag,
-                    auth=self.auth(), allow_insecure_http=self.allow_insecure_http,
-                    on_start=lambda etag, total, offset, i=download_id: self._started(i, etag, total, offset),
-                    on_progress=lambda done, total, i=download_id: self._progress(i, done, total))
+                    auth=self.auth(), allow_insecure_http=self.allow_insecure_http, on_start=started,
+                    on_progress=progress)
                 final = await asyncio.to_thread(engine.publish, self.items[download_id].part,
                                                 inside(item.folder, item.name))
             except DownloadError as error:

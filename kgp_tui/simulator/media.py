@@ -276,6 +276,11 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def _param(fault: Scenario | None, key: str) -> int:
+    value = fault.params.get(key) if fault is not None else None
+    return value if isinstance(value, int) else 0
+
+
 EXPIRED_BODY = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
                 "<Message>{message}</Message></Error>\n")
 
@@ -331,12 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
         fault = media.scenario().take("media", self.command, path)
         name = fault.name if fault is not None else ""
         if name == "media_expired":
-            status = int(fault.params["status"])  # type: ignore[union-attr]
+            status = _param(fault, "status")
             code, message = ("AccessDenied", "Request has expired") if status == 403 else ("NoSuchKey", "Gone.")
             return self._plain(status, EXPIRED_BODY.format(code=code, message=message).encode(), "application/xml")
         size = body_size(file)
         if name == "media_wrong_length":
-            size = max(0, size + int(fault.params["delta"]))  # type: ignore[union-attr]
+            size = max(0, size + _param(fault, "delta"))
         wanted = None if name == "media_ignore_range" else self.headers.get("Range")
         if_range = self.headers.get("If-Range")
         if wanted and if_range and if_range.strip() != file.etag:
@@ -364,8 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
         name = fault.name if fault is not None else ""
         limit = end - start
         if name == "media_drop":
-            limit = int(fault.params["after_bytes"]) or max(1, limit // 2)  # type: ignore[union-attr]
-        rate = float(fault.params["rate"]) if name == "media_slow" else 0.0  # type: ignore[union-attr]
+            limit = _param(fault, "after_bytes") or max(1, limit // 2)
+        rate = float(_param(fault, "rate")) if name == "media_slow" else 0.0
         piece = max(1, min(CHUNK, int(rate / 20))) if rate else CHUNK
         sent = 0
         for data in body_bytes(file, start, end):
