@@ -151,3 +151,35 @@ async def test_a_restart_of_the_app_resumes_from_the_state_file(sim, tmp_path):
     assert data == expected_bytes(sim, f"{sim.media_origin}/creations/{creation_id}/main.mp4")
     assert sim.media_log[-1].range == f"bytes={kept}-" and sim.media_log[-1].status == 206
     assert not part.exists()
+
+
+async def test_a_restart_against_a_new_simulator_gets_fresh_links_and_resumes(tmp_path):
+    """As `kill -9` of `kgp-tui --demo` then a new demo: the media host moved to another port; the link is asked
+    for again, and If-Range makes the .part continue (the same deterministic file)."""
+    from kgp_tui.simulator import Simulator
+
+    first = Simulator(api_key=TEST_KEY, step_seconds=0.05).start()
+    try:
+        creation_id = str(first.seed_creations(1)[0])
+        part = tmp_path / "dl" / creation_id / "Final video.mp4.part"
+        app = _app(first, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _open_creation(pilot, creation_id)
+            await _select_result(pilot, screen, "Final video")
+            first.set_scenario("media_slow", rate=200_000)
+            await pilot.press("d")
+            await wait_for(pilot, lambda: part.exists() and part.stat().st_size > 0, what="bytes on disk")
+    finally:
+        first.stop()
+    kept = part.stat().st_size
+    with Simulator(api_key=TEST_KEY, step_seconds=0.05) as second:
+        second.seed_creations(1)
+        assert second.media_origin != first.media_origin
+        again = _app(second, tmp_path)
+        async with again.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f7")
+            await wait_for(pilot, lambda: "✔ done" in screen_text(again), timeout=30, what="resumed and done")
+        gets = [r for r in second.media_log if r.path.endswith("/main.mp4")]
+        assert [(r.status, r.range) for r in gets] == [(206, f"bytes={kept}-")]
+        data = (part.parent / "Final video.mp4").read_bytes()
+        assert data == expected_bytes(second, f"{second.media_origin}/creations/{creation_id}/main.mp4")

@@ -204,3 +204,75 @@ async def test_at_most_three_at_once(sim, tmp_path):
 def test_download_error_words_are_plain():
     error = engine.disk_error(OSError(errno.EROFS, "Read-only file system"), Path("/x/y.mp4"))
     assert isinstance(error, DownloadError) and error.kind == "permission"
+
+
+class _Redirector:
+    """A loopback server standing in for the API's own origin: every GET answers 302 to `target(path)`."""
+
+    def __init__(self, target):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen = self.seen = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                seen.append(dict(self.headers.items()))
+                self.send_response(302)
+                self.send_header("Location", target(self.path))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_a_redirect_from_the_api_origin_is_followed_and_the_key_stays_behind(sim, tmp_path):
+    _cid, results = await results_of(sim)
+    result = smallest(results)[0]
+    media_path = result.url.removeprefix(sim.media_origin)
+    redirector = _Redirector(lambda path: sim.media_origin + path)
+    try:
+        auth = ApiAuth(origin=redirector.origin + "/openapi/v1", headers={"X-KGP-Api-Key": TEST_KEY})
+        http = http_client(timeout=10.0)
+        try:
+            fetched = await engine.fetch(http, redirector.origin + media_path, tmp_path / "f.part", auth=auth,
+                                         expected_size=result.size_bytes)
+        finally:
+            await http.aclose()
+    finally:
+        redirector.close()
+    assert fetched.sha256 == _sha(expected_bytes(sim, result.url))
+    assert redirector.seen[0].get("X-KGP-Api-Key") == TEST_KEY  # the API's own origin may have it
+    [media] = sim.media_log
+    assert not any(TEST_KEY in value for value in media.headers.values())
+
+
+async def test_redirects_are_bounded_and_each_hop_is_checked(tmp_path):
+    loop = _Redirector(lambda path: "/again" + path)
+    try:
+        http = http_client(timeout=10.0)
+        try:
+            with pytest.raises(DownloadError, match="more than 5 redirects"):
+                await engine.fetch(http, loop.origin + "/x", tmp_path / "x.part")
+            assert len(loop.seen) == 6
+            outside = _Redirector(lambda path: "http://media.example.invalid" + path)
+            try:
+                with pytest.raises(DownloadError, match="plain http") as caught:
+                    await engine.fetch(http, outside.origin + "/x", tmp_path / "y.part")
+                assert caught.value.kind == "refused"
+            finally:
+                outside.close()
+        finally:
+            await http.aclose()
+    finally:
+        loop.close()
+    assert not list(tmp_path.iterdir())

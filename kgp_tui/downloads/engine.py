@@ -33,7 +33,7 @@ EXPIRED = (401, 403, 404, 410)
 
 class DownloadError(Exception):
     """A failure in the user's words; `kind` says which (expired, wrong_length, disk_full, permission, network,
-    refused, http, file); `resumable` means the .part is worth keeping for a retry."""
+    unreachable, refused, http, file); `resumable` means the .part is worth keeping for a retry."""
 
     def __init__(self, kind: str, message: str, *, resumable: bool = False) -> None:
         super().__init__(message)
@@ -120,6 +120,9 @@ async def _open(http: httpx.AsyncClient, url: str, headers: Mapping[str, str], a
             response = await http.send(request, stream=True, follow_redirects=False)
         except httpx.TimeoutException:
             raise DownloadError("network", "the media host did not answer in time", resumable=True) from None
+        except httpx.ConnectError:
+            raise DownloadError("unreachable", f"the media host {urlsplit(url).netloc} could not be reached",
+                                resumable=True) from None
         except httpx.TransportError:
             raise DownloadError("network", "the media host could not be reached", resumable=True) from None
         if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):

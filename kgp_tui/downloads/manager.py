@@ -211,10 +211,10 @@ class DownloadManager:
 
     async def _transfer(self, download_id: int, expired: bool) -> None:
         item = self.items[download_id]
-        if expired and self.refresh_url is not None:
-            fresh = await self.refresh_url(item)
-            if fresh:
-                item = self._set(item, url=fresh, etag=None)
+        refreshed = False
+        if expired:
+            refreshed = await self._refresh(download_id)
+            item = self.items[download_id]
         try:
             await asyncio.to_thread(item.folder.mkdir, parents=True, exist_ok=True)
         except OSError as error:
@@ -226,7 +226,8 @@ class DownloadManager:
         def progress(done: int, total: int | None) -> None:
             self._progress(download_id, done, total)
 
-        for attempt in range(AUTO_RESUMES + 1):
+        attempt = 0
+        while True:
             item = self._set(self.items[download_id], state="active", message="resuming" if attempt else "")
             self._samples[download_id] = []
             try:
@@ -237,14 +238,36 @@ class DownloadManager:
                 final = await asyncio.to_thread(engine.publish, self.items[download_id].part,
                                                 inside(item.folder, item.name))
             except DownloadError as error:
-                if error.resumable and attempt < AUTO_RESUMES and error.kind == "network":
+                # a link that expired or a host that is gone (the demo's simulator restarted): ask for it again
+                if error.kind in ("expired", "unreachable") and not refreshed:
+                    refreshed = True
+                    if await self._refresh(download_id):
+                        continue
+                if error.kind in ("network", "unreachable") and attempt < AUTO_RESUMES:
                     await asyncio.sleep(RESUME_DELAY * 2 ** attempt)
+                    attempt += 1
                     continue
                 return self._fail(self.items[download_id], error)
             break
         await self._journal("drop", item)
         self._set(self.items[download_id], state="done", done=fetched.size, total=fetched.size, rate=None,
                   eta=0.0, path=final, name=final.name, sha256=fetched.sha256, message="")
+
+    async def _refresh(self, download_id: int) -> bool:
+        """A fresh URL for the same result from the server (If-Range keeps a resume honest); True if it changed."""
+        if self.refresh_url is None:
+            return False
+        item = self.items[download_id]
+        self._set(item, message="asking the server for a fresh link")
+        try:
+            fresh = await self.refresh_url(item)
+        except Exception:  # noqa: BLE001 - no fresh link: the old one's failure is what is said
+            return False
+        if not fresh or fresh == item.url:
+            return False
+        self._set(self.items[download_id], url=fresh)
+        await self._journal("save", self.items[download_id])
+        return True
 
     def _fail(self, item: Download, error: DownloadError) -> None:
         self._set(item, state="failed", rate=None, eta=None, message=error.message, error_kind=error.kind)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from kgp_tui.downloads.manager import Download, DownloadManager
 
 TOPIC = "downloads"
+CONNECT_WAIT_STEPS = 100  # × 0.2 s
 STATE_WORDS = {"queued": "◷ queued", "active": "▶ downloading", "done": "✔ done", "failed": "✖ failed",
                "cancelled": "⊘ cancelled"}
 
@@ -146,6 +147,12 @@ class Downloads:
 
     async def _fresh_url(self, item: Download) -> str | None:
         """An expired link, retried: ask the server for the creation again and take the same result's new URL."""
+        import asyncio
+
+        for _ in range(CONNECT_WAIT_STEPS):  # a download resumed at start may come before the connect ends
+            if self.app.adapter is not None or not item.creation_id:
+                break
+            await asyncio.sleep(0.2)
         adapter = self.app.adapter
         if adapter is None or not item.creation_id:
             return None
