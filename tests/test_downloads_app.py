@@ -49,6 +49,14 @@ async def _select_result(pilot, screen: CreationScreen, label: str) -> None:
         await pilot.press("down")
 
 
+async def _press_d(pilot, sim, creation_id: str, label: str, scenario: str = "default", **params) -> None:
+    """Open the creation, select the result labelled `label`, put the media host in `scenario`, press d."""
+    screen = await _open_creation(pilot, creation_id)
+    await _select_result(pilot, screen, label)
+    sim.set_scenario(scenario, **params)
+    await pilot.press("d")
+
+
 def _rows(app) -> dict[str, str]:
     return {item.name: item.state for item in app.downloads.items.values()}
 
@@ -58,9 +66,7 @@ async def test_d_downloads_the_selected_result_and_the_view_shows_it_complete(su
     creation_id = str(sim.seed_creations(1)[0])
     app = _app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _open_creation(pilot, creation_id)
-        await _select_result(pilot, screen, "Subtitles (en)")
-        await pilot.press("d")
+        await _press_d(pilot, sim, creation_id, "Subtitles (en)")
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, DownloadsScreen), what="downloads view")
         await wait_for(pilot, lambda: "✔ done" in screen_text(app), what="done in the view")
@@ -92,10 +98,7 @@ async def test_cancel_then_retry_in_the_view(sim, tmp_path):
     creation_id = str(sim.seed_creations(1)[0])
     app = _app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _open_creation(pilot, creation_id)
-        await _select_result(pilot, screen, "Final video")
-        sim.set_scenario("media_slow", rate=200_000)
-        await pilot.press("d")
+        await _press_d(pilot, sim, creation_id, "Final video", "media_slow", rate=200_000)
         await palette_run(pilot, "Downloads", "Downloads")
         await wait_for(pilot, lambda: isinstance(app.screen, DownloadsScreen), what="downloads view")
         await wait_for(pilot, lambda: "▶ downloading" in screen_text(app), what="in progress")
@@ -114,10 +117,8 @@ async def test_an_expired_link_is_said_in_the_view_and_retry_asks_for_a_fresh_on
     creation_id = str(sim.seed_creations(1)[0])
     app = _app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _open_creation(pilot, creation_id)
-        await _select_result(pilot, screen, "Subtitles (en)")
-        sim.set_scenario("media_expired")
-        await pilot.press("d", "f7")
+        await _press_d(pilot, sim, creation_id, "Subtitles (en)", "media_expired")
+        await pilot.press("f7")
         await wait_for(pilot, lambda: "expired" in screen_text(app), what="expired said")
         assert "✖ failed" in screen_text(app) and "Traceback" not in screen_text(app)
         sim.set_scenario("default")
@@ -134,10 +135,7 @@ async def test_a_restart_of_the_app_resumes_from_the_state_file(sim, tmp_path):
     part = folder / "Final video.mp4.part"
     app = _app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _open_creation(pilot, creation_id)
-        await _select_result(pilot, screen, "Final video")
-        sim.set_scenario("media_slow", rate=200_000)
-        await pilot.press("d")
+        await _press_d(pilot, sim, creation_id, "Final video", "media_slow", rate=200_000)
         await wait_for(pilot, lambda: part.exists() and part.stat().st_size > 0, what="bytes on disk")
     kept = part.stat().st_size
     assert not (folder / "Final video.mp4").exists()
@@ -164,10 +162,7 @@ async def test_a_restart_against_a_new_simulator_gets_fresh_links_and_resumes(tm
         part = tmp_path / "dl" / creation_id / "Final video.mp4.part"
         app = _app(first, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = await _open_creation(pilot, creation_id)
-            await _select_result(pilot, screen, "Final video")
-            first.set_scenario("media_slow", rate=200_000)
-            await pilot.press("d")
+            await _press_d(pilot, first, creation_id, "Final video", "media_slow", rate=200_000)
             await wait_for(pilot, lambda: part.exists() and part.stat().st_size > 0, what="bytes on disk")
     finally:
         first.stop()

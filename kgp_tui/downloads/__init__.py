@@ -24,6 +24,14 @@ def http_client(timeout: float = TIMEOUT) -> Any:
                              headers={"User-Agent": f"kgp-tui/{__version__}"})
 
 
+def insecure_http_allowed(config: Any) -> bool:
+    """allow_insecure_http, globally or for the chosen profile (an unknown profile counts as no)."""
+    try:
+        return bool(config.allows_insecure_http())
+    except Exception:  # noqa: BLE001 - a config without profiles, or an unknown one: the global setting
+        return bool(getattr(config, "allow_insecure_http", False))
+
+
 def api_auth(adapter: Any) -> Any:
     """The API's origin and the headers that carry the key there, from a connected adapter (None if unknown)."""
     from .engine import ApiAuth

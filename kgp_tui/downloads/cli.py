@@ -64,7 +64,7 @@ async def _download(args: argparse.Namespace, config: Any, connection: Any) -> i
     from kgp_tui.format import error_text, sanitize
     from kgp_tui.persist import LocalStore
 
-    from . import api_auth, http_client
+    from . import api_auth, http_client, insecure_http_allowed
     from .manager import DownloadManager
     from .naming import folder_name
 
@@ -99,7 +99,7 @@ async def _download(args: argparse.Namespace, config: Any, connection: Any) -> i
                      + (f" -> {where}" if item.state == "done" else ""))
 
         manager = DownloadManager(http, on_change=told, journal=journal, auth=lambda: auth,
-                                  allow_insecure_http=config.allow_insecure_http)
+                                  allow_insecure_http=insecure_http_allowed(config))
         wanted = {result.url for result in results}
         rows = await asyncio.to_thread(journal.downloads)
         manager.restore(row for row in rows if row.get("url") in wanted and Path(str(row.get("folder"))) == folder)

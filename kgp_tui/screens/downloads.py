@@ -89,7 +89,7 @@ class Downloads:
     @property
     def manager(self) -> DownloadManager:
         if self._manager is None:
-            from kgp_tui.downloads import http_client
+            from kgp_tui.downloads import http_client, insecure_http_allowed
             from kgp_tui.downloads.manager import DownloadManager
 
             config = self.app.config
@@ -97,7 +97,7 @@ class Downloads:
             self._manager = DownloadManager(
                 self._http, on_change=lambda item: self.app.post_message(DownloadChanged(item)),
                 journal=self.journal, auth=self._auth, refresh_url=self._fresh_url,
-                allow_insecure_http=bool(getattr(config, "allow_insecure_http", False)))
+                allow_insecure_http=insecure_http_allowed(config))
         return self._manager
 
     def folder_for(self, creation_id: str) -> Path:
@@ -245,7 +245,7 @@ class DownloadsScreen(KGPScreen):
         row = str(item.id)
         if row in table.rows:
             for (column, _label), cell in zip(self.COLUMNS, cells, strict=True):
-                table.update_cell(row, column, cell)
+                table.update_cell(row, column, cell, update_width=True)
         else:
             table.add_row(*cells, key=row)
 

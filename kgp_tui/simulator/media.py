@@ -22,19 +22,18 @@ import functools
 import hashlib
 import re
 import socket
-import socketserver
 import struct
-import sys
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from . import loopback
 from . import unified_catalog as ucat
 from .content import CDN
+from .loopback import LoopbackServer, serve
 from .scenarios import Scenario
 
 PERIOD = 65_521  # the largest prime under 64 KiB: the pattern's period
@@ -105,13 +104,13 @@ def body_size(file: MediaFile) -> int:
 
 def body_bytes(file: MediaFile, start: int, end: int) -> Iterator[bytes]:
     """The bytes [start, end) of the file, in chunks of at most CHUNK."""
-    if file.mime == "image/png":
-        data = png(file.path, file.size)
-        for at in range(start, end, CHUNK):
-            yield data[at:min(end, at + CHUNK)]
-        return
     pattern = _pattern(file.path)
     at = start
+    if file.mime == "image/png":
+        data = png(file.path, file.size)
+        for at in range(start, min(end, len(data)), CHUNK):
+            yield data[at:min(end, at + CHUNK)]
+        at = max(start, len(data))  # media_wrong_length may ask for more than the image: the pattern follows
     while at < end:
         n = min(end - at, CHUNK, PERIOD)
         offset = at % PERIOD
@@ -199,7 +198,7 @@ class MediaServer:
         self.scenario = scenario
         self.record = record
         self._port = 0
-        self._server: _Server | None = None
+        self._server: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -208,72 +207,20 @@ class MediaServer:
         return f"http://{host}:{self._port}"
 
     def start(self) -> None:
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                server = _Server((self.host, self._port), self)
-                break
-            except OSError:
-                if not self._port or time.monotonic() > deadline:  # a restart reuses the port, once it is free
-                    raise
-                time.sleep(0.05)
-        self._port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"kgp-simulator-media:{self._port}", daemon=True)
-        self._thread.start()
+        """Serve; a restart reuses the port it had."""
+        self._server, self._thread = serve(lambda address: _Server(address, self), self.host, self._port,
+                                           "kgp-simulator-media")
+        self._port = self._server.server_address[1]
 
     def stop(self) -> None:
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        server.drop_all_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+        loopback.close(server, self._thread)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128
-
+class _Server(LoopbackServer):
     def __init__(self, address: tuple[str, int], media: MediaServer):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.media = media
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)  # no FQDN lookup: it can take seconds
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def process_request(self, request, client_address) -> None:  # noqa: ANN001 - the stdlib's signature
-        with self._lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:  # noqa: ANN001
-        with self._lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_all_connections(self) -> None:
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
-        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not worth a traceback
-            super().handle_error(request, client_address)
 
 
 def _param(fault: Scenario | None, key: str) -> int:

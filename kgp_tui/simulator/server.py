@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from kgp_tui.config import is_loopback_host
 
 from . import admin, seeding, unified_catalog
 from .content import CDN
+from .loopback import LoopbackServer, close, serve
 from .media import MediaRequest, MediaServer, resolver
 from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error
 from .scenarios import (
@@ -43,46 +42,10 @@ DRAIN_BYTES = 256 * 1024 * 1024  # a body over the limit but under this is read 
 is_loopback = is_loopback_host
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 1024  # the default 5 makes a burst of new connections wait for SYN retries
-
+class _Server(LoopbackServer):
     def __init__(self, address: tuple[str, int], sim: Simulator):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sim = sim
-        self.stopping = threading.Event()  # set when this server stops: ends `slow` waits early
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks up the host's FQDN, which can take seconds; it is not needed here.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def process_request(self, request, client_address) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_all_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not worth a traceback
-            super().handle_error(request, client_address)
 
 
 class _BadRequest(Exception):
@@ -306,20 +269,9 @@ class Simulator:
         self.stop()
 
     def _serve(self) -> None:
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                server = _Server((self.host, self._port), self)
-                break
-            except OSError:
-                if not self._port or time.monotonic() > deadline:  # a fixed port may take a moment to free up
-                    raise
-                time.sleep(0.05)
+        server, self._thread = serve(lambda address: _Server(address, self), self.host, self._port, "kgp-simulator")
+        self._server = server  # type: ignore[assignment]
         self._port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"kgp-simulator:{self._port}", daemon=True)
-        self._thread.start()
         try:
             self._media.start()
         except OSError:
@@ -329,14 +281,7 @@ class Simulator:
     def _close(self) -> None:
         self._media.stop()
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        server.drop_all_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+        close(server, self._thread)
 
     @property
     def port(self) -> int:
