@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support import TEST_KEY
-from support.downloads import biggest_under, expected_bytes, files_in, results_of, smallest
+from support.downloads import biggest_under, expected_bytes, files_in, relabel, results_of, smallest
 
 from kgp_tui.downloads import engine, http_client
 from kgp_tui.downloads.engine import ApiAuth, DownloadError
@@ -276,3 +276,27 @@ async def test_redirects_are_bounded_and_each_hop_is_checked(tmp_path):
     finally:
         loop.close()
     assert not list(tmp_path.iterdir())
+
+
+async def test_hostile_labels_land_safely_inside_the_folder(sim, tmp_path):
+    _cid, results = await results_of(sim)
+    hostile = ["../../etc/passwd", "\x1b[2J\x1b]52;c;aGk=\x07bell\x00", "a/b/c", "x" * 300]
+    chosen = [relabel(result, label) for result, label in zip(results, hostile, strict=False)]
+    folder = tmp_path / "in" / "here"
+    _manager, items = await _download(chosen, folder)
+    assert all(item.state == "done" for item in items), [item.message for item in items]
+    names = files_in(tmp_path)
+    assert names == sorted(item.name for item in items) and all(item.path.parent == folder for item in items)
+    assert "etc_passwd.mp4" in names and "a_b_c.png" in names and not (tmp_path / "etc").exists()
+    assert all(name.isprintable() and len(name.encode()) <= 255 for name in names)
+
+
+async def test_an_existing_file_is_never_overwritten(sim, tmp_path):
+    _cid, results = await results_of(sim)
+    video = next(r for r in results if r.mime_type == "video/mp4")
+    (tmp_path / "Final video.mp4").write_bytes(b"the user's own file")
+    _manager, [first] = await _download([video], tmp_path)
+    _manager, [second] = await _download([video], tmp_path)
+    assert (tmp_path / "Final video.mp4").read_bytes() == b"the user's own file"
+    assert [first.path.name, second.path.name] == ["Final video (2).mp4", "Final video (3).mp4"]
+    assert first.path.read_bytes() == second.path.read_bytes() == expected_bytes(sim, video.url)

@@ -182,7 +182,7 @@ class DownloadKeys:
         creation = self.creation  # type: ignore[attr-defined]
         results = [r for r in creation.results if r.url] if creation is not None else []
         if not results:
-            self.notify("This creation has nothing to download yet.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify("This creation has no files to download.", severity="warning", markup=False)  # type: ignore[attr-defined]
             return
         self._download(creation, results)
 
