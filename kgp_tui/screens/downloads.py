@@ -130,7 +130,7 @@ class Downloads:
         except Exception:  # noqa: BLE001 - a state file that cannot be read has nothing to resume
             return
         if rows:
-            self.app.call_from_thread(self.manager.restore, rows)
+            self.app.call_from_thread(lambda: self.manager.restore(rows))  # the manager is made on the loop
 
     async def close(self) -> None:
         """On quit: transfers stop, their .part files and rows stay for the next start."""
