@@ -28,6 +28,8 @@ other commands:
   kgp-tui simulator [--surface v1|unified] [--port 0] [--api-key KEY] [--scenario NAME] [--step-seconds S]
                       run the built-in KGP simulator on loopback (see: kgp-tui simulator --help)
   kgp-tui locate      print where the config file, data and logs live
+  kgp-tui download CREATION_ID [--dir DIR] [--json]
+                      save a creation's results (resumes what an earlier run left half-done)
   kgp-tui --demo --surface unified
                       the demo on the simulator's unified surface
 
@@ -116,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         from kgp_tui.simulator.cli import run
 
         return run(argv[1:])
+    if argv[:1] == ["download"]:
+        from kgp_tui.downloads.cli import run as download
+
+        return download(argv[1:])
     from kgp_tui.cli import command_of
 
     if command_of(argv) is not None:  # a command for scripts: kgp_tui.cli, without Textual

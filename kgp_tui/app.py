@@ -68,13 +68,20 @@ def _history_screen() -> Screen:
     return HistoryScreen()
 
 
+def _downloads_screen() -> Screen:
+    from kgp_tui.screens.downloads import DownloadsScreen
+
+    return DownloadsScreen()
+
+
 class KGPApp(App):
     """The kgp-tui application."""
 
     CSS = first_screen_css()  # kgp_tui.tcss up to the connect screen; the rest after the first frame (styles.py)
     TITLE = "kgp-tui"
     ENABLE_COMMAND_PALETTE = True
-    MODES = {"connect": ConnectScreen, "catalog": _catalog_screen, "jobs": _jobs_screen, "history": _history_screen}
+    MODES = {"connect": ConnectScreen, "catalog": _catalog_screen, "jobs": _jobs_screen, "history": _history_screen,
+             "downloads": _downloads_screen}
     DEFAULT_MODE = "connect"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -85,6 +92,8 @@ class KGPApp(App):
         Binding("f4", "show_mode('connect')", "Connect", id="app.connect"),
         Binding("f5", "refresh_jobs", "Refresh jobs", id="app.refresh", show=False),
         Binding("f6", "show_mode('history')", "History", id="app.history"),
+        # F1 and the palette list it: every screen's footer is full already
+        Binding("f7", "show_mode('downloads')", "Downloads", id="app.downloads", show=False),
     ]
 
     def __init__(
@@ -119,6 +128,7 @@ class KGPApp(App):
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
         self.notifier = Notifier(self, getattr(config, "notify", "auto") or "auto",
                                  getattr(config, "notify_command", None) or ())
+        self._downloads: Any = None  # kgp_tui.screens.downloads.Downloads, made when first used
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -168,6 +178,7 @@ class KGPApp(App):
         first_paint_done()  # the footer of the first screen (kgp_tui.screens.base)
         self._check_keymap()
         self.persistence.start()
+        self.downloads.restore()  # files a previous run left half-done carry on
         for warning in getattr(self.config, "warnings", None) or []:
             self.notify(warning, severity="warning", markup=False, timeout=15)
         if self.demo or (self.simulator is not None and self.initial_connection is None):
@@ -204,6 +215,8 @@ class KGPApp(App):
     async def on_unmount(self) -> None:
         self.poller.stop()
         self.persistence.close()
+        if self._downloads is not None:
+            await self._downloads.close()  # their .part files stay: the next start resumes them
         if self.adapter is not None:
             try:
                 await self.adapter.aclose()
@@ -211,6 +224,17 @@ class KGPApp(App):
                 pass
         if self._owns_simulator and self.simulator is not None:
             self.simulator.stop()
+
+    @property
+    def downloads(self) -> Any:
+        if self._downloads is None:
+            from kgp_tui.screens.downloads import Downloads
+
+            self._downloads = Downloads(self)
+        return self._downloads
+
+    def on_download_changed(self, message: Any) -> None:
+        self.downloads.apply(message.item)
 
     # -- connecting -----------------------------------------------------------------------------------------
 
@@ -649,6 +673,8 @@ class KGPApp(App):
         yield SystemCommand("Connect", "Change server or key (F4)", lambda: self.action_show_mode("connect"))
         yield SystemCommand("History", "Every past creation: search, filter, open (F6)",
                             lambda: self.action_show_mode("history"))
+        yield SystemCommand("Downloads", "Files being downloaded: progress, cancel, retry (F7)",
+                            lambda: self.action_show_mode("downloads"))
         yield SystemCommand("Refresh jobs", "Poll every active job now (F5)", self.action_refresh_jobs)
         yield SystemCommand("Help", "Show the keys of this screen (F1)", self.action_toggle_help)
         offer = self.store.offer

@@ -36,6 +36,7 @@ SETTINGS: dict[str, tuple[type, Any, tuple[float, float] | None]] = {
     "surface": (str, "auto", None),
     "notify": (str, "auto", None),
     "notify_command": (list, None, None),
+    "download_dir": (str, "", None),  # "": the platform's downloads folder + kgp-tui (downloads_root)
 }
 SURFACES = ("auto", "v1", "unified")  # which KPainter API to speak; auto finds out at connect
 NOTIFY_MODES = ("auto", "bell", "osc", "off")  # kgp_tui.notify says what each does
@@ -127,6 +128,14 @@ def _tighten(path: Path, mode: int) -> None:
         pass
 
 
+def downloads_root(config: Any = None) -> Path:
+    """Where downloads go, a folder per creation below it: `download_dir`, else the platform's downloads folder."""
+    import platformdirs
+
+    chosen = str(getattr(config, "download_dir", "") or "").strip()
+    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_downloads_dir()) / APP_NAME
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"}:
         return True
@@ -199,6 +208,7 @@ class Config:
     surface: str = "auto"
     notify: str = "auto"  # kgp_tui.notify: a word outside the app when a run ends
     notify_command: tuple[str, ...] = ()
+    download_dir: str = ""
     profiles: dict[str, Profile] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)

@@ -143,8 +143,15 @@ def _text_ids(conn: sqlite3.Connection) -> None:
     )
 
 
+def _downloads(conn: sqlite3.Connection) -> None:
+    """Downloads in progress (kgp_tui.downloads), by their .part path: a restart resumes them. Not per profile:
+    a file on disk is the user's whichever key fetched it."""
+    conn.execute("CREATE TABLE downloads (part TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, saved_at REAL NOT NULL)"
+                 " WITHOUT ROWID")
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1. Append a step; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _text_ids]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _text_ids, _downloads]
 
 JOB_COLUMNS = (
     "job_id", "creation_id", "kind", "action", "scene", "type_name", "title", "status", "progress", "step",
@@ -304,6 +311,21 @@ class LocalStore:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
+    def save_download(self, part: str, data: dict[str, Any], now: float | None = None) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO downloads VALUES (?, ?, ?)",
+                         (part, _dumps(data), time.time() if now is None else now))
+
+    def drop_download(self, part: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM downloads WHERE part = ?", (part,))
+
+    def downloads(self) -> list[dict[str, Any]]:
+        """The downloads left in progress, oldest first, as saved."""
+        with self._lock:
+            rows = self._conn.execute("SELECT data FROM downloads ORDER BY saved_at").fetchall()
+        return [value for (text,) in rows if isinstance(value := _loads(text), dict)]
+
     def load(self, profile: str) -> Snapshot:
         snapshot = Snapshot()
         with self._lock:
@@ -376,16 +398,19 @@ def _open_checked(path: Path | str) -> sqlite3.Connection:
 def migrate(conn: sqlite3.Connection) -> int:
     """Run MIGRATIONS from the file's user_version up; each step and its version bump is one transaction."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number in range(version, schema_version()):
+    while version < schema_version():
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[number](conn)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            # read again under the write lock: another handle may have run this step meanwhile
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < schema_version():
+                MIGRATIONS[version](conn)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version = number + 1
     return version
 
 

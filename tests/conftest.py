@@ -62,8 +62,11 @@ def frozen(monkeypatch):
     from kgp_tui.simulator import Simulator
 
     monkeypatch.setattr("kgp_tui.widgets.status_bar.host_of", lambda _url: FIXED_HOST)
+    from kgp_tui.simulator.content import CDN
+
     clock = FakeClock()
-    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=4.0, clock=clock).start()
+    # URLs on a fixed origin: the media host's port changes every run, and snapshots show URLs
+    server = Simulator(api_key=TEST_KEY, port=0, step_seconds=4.0, clock=clock, media_origin=CDN).start()
     try:
         yield server, clock
     finally:

@@ -98,9 +98,9 @@ def test_new_file_is_wal_at_the_current_version(tmp_path):
     LocalStore.open(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 5
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"jobs", "creations", "drafts", "recent", "surfaces"} <= tables
+    assert {"jobs", "creations", "drafts", "recent", "surfaces", "downloads"} <= tables
 
 
 def test_migration_from_an_older_version_keeps_the_rows(tmp_path, monkeypatch):

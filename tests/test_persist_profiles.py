@@ -55,7 +55,7 @@ def test_a_v2_file_upgrades_and_its_rows_are_adopted_once_by_the_first_key(tmp_p
 
     db = LocalStore.open(path)
     assert db.notice == ""  # upgraded in place
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 4
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version() == 5
     assert db.profiles() == sorted(["v2:" + old, "v2:" + elsewhere])  # the dead demo's rows are dropped
 
     mine, twin = profile_id(BASE, key_digest(TEST_KEY)), profile_id(BASE, key_digest(TWIN_KEY))

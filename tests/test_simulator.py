@@ -41,7 +41,7 @@ def test_quickstart_flow(sim):
 
     detail = call(sim, "GET", "/creations/101").json()
     assert detail["status"] == "ready" and detail["title"] == "How transformer attention works"
-    assert detail["main_url"].startswith("https://") and detail["main_url"].endswith(".mp4")
+    assert detail["main_url"].startswith(sim.media_origin + "/") and detail["main_url"].endswith(".mp4")
     assert {a["mime_type"] for a in detail["artifacts"]} == {"video/mp4", "text/vtt", "image/png"}
     assert all({"artifact_id", "kind", "label", "url", "size_bytes"} <= a.keys() for a in detail["artifacts"])
     assert [scene["index"] for scene in detail["scenes"]] == [1, 2, 3, 4, 5, 6]

@@ -9,13 +9,14 @@ def binding_ids(app: Any) -> set[str]:
     """Every binding id of the app and its screens: what a [keymap] in the config may rebind."""
     from textual.binding import Binding
 
-    from kgp_tui.screens import actions, catalog, connect, create, creation, edit, history, jobs
+    from kgp_tui.screens import actions, catalog, connect, create, creation, downloads, edit, history, jobs
     from kgp_tui.widgets import conversation, file_attach
 
     classes = [type(app), connect.ConnectScreen, catalog.CatalogScreen, create.CreateScreen,
                create.ConfirmResendScreen, creation.CreationScreen, edit.SceneEditScreen,
                edit.ConfirmEditScreen, jobs.JobsScreen, history.HistoryScreen, actions.PausePanel,
-               actions.ConfirmActionScreen, conversation.ConversationPane, *file_attach.BINDING_CLASSES]
+               actions.ConfirmActionScreen, conversation.ConversationPane, downloads.DownloadsScreen,
+               *file_attach.BINDING_CLASSES]
     return {
         binding.id
         for cls in classes

@@ -19,6 +19,7 @@ from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_nam
 from kgp_tui.format import human_duration, human_size, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.creation_unified import UnifiedPanes
+from kgp_tui.screens.downloads import DownloadKeys
 from kgp_tui.widgets.creation_info import (
     ENDED_WORDS,
     clean,
@@ -62,11 +63,13 @@ def unified_facts(creation: Creation) -> str:
     return clean(" · ".join(parts), 400)
 
 
-class CreationScreen(PreviewToggle, UnifiedPanes, KGPScreen):
+class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
     IS_DETAIL = True  # a mode key leaves it for that mode's list (KGPApp.action_show_mode)
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="creation.open_url"),
         Binding("y", "copy_url", "Copy URL", id="creation.copy_url"),
+        Binding("d", "download_selected", "Download", id="creation.download"),
+        Binding("D", "download_all", "Download all", id="creation.download_all", show=False),
         Binding("e", "edit('update_scene_narration')", "Edit narration", id="creation.edit_narration"),
         Binding("g", "edit('regenerate_scene')", "Regenerate scene", id="creation.regenerate_scene"),
         Binding("i", "edit('iterate')", "Iterate", id="creation.iterate"),

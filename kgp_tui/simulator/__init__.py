@@ -44,6 +44,9 @@ Choices made where the contract is silent:
 - Admin (loopback clients only, no key): GET /_sim/stats, POST /_sim/scenario {"name", "params"},
   POST /_sim/seed {"creations": N, "jobs": M, "key": optional}, POST /_sim/reset_stats. On the unified surface
   `jobs` seeds creations in progress and `job_ids` lists their (string) creation ids. Stats name the `surface`.
+- Media: every URL a reply hands out is served by a media host on a loopback port of its own (media.py: real
+  bytes of `size_bytes`, PNGs for images, Range/206, ETag, the `media_*` scenarios); `media_log` records its
+  requests with their headers.
 - Scenarios marked "(unified)" in SCENARIOS are refused (ValueError, or 422 from /_sim/scenario) on a v1 server.
 """
 

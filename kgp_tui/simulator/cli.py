@@ -86,10 +86,12 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     if args.log_requests:
         sim.request_listener = lambda method, path, status: print(
             f"{method} {path} {status if status is not None else 'dropped'}", file=sys.stderr, flush=True)
+        sim.media_listener = lambda method, path, status, wanted: print(
+            f"media {method} {path} {status}" + (f" Range: {wanted}" if wanted else ""), file=sys.stderr, flush=True)
     print(f"KGP_BASE_URL={sim.base_url}", flush=True)
     print(f"KGP_API_KEY={sim.api_key}", flush=True)
     print(f"# surface {sim.surface}; scenario {sim.scenario}; read-only key: {sim.readonly_key}; "
-          f"no-credit key: {sim.no_credit_key}")
+          f"no-credit key: {sim.no_credit_key}; media host: {sim.media_origin}")
     print("# serving until Ctrl+C", flush=True)
     try:
         while not stop.wait(0.5):

@@ -3,11 +3,12 @@
 A scenario acts at one point of request handling (its `point`): before the request is handled (`pre`), at the key
 check (`auth`), at the credit check of POST /creations (`credits`), when a job is created (`job`), when the catalog
 is served or used to validate a create (`catalog`), on the reply the API built, errors included (`reply`), after
-the request is handled (`post`), after a create that succeeded (`after_create`), or once per request on the
-unified surface to reshape its replies (`shape`). Common parameters: `times=N` acts on the next N matching
-requests only, then the simulator behaves normally (the scenario keeps its name); `path="/creations/jobs"` (a
-prefix, with or without `/openapi/v1`) and `method="GET"` narrow which requests match. Faults never touch the
-`/_sim` admin endpoints. A job (v1) or a run (unified) is what the `job` point decides the fate of.
+the request is handled (`post`), after a create that succeeded (`after_create`), once per request on the
+unified surface to reshape its replies (`shape`), or on a request to the media host (`media`, see media.py).
+Common parameters: `times=N` acts on the next N matching requests only, then the simulator behaves normally
+(the scenario keeps its name); `path="/creations/jobs"` (a prefix, with or without `/openapi/v1`) and
+`method="GET"` narrow which requests match. Faults never touch the `/_sim` admin endpoints.
+A job (v1) or a run (unified) is what the `job` point decides the fate of.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ SCENARIOS: dict[str, str] = {
     "unified_variants": "(unified) Replies in the tolerated shapes, `shapes` a comma list or \"all\" (default): "
                         "products_map, settings_shapes, no_account, id, camel_case, bare_outputs, object_detail; "
                         "fastapi_detail (422 detail as a FastAPI list) only when named.",
+    "media_drop": "A media download's connection is closed after `after_bytes` bytes of its body (default 0: half "
+                  "of what the reply would send); the API is untouched.",
+    "media_slow": "Media bodies are sent at `rate` bytes per second (default 200000).",
+    "media_expired": "Media URLs answer `status` (403, the default, or 404) as an expired signed URL does.",
+    "media_wrong_length": "Media replies are `delta` bytes (default -1000) off the file's size_bytes, with a "
+                          "Content-Length that matches what is sent.",
+    "media_ignore_range": "The media host ignores Range and If-Range: every reply is 200 with the whole file.",
 }
 # Scenarios that mean something on the unified surface only; a v1 server refuses them.
 UNIFIED_ONLY = frozenset({"credits_run_out", "over_budget", "transient_failure", "unified_variants"})
@@ -69,6 +77,8 @@ _POINTS = {
     "hostile_text": "reply",
     "credits_run_out": "job", "over_budget": "job", "transient_failure": "job",
     "unified_variants": "shape",
+    "media_drop": "media", "media_slow": "media", "media_expired": "media", "media_wrong_length": "media",
+    "media_ignore_range": "media",
 }
 
 # Each scenario's own parameters and their defaults.
@@ -82,6 +92,10 @@ _PARAMS: dict[str, dict[str, object]] = {
     "over_budget": {"at_step": 2},
     "transient_failure": {"at_step": 3},
     "unified_variants": {"shapes": "all"},
+    "media_drop": {"after_bytes": 0},
+    "media_slow": {"rate": 200_000},
+    "media_expired": {"status": 403},
+    "media_wrong_length": {"delta": -1000},
 }
 COMMON_PARAMS = ("times", "path", "method")
 
@@ -102,6 +116,12 @@ def _check(name: str, key: str, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"{name}: delay must be a number of seconds ≥ 0")
         value = float(value)
+    elif key in ("after_bytes", "rate", "delta"):
+        low = {"after_bytes": 0, "rate": 1}.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+            raise ValueError(f"{name}: {key} must be an integer" + (f" ≥ {low}" if low is not None else ""))
+    elif key == "status" and value not in (403, 404):
+        raise ValueError(f"{name}: status must be 403 or 404")
     elif key == "list_shape" and value not in ("data", "bare"):
         raise ValueError(f"{name}: list_shape must be 'data' or 'bare'")
     elif key == "error_code" and not (isinstance(value, str) and value):

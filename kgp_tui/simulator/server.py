@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from kgp_tui.config import is_loopback_host
 
 from . import admin, seeding, unified_catalog
+from .content import CDN
+from .loopback import LoopbackServer, close, serve
+from .media import MediaRequest, MediaServer, resolver
 from .routes import MAX_BODY_BYTES, Api, BaseApi, Reply, Request, error
 from .scenarios import (
     PREFIX,
@@ -41,46 +42,10 @@ DRAIN_BYTES = 256 * 1024 * 1024  # a body over the limit but under this is read 
 is_loopback = is_loopback_host
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 1024  # the default 5 makes a burst of new connections wait for SYN retries
-
+class _Server(LoopbackServer):
     def __init__(self, address: tuple[str, int], sim: Simulator):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sim = sim
-        self.stopping = threading.Event()  # set when this server stops: ends `slow` waits early
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks up the host's FQDN, which can take seconds; it is not needed here.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def process_request(self, request, client_address) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_all_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not worth a traceback
-            super().handle_error(request, client_address)
 
 
 class _BadRequest(Exception):
@@ -177,6 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif scenario is not None and scenario.name == "sparse_fields":
                 value = sparse(value, str(scenario.params["list_shape"]))
             data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+            origin = self.server.sim.media_origin
+            if origin != CDN:  # the stores keep the placeholder origin; a client is given one it can fetch
+                data = data.replace(CDN.encode(), origin.encode())
             if scenario is not None and scenario.name == "malformed_json":
                 data = data[: len(data) // 2]
         self.send_response(reply.status)
@@ -234,7 +202,7 @@ class Simulator:
     def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0,
                  scenario: str = "default", step_seconds: float = 2.0, clock: Callable[[], float] | None = None,
                  allow_non_loopback: bool = False, surface: str = "v1", max_file_bytes: int | None = None,
-                 **scenario_params: object):
+                 media_origin: str | None = None, **scenario_params: object):
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}; known: {', '.join(SURFACES)}")
         if max_file_bytes is not None and (surface != "unified" or max_file_bytes < 1):
@@ -268,6 +236,13 @@ class Simulator:
         self._thread: threading.Thread | None = None
         # Called with (method, path, status) after each API request; for a console log, never with headers.
         self.request_listener: Callable[[str, str, int | None], None] | None = None
+        # The media host (media.py) on a port of its own; `media_origin` names another origin in its URLs (a
+        # snapshot test wants one that does not change with the port).
+        self._media = MediaServer(host, resolver(self._store), lambda: self._scenario, self._record_media)
+        self._fixed_media_origin = media_origin
+        self._media_log: list[MediaRequest] = []
+        # Called with (method, path, status, Range header) after each media request; never with other headers.
+        self.media_listener: Callable[[str, str, int | None, str | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -294,31 +269,19 @@ class Simulator:
         self.stop()
 
     def _serve(self) -> None:
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                server = _Server((self.host, self._port), self)
-                break
-            except OSError:
-                if not self._port or time.monotonic() > deadline:  # a fixed port may take a moment to free up
-                    raise
-                time.sleep(0.05)
+        server, self._thread = serve(lambda address: _Server(address, self), self.host, self._port, "kgp-simulator")
+        self._server = server  # type: ignore[assignment]
         self._port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"kgp-simulator:{self._port}", daemon=True)
-        self._thread.start()
+        try:
+            self._media.start()
+        except OSError:
+            self._close()
+            raise
 
     def _close(self) -> None:
+        self._media.stop()
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        server.drop_all_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+        close(server, self._thread)
 
     @property
     def port(self) -> int:
@@ -330,6 +293,11 @@ class Simulator:
             raise RuntimeError("the simulator has no port yet: call start() first")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}{PREFIX}"
+
+    @property
+    def media_origin(self) -> str:
+        """Where the URLs in replies point: the media host (http://127.0.0.1:PORT) unless told otherwise."""
+        return self._fixed_media_origin or self._media.origin
 
     @property
     def running(self) -> bool:
@@ -379,6 +347,19 @@ class Simulator:
         if listener is not None:
             listener(method, path, status)
 
+    def _record_media(self, request: MediaRequest) -> None:
+        with self._stats_lock:
+            self._media_log.append(request)
+        listener = self.media_listener
+        if listener is not None:
+            listener(request.method, request.path, request.status, request.range)
+
+    @property
+    def media_log(self) -> list[MediaRequest]:
+        """Every request the media host got, headers included (a test checks no key is among them)."""
+        with self._stats_lock:
+            return list(self._media_log)
+
     @property
     def request_count(self) -> int:
         with self._stats_lock:
@@ -392,6 +373,7 @@ class Simulator:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._request_log.clear()
+            self._media_log.clear()
 
     def stats(self) -> dict:
         return {"request_count": self.request_count, "scenario": self._scenario.describe(),

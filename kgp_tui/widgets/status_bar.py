@@ -44,7 +44,7 @@ class StatusBar(Static):
     def _on_store(self, topic: str, key: Any) -> None:
         if topic in ("session", "poll"):
             self.update_status()
-        elif topic == "jobs" and not self._pending:
+        elif topic in ("jobs", "downloads") and not self._pending:
             # A poll round brings hundreds of replies: count the active jobs once per frame, not once per reply.
             self._pending = True
             self.call_after_refresh(self.update_status)
@@ -72,6 +72,10 @@ class StatusBar(Static):
         active = sum(1 for t in store.runs.values() if not t.run.stops_polling)
         if active:
             text.append(f" · {active} active job{'s' if active != 1 else ''}")
+        downloads = getattr(self.app, "_downloads", None)  # made only once something is downloaded
+        fetching = downloads.active_count if downloads is not None else 0
+        if fetching:
+            text.append(f" · {fetching} download{'s' if fetching != 1 else ''}")
         poll = store.poll
         if not poll.ok and poll.retry_at is not None:
             left = max(0, int(round(poll.retry_at - self.app.now())))
