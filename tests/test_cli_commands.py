@@ -22,7 +22,8 @@ def test_the_quickstart_is_one_command_and_prints_the_ready_detail(surface_sim, 
     detail = one_json(result)
     assert detail["status"] == "ready"
     if surface_sim.surface == "v1":
-        assert detail["main_url"].startswith("https://") and detail["artifacts"]
+        assert detail["main_url"] == detail["artifacts"][0]["url"]  # the media host's own URL, served for real
+        assert detail["main_url"].startswith(surface_sim.media_origin)
         assert len(detail["scenes"]) == 6 and detail["language"] == "en"
     else:
         assert {o["kind"] for o in detail["outputs"]} >= {"video"} and all(o["url"] for o in detail["outputs"])
