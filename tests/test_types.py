@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STRICT = ["domain", "domain.offer", "domain.runs", "domain.codec", "surface", "v1", "unified", "unified_models",
+STRICT = ["domain", "domain.offer", "domain.runs", "domain.codec", "surface", "v1", "unified", "unified_models", "form_values",
           "unified_offer", "unified_payload", "wire"]
-APP_STRICT = ["store", "poller", "messages"]  # the app's typed core: kgp_tui/<name>.py
+APP_STRICT = ["store", "poller", "messages", "poll_policy", "notify", "preview_cache"]  # kgp_tui/<name>.py
+# whole packages without Textual: kgp_tui/<package>/<module>.py ("__init__" for the package itself)
+PACKAGE_STRICT = {
+    "cli": ["__init__", "account", "common", "completion", "creations", "follow", "follow_up"],
+    "downloads": ["__init__", "cli", "engine", "manager", "naming"],
+}
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed (pip install -e '.[test]')")
@@ -31,8 +36,16 @@ def test_mypy_config_names_every_strict_module():
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
     strict = {m for o in config["overrides"] if o.get("strict") for m in o["module"]}
-    assert strict == {f"kgp_tui.api.{name}" for name in STRICT} | {f"kgp_tui.{name}" for name in APP_STRICT}
-    assert set(config["files"]) == {_path(name) for name in STRICT} | {f"kgp_tui/{n}.py" for n in APP_STRICT}
+    packaged = {(pkg, mod) for pkg, mods in PACKAGE_STRICT.items() for mod in mods}
+    assert strict == ({f"kgp_tui.api.{name}" for name in STRICT} | {f"kgp_tui.{name}" for name in APP_STRICT}
+                      | {f"kgp_tui.{pkg}" if mod == "__init__" else f"kgp_tui.{pkg}.{mod}" for pkg, mod in packaged})
+    assert set(config["files"]) == ({_path(name) for name in STRICT} | {f"kgp_tui/{n}.py" for n in APP_STRICT}
+                                    | {f"kgp_tui/{pkg}/{mod}.py" for pkg, mod in packaged})
+
+
+def test_every_module_of_a_strict_package_is_named():
+    for package, modules in PACKAGE_STRICT.items():
+        assert sorted(p.stem for p in (ROOT / "kgp_tui" / package).glob("*.py")) == sorted(modules), package
 
 
 def _path(module: str) -> str:
