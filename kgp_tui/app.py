@@ -330,13 +330,15 @@ class KGPApp(App):
         prompt = message.values.get("prompt")
         title = sanitize(prompt if isinstance(prompt, str) else "", single_line=True, max_len=60)
         cid = run.creation_id or run.id
-        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}.", {})
+        # the unified reply carries the server's estimate: the first word of what this will cost
+        estimate = f" (estimated {run.estimated_credits:g} credits)" if run.estimated_credits is not None else ""
+        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}{estimate}.", {})
         self.store.set_sent(message.type_name, SentCreation(dict(message.body), cid, self.now()))
         self.store.set_draft(message.type_name, {})  # the next form of this type starts empty (ctrl+r recalls)
         self.store.track_run(run, type_name=message.type_name, title=title, now=self.now())
         self._watch(run)
         job = f" (job {run.id})" if run.id != run.creation_id else ""
-        self.notify(f"Creation #{cid} started{job}.", markup=False)
+        self.notify(f"Creation #{cid} started{job}{estimate}.", markup=False)
         self.refresh_credits()
         from kgp_tui.screens.create import CreateScreen
 
