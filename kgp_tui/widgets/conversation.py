@@ -262,7 +262,6 @@ class ConversationPane(Widget):
         """Every listed file is up (its id goes with the message); else a refusal is said, or the upload starts."""
         attach = self._file_attach()
         if attach is None or not attach.paths:
-            self.file_ids = []
             return True
         if attach.problems:
             self._uploading = False
@@ -282,6 +281,7 @@ class ConversationPane(Widget):
     def on_file_attach_changed(self, event: FileAttach.Changed) -> None:
         event.stop()
         attach = event.file_attach
+        self.file_ids = attach.file_ids  # what the list holds now goes with the message, nothing removed from it
         if self._uploading and not attach.busy and attach.problems:
             self._files_ready()  # an upload failed: say why, send nothing
 
