@@ -472,6 +472,7 @@ class KGPApp(App):
         elif run.status == "failed":
             error = run.error
             detail = (error.message or error.code) if error else None
+            detail = detail or (f"result {run.result_code}" if run.result_code else None)  # unified says why so
             detail = sanitize(detail or "the server gave no reason", single_line=True, max_len=200)
             self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
         elif run.status == "cancelled":
