@@ -94,7 +94,7 @@ class CreationScreen(UnifiedPanes, KGPScreen):
                            ("status", "Status")):
             scenes.add_column(label, key=key)
         self._refresh_view()
-        scenes.focus()
+        (scenes if self._surface == "v1" else artifacts).focus()  # unified: no scenes, the outputs have the keys
 
     @property
     def _surface(self) -> str:

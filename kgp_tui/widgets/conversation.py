@@ -159,7 +159,7 @@ class ConversationPane(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Messages", style="bold"), id="conversation-title", markup=False)
-        yield VerticalScroll(id="conversation-log")
+        yield VerticalScroll(id="conversation-log", can_focus=False)  # it scrolls to the newest by itself
         yield Static("", id="conversation-delivery", markup=False)
         yield Static("", id="conversation-why", markup=False)
         yield TextArea(id="conversation-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
