@@ -433,10 +433,10 @@ class KGPApp(App):
         """A paused creation's action or a video's accepted message runs it again: watch it as after a create."""
         creation = self.store.creations.get(creation_id)
         title = sanitize(creation.title if creation is not None else "", single_line=True, max_len=60)
+        if creation is not None:  # first: a screen told of the new run must not see the creation still "ready"
+            self.store.set_creation(replace(creation, run=run, status=run.status))
         self.store.track_run(run, type_name=(creation.type or "") if creation is not None else "", title=title,
                              now=self.now(), label=sanitize(label, single_line=True, max_len=40))
-        if creation is not None:
-            self.store.set_creation(replace(creation, run=run, status=run.status))
         self._watch(run)
         self.refresh_credits()
 

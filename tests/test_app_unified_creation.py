@@ -213,3 +213,33 @@ async def test_the_video_form_reaches_its_budget_by_tab_and_speaks_of_the_estima
         info = await wait_for(pilot, lambda: "spent" in static_text(app, "#creation-info")
                               and static_text(app, "#creation-info"), what="actual credits")
         assert f"estimated {estimate}" in info and f"spent {estimate}" in info
+
+
+async def test_a_new_delivery_is_announced_only_once_the_re_run_is_ready(tmp_path):
+    with unified_clocked() as (sim, clock):
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            creation_id = await created(pilot, sim, "video", "Explain tides")
+            await advance_until(pilot, sim, clock, lambda: app.store.creations.get(creation_id) is not None
+                                and app.store.creations[creation_id].status == "ready")
+            detail = await opened(pilot, creation_id, "ready", outputs=True)
+            pane = await wait_for(pilot, lambda: detail.query(ConversationPane)
+                                  and detail.query_one(ConversationPane), what="conversation")
+            await focus(pilot, "conversation-input")
+            await paste(pilot, "Make the intro shorter")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "accepted" in static_text(app, "#conversation-status"), what="accepted")
+            await wait_for(pilot, lambda: "Run " in static_text(app, "#creation-info"), what="the re-run shown")
+            assert not pane.new_delivery and "New delivery" not in screen_text(app)  # nothing new while it runs
+            await advance_until(pilot, sim, clock, lambda: pane.new_delivery)
+            await wait_for(pilot, lambda: "New delivery: version 2" in screen_text(app), what="version 2 announced")
+
+
+async def advance_until(pilot, sim, clock, done, steps: int = 40) -> None:
+    """Move the simulator's clock a step at a time until ``done()``, letting the app poll in between."""
+    for _ in range(steps):
+        if done():
+            return
+        clock.advance(sim.step_seconds)
+        await pilot.pause(0.1)
+    await wait_for(pilot, done, what="the state the clock was moved for")

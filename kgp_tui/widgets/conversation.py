@@ -153,6 +153,7 @@ class ConversationPane(Widget):
         self.draft: tuple[str, str] | None = None  # (text and file ids, key) of a message not known to be taken
         self.sending = False
         self.rerunning = False  # an accepted change is running: the next delivery is new
+        self._rerun_seen = False  # the re-run was seen under way (not ready), so its "ready" is the new delivery
         self.new_delivery = False
         self._delivery = delivery_mark(creation)
         self._led_to_delivery: set[str] = set()
@@ -183,7 +184,11 @@ class ConversationPane(Widget):
             self.messages = list(creation.messages) + [m for m in self.messages if m.id and m.id not in server_ids]
         mark = delivery_mark(creation)
         changed = mark is not None and self._delivery is not None and mark != self._delivery
-        finished_rerun = self.rerunning and creation.status == "ready" and previous.status != "ready"
+        if self.rerunning and creation.status != "ready":
+            self._rerun_seen = True
+        # a "ready" from before the change was taken (a stale view) is not the re-run's end: it must be seen running
+        finished_rerun = self.rerunning and self._rerun_seen and creation.status == "ready" and (
+            previous.status != "ready")
         if mark is not None:
             self._delivery = mark
         if (changed or finished_rerun) and creation.status == "ready":
@@ -320,6 +325,7 @@ class ConversationPane(Widget):
             self.creation = replace(self.creation, run=reply.run, status=reply.run.status)
         if sent.status == "accepted":
             self.rerunning = True
+            self._rerun_seen = reply.run is not None and reply.run.status != "ready"
             self.new_delivery = False
             self._set_status("Your change was accepted: the video is re-running, and a new delivery will follow.")
         elif sent.status == "rejected":
