@@ -75,6 +75,10 @@ async def test_a_ready_creation_names_its_primary_output_as_the_main_url_and_y_c
         video = next(r for r in app.store.creations[creation_id].results if r.kind == "video")
         await wait_for(pilot, lambda: video.url in static_text(app, "#creation-info"), what="main URL shown")
         assert "Main URL none" not in static_text(app, "#creation-info")
+        await pilot.press("down", "y")  # the outputs have the keys: y copies the selected one's URL
+        assert app.clipboard == app.store.creations[creation_id].results[1].url
+        assert any("Copied the URL of output" in n.message for n in app._notifications)
+        await focus(pilot, "narration-pane")  # away from the outputs: y copies the main URL
         await pilot.press("y")
         assert app.clipboard == video.url
         assert any("Copied the main URL" in n.message for n in app._notifications)
@@ -117,7 +121,7 @@ async def test_a_recovered_pause_gives_way_to_the_re_run_and_its_progress(tmp_pa
         sim.set_scenario("over_budget")
         app = make_app(sim, tmp_path, key=TEST_KEY)
         async with app.run_test(size=SIZE) as pilot:
-            creation_id = await created(pilot, sim, "app", "Pauses over budget")
+            creation_id = await created(pilot, sim, "video", "Pauses over budget")
             for _ in range(6):  # the scenario pauses at step 2
                 clock.advance(sim.step_seconds)
                 await pilot.pause(0.05)
@@ -134,13 +138,10 @@ async def test_a_recovered_pause_gives_way_to_the_re_run_and_its_progress(tmp_pa
                                   and static_text(app, "#creation-info"), what="the re-run's progress")
             assert "Paused" not in info and "generating" in info.lower()
             assert detail.focused is not None  # the keys still work: the focus did not go with the panel
-            for _ in range(20):
-                clock.advance(sim.step_seconds)
-                await pilot.pause(0.05)
-                if app.store.creations[creation_id].status == "ready":
-                    break
+            await advance_until(pilot, sim, clock, lambda: app.store.creations[creation_id].status == "ready")
             await wait_for(pilot, lambda: "ready" in static_text(app, "#creation-info").lower(), what="ready")
             assert len(posts(sim, "/actions")) == 1 and not detail.query(PausePanel)
+            assert "New delivery" not in screen_text(app)  # its first delivery: no change of the user's in it
 
 
 async def test_a_message_carries_the_files_attached_in_the_conversation(usim, tmp_path):

@@ -268,7 +268,8 @@ class CreationScreen(UnifiedPanes, KGPScreen):
         if focused is not None and focused.id == "artifacts":
             artifact: Result | None = self._selected("#artifacts", creation.results)
             if artifact is not None and artifact.url:
-                return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
+                what = "artifact" if creation.surface == "v1" else "output"
+                return f"URL of {what} {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
         return "main URL", main_url(creation)
 
     def _no_url(self, what: str, verb: str = "") -> None:

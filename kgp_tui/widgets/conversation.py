@@ -56,11 +56,13 @@ def compose_refusal(creation: d.Creation) -> str | None:
 
 def delivery_mark(creation: d.Creation) -> object:
     """What identifies the creation's current delivery: the server's delivery version, else its results' ids;
-    None when neither is known."""
+    None when neither is known, or while there is no usable delivery (the first one is no change of the user's)."""
+    if creation.run is not None and creation.run.has_usable_delivery is False:
+        return None
     for key in DELIVERY_KEYS:
         value = creation.raw.get(key)
         if isinstance(value, (int, str)) and not isinstance(value, bool):
-            return value
+            return value if value not in (0, "0", "") else None
     marks = tuple(result.id or result.url for result in creation.results)
     return marks or None
 
@@ -218,6 +220,8 @@ class ConversationPane(Widget):
             what = f"version {clean(version, 20)} " if isinstance(version, (int, str)) else ""
             banner.update(Text(f"★ New delivery: {what}is ready with your change. Its outputs are new."))
         refusal = self._refusal()
+        for part in self.query("#conversation-files-title, #conversation-file-attach"):
+            part.display = refusal is None  # files go with a message: offered only while one can be sent
         why = self.query_one("#conversation-why", Static)
         why.update(Text(refusal or "Ask a question or describe a change; ctrl+s sends it."))
         box = self.query_one("#conversation-input", TextArea)

@@ -191,7 +191,8 @@ def estimate_note(account: Account | None) -> Text:
                 "it cost once it is ready.")
     credits = account.credits if account is not None else None
     if credits is not None:
-        text.append(f" Your balance: {_number_text(credits)} credits.")
+        shown = f"{int(credits):,}" if float(credits).is_integer() else f"{credits:,}"  # as the status bar has it
+        text.append(f" Your balance: {shown} credits.")
     return text
 
 
