@@ -244,3 +244,20 @@ async def advance_until(pilot, sim, clock, done, steps: int = 40) -> None:
         clock.advance(sim.step_seconds)
         await pilot.pause(0.1)
     await wait_for(pilot, done, what="the state the clock was moved for")
+
+
+async def test_a_budget_below_the_estimate_pauses_and_its_panel_fits_a_small_terminal(usim, tmp_path):
+    from textual.widgets import Button
+
+    app = make_app(usim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        creation_id = await created(pilot, usim, "video", "Small screen budget", budget="3")
+        detail = await opened(pilot, creation_id, "paused")
+        panel = await wait_for(pilot, lambda: detail.query(PausePanel) and detail.query_one(PausePanel),
+                               what="pause panel")
+        button = await wait_for(pilot, lambda: panel.query(".pause-action") and panel.query_one(".pause-action",
+                                                                                               Button), what="action")
+        await pilot.pause()
+        assert "budget" in static_text(app, "#pause-why")
+        screen_rows = detail.query_one("#creation-body").region
+        assert button.region.height > 0 and screen_rows.contains_region(button.region), (button.region, screen_rows)

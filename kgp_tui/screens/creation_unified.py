@@ -52,7 +52,10 @@ class UnifiedPanes:
         for selector in V1_PANES:
             self.query_one(selector).display = v1
         self.query_one("#narration-pane").display = v1 or creation.type == "video"
-        self.query_one("#artifacts", DataTable).styles.max_height = None if not v1 else 8
+        table = self.query_one("#artifacts", DataTable)
+        table.styles.max_height = None if not v1 else 8
+        paused = creation.run is not None and creation.run.needs_user
+        table.styles.height = "auto" if paused else "1fr"  # a paused run has no outputs: its panel gets the room
 
     def _mount_unified(self, creation: Creation) -> None:
         """A paused run gets the actions panel, removed once the run goes on (the info block shows its progress);
