@@ -67,11 +67,20 @@ def footer_keys(screen) -> set[str]:
     return {key for key, active in screen.active_bindings.items() if active.binding.show}
 
 
-async def test_a_ready_creation_names_its_primary_output_as_the_main_url_and_y_copies_it(usim, tmp_path):
+async def test_a_ready_video_names_its_primary_output_as_the_main_url_and_its_message_box_takes_letters(usim,
+                                                                                                        tmp_path):
     app = make_app(usim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         creation_id = await created(pilot, usim, "video", "Explain tides")
-        await opened(pilot, creation_id, "ready", outputs=True)
+        detail = await opened(pilot, creation_id, "ready", outputs=True)
+        path = await focus(pilot, "conversation-input")
+        # the results have the keys at once; Tab reaches the box without stopping on its (self-scrolling) log
+        assert path[0] == "artifacts" and "conversation-log" not in path, path
+        await pilot.press(*"edit ig")  # letters the screen binds (e, g, i, y…) are text here
+        assert detail.query_one("#conversation-input").text == "edit ig"
+        bound = ("Cannot edit", "Scene edits", "Copied", "Reloading")  # what e/g/i, y and r would have said
+        assert not any(word in n.message for n in app._notifications for word in bound)
+        await focus(pilot, "artifacts")
         video = next(r for r in app.store.creations[creation_id].results if r.kind == "video")
         await wait_for(pilot, lambda: video.url in static_text(app, "#creation-info"), what="main URL shown")
         assert "Main URL none" not in static_text(app, "#creation-info")
@@ -100,20 +109,6 @@ async def test_outputs_take_the_place_of_the_v1_panes_and_edit_keys_are_not_offe
         await pilot.press("e")
         assert not any("Cannot edit" in n.message for n in app._notifications)
         assert any("v1" in n.message and "message" in n.message for n in app._notifications)
-
-
-async def test_the_conversation_input_takes_the_letters_bound_to_v1_edits(usim, tmp_path):
-    app = make_app(usim, tmp_path, key=TEST_KEY)
-    async with app.run_test(size=SIZE) as pilot:
-        creation_id = await created(pilot, usim, "video", "Explain tides")
-        detail = await opened(pilot, creation_id, "ready")
-        await wait_for(pilot, lambda: detail.query(ConversationPane), what="conversation")
-        path = await focus(pilot, "conversation-input")
-        # the results have the keys at once; Tab reaches the box without stopping on its (self-scrolling) log
-        assert path[0] == "artifacts" and "conversation-log" not in path, path
-        await pilot.press(*"edit ig")
-        assert detail.query_one("#conversation-input").text == "edit ig"
-        assert not any("Cannot edit" in n.message for n in app._notifications)
 
 
 async def test_a_recovered_pause_gives_way_to_the_re_run_and_its_progress(tmp_path):
