@@ -357,13 +357,15 @@ class KGPApp(App):
         prompt = message.values.get("prompt")
         title = sanitize(prompt if isinstance(prompt, str) else "", single_line=True, max_len=60)
         cid = run.creation_id or run.id
-        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}.", {})
+        # the unified reply carries the server's estimate: the first word of what this will cost
+        estimate = f" (estimated {run.estimated_credits:g} credits)" if run.estimated_credits is not None else ""
+        self.store.set_form_result(message.type_name, "ok", f"Submitted: creation #{cid}{estimate}.", {})
         self.store.set_sent(message.type_name, SentCreation(dict(message.body), cid, self.now()))
         self.store.set_draft(message.type_name, {})  # the next form of this type starts empty (ctrl+r recalls)
         self.store.track_run(run, type_name=message.type_name, title=title, now=self.now())
         self._watch(run)
         job = f" (job {run.id})" if run.id != run.creation_id else ""
-        self.notify(f"Creation #{cid} started{job}.", markup=False)
+        self.notify(f"Creation #{cid} started{job}{estimate}.", markup=False)
         self.refresh_credits()
         from kgp_tui.screens.create import CreateScreen
 
@@ -458,10 +460,10 @@ class KGPApp(App):
         """A paused creation's action or a video's accepted message runs it again: watch it as after a create."""
         creation = self.store.creations.get(creation_id)
         title = sanitize(creation.title if creation is not None else "", single_line=True, max_len=60)
+        if creation is not None:  # first: a screen told of the new run must not see the creation still "ready"
+            self.store.set_creation(replace(creation, run=run, status=run.status))
         self.store.track_run(run, type_name=(creation.type or "") if creation is not None else "", title=title,
                              now=self.now(), label=sanitize(label, single_line=True, max_len=40))
-        if creation is not None:
-            self.store.set_creation(replace(creation, run=run, status=run.status))
         self._watch(run)
         self.refresh_credits()
 
@@ -498,6 +500,7 @@ class KGPApp(App):
         elif run.status == "failed":
             error = run.error
             detail = (error.message or error.code) if error else None
+            detail = detail or (f"result {run.result_code}" if run.result_code else None)  # unified says why so
             detail = sanitize(detail or "the server gave no reason", single_line=True, max_len=200)
             self.notify(f"Creation {what} {label}: {detail}", title=title, severity="error", markup=False, timeout=10)
         elif run.status == "cancelled":

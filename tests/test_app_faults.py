@@ -1,4 +1,5 @@
-"""The fault matrix over real HTTP: every simulator fault while a job runs, driven by keys through Pilot.
+"""The fault matrix over real HTTP: every simulator fault while a job runs, driven by keys through Pilot, on both
+surfaces (a v1 job, a unified creation being processed).
 
 For each fault the app must keep answering keys, say what is happening, keep every tracked job, never show progress
 going backwards, keep its request rate under the poller's budget, and recover by itself when the server does.
@@ -29,7 +30,10 @@ SIZE = (120, 40)
 TIMEOUT = 0.5  # the client's request timeout: the "slow" fault waits longer than this
 BUDGET = 5.0  # requests_per_second: the poller's request budget
 POLL = 0.1
-WINDOW = 1.5  # seconds each fault is watched for
+WINDOW = 1.0  # seconds each fault is watched for
+# A product each surface offers whose run outlasts the whole matrix, and the status a finished run reaches.
+PRODUCT = {"v1": "slides_video", "unified": "video"}
+DONE = {"v1": "succeeded", "unified": "ready"}
 
 
 def fault_app(sim, tmp_path, timeout: float = TIMEOUT):
@@ -51,10 +55,10 @@ def shown_progress(app) -> int | None:
     return int(found.group(1)) if found else None
 
 
-async def start_job(pilot, prompt: str = "Keep polling through faults") -> int:
+async def start_job(pilot, surface: str, prompt: str = "Keep polling through faults") -> str:
     app = pilot.app
     await connected_app_on_catalog(pilot)
-    await open_type(pilot, "slides_video")
+    await open_type(pilot, PRODUCT[surface])
     await paste(pilot, prompt)
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and shown_progress(app) is not None,
@@ -93,65 +97,72 @@ async def keys_still_answer(pilot) -> None:
 
 FAULTS = {
     # name: (scenario params, what the status bar names as the reason)
+    "slow": ({"delay": 2.5}, "did not answer"),  # the app's timeout is 1.5 s here; first: no backoff yet
     "server_error": ({}, "internal error"),
     "bad_gateway": ({}, "502"),
-    "slow": ({"delay": 3.0}, "did not answer"),  # the app's timeout is 1.5 s here
     "drop_connection": ({}, "broke before a full reply"),
     "malformed_json": ({}, "not JSON"),
     "reject_key": ({}, "is not valid"),  # a key refused for a while: the job is kept, polls back off
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
-async def test_fault_while_a_job_runs(sim, tmp_path, fault):
-    params, reason = FAULTS[fault]
-    sim.step_seconds = 1.0  # the job runs on while the server misbehaves
-    app = fault_app(sim, tmp_path, timeout=1.5 if fault == "slow" else TIMEOUT)
+async def test_every_fault_while_a_job_runs(surface_sim, tmp_path):
+    """One run watched through every fault in turn (one connect and one create for the whole matrix)."""
+    sim = surface_sim
+    sim.step_seconds = 6.0  # the run goes on through every fault, and is still running after the last
+    app = fault_app(sim, tmp_path, timeout=1.5)  # the "slow" fault's poll must be seen pending
     samples: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
-        job_id = await start_job(pilot)
-        await watch(pilot, 0.3, samples)
-        before = sim.request_count
-        started = time.monotonic()
-        sim.set_scenario(fault, **params)
-        if fault == "slow":  # a poll is hanging right now: keys must still answer
-            await wait_for(pilot, lambda: app.poller._in_flight, timeout=2, what="a poll in flight")
-            await pilot.press("f2")
-            await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen), timeout=1.0, what="F2 answered")
-            assert app.poller._in_flight, "the slow poll should still be pending"
-            await pilot.press("f3")
-        status = await wait_for(pilot, lambda: "reconnecting" in static_text(app, "#status-bar")
-                                and static_text(app, "#status-bar"), timeout=5, what="reconnecting")
-        assert reason.lower() in status.lower(), status
-        await keys_still_answer(pilot)
-        await watch(pilot, max(0.0, WINDOW - (time.monotonic() - started)), samples)
-        elapsed = time.monotonic() - started
-        if fault == "slow":  # the simulator logs a request when its (late) reply goes out: wait for those
-            await pilot.pause(params["delay"] + 0.2)
-        requests = sim.request_count - before
-        sim.set_scenario("default")
-        fixed = time.monotonic()
-        # Bounded by the budget (one burst + the rate over the window) plus the few one-off requests
-        # (credits, creation detail) a finished job triggers; the backoff keeps it far below that.
-        assert requests <= BUDGET + BUDGET * elapsed + 4, requests
-        assert job_id in app.store.runs and job_id in app.poller.active  # nothing dropped
-        await wait_for(pilot, lambda: app.store.poll.ok and "reconnecting" not in static_text(app, "#status-bar"),
-                       timeout=10, what="recovery")
-        recovered_in = time.monotonic() - fixed
-        updated_at = app.store.runs[job_id].received_at
-        await wait_for(pilot, lambda: app.store.runs[job_id].received_at > updated_at or
-                       app.store.runs[job_id].run.is_terminal, timeout=5, what="a fresh poll")
-        await watch(pilot, 0.3, samples)
+        job_id = await start_job(pilot, sim.surface)
+        for fault, (params, reason) in FAULTS.items():
+            await one_fault(pilot, sim, job_id, fault, params, reason, samples)
         assert_never_backwards(samples)
-        report(fault, requests, elapsed, recovered_in)
 
 
-async def test_rate_limit_obeys_retry_after(sim, tmp_path):
+async def one_fault(pilot, sim, job_id: str, fault: str, params: dict, reason: str, samples: list[int]) -> None:
+    app = pilot.app
+    await watch(pilot, 0.2, samples)
+    before = sim.request_count
+    started = time.monotonic()
+    sim.set_scenario(fault, **params)
+    if fault == "slow":  # a poll is hanging right now: keys must still answer
+        await wait_for(pilot, lambda: not app.poller._in_flight, timeout=2, what="the poll sent before it ended")
+        await wait_for(pilot, lambda: app.poller._in_flight, timeout=2, what="a (slow) poll in flight")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen), timeout=1.0, what="F2 answered")
+        assert app.poller._in_flight, "the slow poll should still be pending"
+        await pilot.press("f3")
+    status = await wait_for(pilot, lambda: "reconnecting" in static_text(app, "#status-bar")
+                            and static_text(app, "#status-bar"), timeout=5, what=f"reconnecting ({fault})")
+    assert reason.lower() in status.lower(), (fault, status)
+    await keys_still_answer(pilot)
+    await watch(pilot, max(0.0, WINDOW - (time.monotonic() - started)), samples)
+    elapsed = time.monotonic() - started
+    if fault == "slow":  # the simulator logs a request when its (late) reply goes out: wait for those
+        await pilot.pause(params["delay"] + 0.2)
+    requests = sim.request_count - before
+    sim.set_scenario("default")
+    fixed = time.monotonic()
+    # Bounded by the budget (one burst + the rate over the window) plus the few one-off requests
+    # (credits, creation detail) a finished job triggers; the backoff keeps it far below that.
+    assert requests <= BUDGET + BUDGET * elapsed + 4, (fault, requests)
+    assert job_id in app.store.runs and job_id in app.poller.active, fault  # nothing dropped
+    await wait_for(pilot, lambda: app.store.poll.ok and "reconnecting" not in static_text(app, "#status-bar"),
+                   timeout=10, what=f"recovery ({fault})")
+    recovered_in = time.monotonic() - fixed
+    updated_at = app.store.runs[job_id].received_at
+    await wait_for(pilot, lambda: app.store.runs[job_id].received_at > updated_at or
+                   app.store.runs[job_id].run.is_terminal, timeout=5, what=f"a fresh poll ({fault})")
+    report(f"{sim.surface} {fault}", requests, elapsed, recovered_in)
+
+
+async def test_rate_limit_obeys_retry_after(surface_sim, tmp_path):
+    sim = surface_sim
     sim.step_seconds = 1.0
     app = fault_app(sim, tmp_path)
     samples: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
-        job_id = await start_job(pilot)
+        job_id = await start_job(pilot, sim.surface)
         retry_after, window = 2, 3.0
         sim.set_scenario("rate_limit", retry_after=retry_after)
         before = len(sim.request_log)
@@ -175,12 +186,13 @@ async def test_rate_limit_obeys_retry_after(sim, tmp_path):
         assert_never_backwards(samples)
 
 
-async def test_server_stopped_and_restarted_on_the_same_port(sim, tmp_path):
+async def test_server_stopped_and_restarted_on_the_same_port(surface_sim, tmp_path):
+    sim = surface_sim
     sim.step_seconds = 0.5
     app = fault_app(sim, tmp_path)
     samples: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
-        job_id = await start_job(pilot)
+        job_id = await start_job(pilot, sim.surface)
         port = sim.port
         await watch(pilot, 0.3, samples)
         sim.stop()
@@ -197,7 +209,8 @@ async def test_server_stopped_and_restarted_on_the_same_port(sim, tmp_path):
         fixed = time.monotonic()
         await wait_for(pilot, lambda: app.store.poll.ok, timeout=10, what="recovery")
         recovered_in = time.monotonic() - fixed
-        await wait_for(pilot, lambda: app.store.runs[job_id].run.status == "succeeded", timeout=15, what="finished")
+        await wait_for(pilot, lambda: app.store.runs[job_id].run.status == DONE[sim.surface], timeout=15,
+                       what="finished")
         await wait_for(pilot, lambda: shown_progress(app) == 100, what="100% on screen")
         await watch(pilot, 0.1, samples)
         assert_never_backwards(samples)
@@ -206,16 +219,17 @@ async def test_server_stopped_and_restarted_on_the_same_port(sim, tmp_path):
         print(f"\nFAULT {'restart':16s} down {down_for:.1f} s; recovered {recovered_in:.2f} s after the restart")
 
 
-async def test_manual_refresh_cannot_beat_the_budget(sim, tmp_path):
+async def test_manual_refresh_cannot_beat_the_budget(surface_sim, tmp_path):
     """Hammering F5 during a fault polls at once, but never beyond the request budget."""
+    sim = surface_sim
     sim.step_seconds = 1.0
     app = fault_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await start_job(pilot)
+        await start_job(pilot, sim.surface)
         sim.set_scenario("server_error")
         before = sim.request_count
         started = time.monotonic()
-        for _ in range(40):
+        for _ in range(25):
             await pilot.press("f5")
             await pilot.pause(0.02)
         elapsed = time.monotonic() - started
@@ -249,13 +263,14 @@ def creations_in(sim) -> list[int]:
     return sorted(sim._store.creations)
 
 
-async def test_dropped_create_reply_is_adopted_exactly_once(sim, tmp_path):
+async def test_dropped_create_reply_is_adopted_exactly_once(surface_sim, tmp_path):
+    sim = surface_sim
     sim.step_seconds = 0.2
     app = fault_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         sim.set_scenario("drop_after_create", times=1)
-        await open_type(pilot, "slides_video")
+        await open_type(pilot, PRODUCT[sim.surface])
         await paste(pilot, "Stored, then the reply was lost")
         await pilot.press("ctrl+s")
         tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="adopted creation")
@@ -270,13 +285,14 @@ async def test_dropped_create_reply_is_adopted_exactly_once(sim, tmp_path):
         await wait_for(pilot, lambda: len(app.store.runs) == 2, what="both tracked")
 
 
-async def test_ambiguous_create_asks_before_sending_again(sim, tmp_path):
+async def test_ambiguous_create_asks_before_sending_again(surface_sim, tmp_path):
     """The connection drops after the POST was sent and nothing new is in the list: ask, never resend blindly."""
+    sim = surface_sim
     app = fault_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         sim.set_scenario("drop_connection", method="POST", path="/creations", times=1)
-        screen = await open_type(pilot, "slides_video")
+        screen = await open_type(pilot, PRODUCT[sim.surface])
         await paste(pilot, "Maybe sent")
         await pilot.press("ctrl+s")
         result = await wait_for(pilot, lambda: "may have reached" in static_text(app, "#form-result")
@@ -310,8 +326,9 @@ async def test_ambiguous_create_asks_before_sending_again(sim, tmp_path):
         assert sum(1 for m, *_ in sim.request_log if m == "POST") == 2
 
 
-async def test_create_timing_out_after_it_was_sent_asks_too(sim, tmp_path):
+async def test_create_timing_out_after_it_was_sent_asks_too(surface_sim, tmp_path):
     """The POST times out after it was sent (the server stores it later): declining keeps exactly one creation."""
+    sim = surface_sim
     app = fault_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)

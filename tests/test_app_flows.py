@@ -1,4 +1,5 @@
-"""Pilot flow tests: the app driven with keys against the real simulator on loopback."""
+"""Pilot flow tests: the app driven with keys against the real simulator on loopback. A flow both surfaces have runs
+on both (`surface_sim`); v1's own (its catalog's types and limits, its job's twelve steps, scene counts) stays v1."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.creation import CreationScreen
 from kgp_tui.screens.jobs import JobsScreen
 
+PRODUCT = {"v1": "slides_video", "unified": "app"}  # a type each surface offers, with a short run
+DONE = {"v1": "succeeded", "unified": "ready"}
 
-async def test_connect_with_good_key_typed_on_connect_screen(sim, tmp_path):
+
+async def test_connect_with_good_key_typed_on_connect_screen(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=None, connect=False)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ConnectScreen)
@@ -51,7 +56,8 @@ async def test_connect_with_good_key_typed_on_connect_screen(sim, tmp_path):
         assert TEST_KEY in REDACTOR.secrets  # a typed key is scrubbed from the log file like one from the config
 
 
-async def test_connect_with_bad_key_explains_and_does_not_crash(sim, tmp_path):
+async def test_connect_with_bad_key_explains_and_does_not_crash(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=None, connect=False)
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#base-url", sim.base_url)
@@ -171,32 +177,36 @@ async def test_create_slides_video_progresses_to_succeeded_and_shows_detail(cloc
     assert "CreationLoaded" in posted[3:]
 
 
-async def test_failing_job_shows_its_error(sim, tmp_path):
+async def test_failing_job_shows_its_error(surface_sim, tmp_path):
+    sim = surface_sim
     sim.set_scenario("job_failure")
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await open_type(pilot, "slides_video")
+        await open_type(pilot, PRODUCT[sim.surface])
         await submit_prompt(pilot, "This will fail")
         table = app.screen.query_one("#jobs-table")
         await wait_for(pilot, lambda: "failed" in cell(table, "status"), timeout=15, what="failed")
         job = next(iter(app.store.runs.values())).run
-        assert job.error is not None and job.error.message
+        # why: v1 sends an error; a unified creation its result code
+        reason = job.error.message if sim.surface == "v1" else job.result_code
+        assert reason
         detail = static_text(app, "#job-detail")
-        assert "Error" in detail and job.error.message[:30] in detail
-        assert "✖ failed" in detail
-        # one notification for the state change, with the error message
+        assert reason[:30] in detail and "✖ failed" in detail
+        assert sim.surface != "v1" or "Error" in detail
+        # one notification for the state change, saying why
         failures = [n for n in app._notifications if "failed" in n.message]
-        assert len(failures) == 1 and job.error.message[:30] in failures[0].message
+        assert len(failures) == 1 and reason[:30] in failures[0].message
 
 
-async def test_read_only_key_cannot_reach_submit(sim, tmp_path):
+async def test_read_only_key_cannot_reach_submit(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=sim.readonly_key)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         assert "read-only" in static_text(app, "#status-bar")
         before = sim.request_count
-        await open_type(pilot, "slides_video")
+        await open_type(pilot, PRODUCT[sim.surface])
         assert "read-only" in static_text(app, "#create-blocked")
         assert not app.screen.query("#submit")
         assert not app.screen.query("#field-prompt")
@@ -234,11 +244,12 @@ async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
         assert tracked.type_name == "storyboard"
 
 
-async def test_draft_is_kept_when_leaving_the_form(sim, tmp_path):
+async def test_draft_is_kept_when_leaving_the_form(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await open_type(pilot, "slide_deck")
+        await open_type(pilot, {"v1": "slide_deck", "unified": "image"}[sim.surface])
         await pilot.press(*list("My deck"))
         await pilot.press("escape")  # leaves the form, even from inside the text area
         assert isinstance(app.screen, CatalogScreen)
@@ -247,14 +258,16 @@ async def test_draft_is_kept_when_leaving_the_form(sim, tmp_path):
         assert app.screen.query_one("#field-prompt").text == "My deck"
 
 
-async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
+async def test_jobs_table_updates_in_place_and_keeps_the_cursor(surface_sim, tmp_path):
+    sim = surface_sim
     sim.step_seconds = 0.1
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         # this test is about the table, so the two jobs are started the way the form's submit starts them
         for prompt in ("First video", "Second video"):
-            app.submit_create("slides_video", {"type": "slides_video", "prompt": prompt})
+            product = app.store.offer.product(PRODUCT[sim.surface])
+            app.submit_create(product.type, {**product.defaults(), "prompt": prompt})
             await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.runs.values()), what=prompt)
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         table = app.screen.query_one("#jobs-table")
@@ -267,14 +280,14 @@ async def test_jobs_table_updates_in_place_and_keeps_the_cursor(sim, tmp_path):
 
         def both_done():
             seen_statuses.add(cell(table, "progress", 1))  # the row below the cursor keeps changing
-            return all(t.run.status == "succeeded" for t in app.store.runs.values())
+            return all(t.run.status == DONE[sim.surface] for t in app.store.runs.values())
 
         await wait_for(pilot, both_done, timeout=15, what="both succeeded")
         await pilot.pause(0.2)
         assert table.cursor_row == 0 and table.row_count == 2
         assert not cleared  # rows were updated cell by cell, never rebuilt
         assert len(seen_statuses) >= 2  # the other row visibly progressed while the cursor stayed put
-        done = [n for n in app._notifications if "succeeded" in n.message]
+        done = [n for n in app._notifications if DONE[sim.surface] in n.message]
         assert len(done) == 2  # one notification per job state change, not one per poll
 
 
@@ -294,7 +307,8 @@ async def test_malformed_or_cleartext_base_url_is_refused_before_sending(sim, tm
         assert isinstance(app.screen, ConnectScreen)
 
 
-async def test_base_url_without_the_api_path_is_explained(sim, tmp_path):
+async def test_base_url_without_the_api_path_is_explained(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=None, connect=False)
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#api-key", TEST_KEY)
@@ -306,8 +320,9 @@ async def test_base_url_without_the_api_path_is_explained(sim, tmp_path):
         assert "creation or job" not in note  # not the generic 404 hint
 
 
-async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tmp_path):
+async def test_typing_on_the_type_list_filters_it_without_losing_letters(surface_sim, tmp_path):
     """A burst of keys (a fast typist, or tmux send-keys) arrives before a focus change takes effect."""
+    sim = surface_sim
     from textual import events
 
 
@@ -315,13 +330,14 @@ async def test_typing_on_the_type_list_filters_it_without_losing_letters(sim, tm
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         table = app.screen.query_one("#types")
-        for burst in ("/slides", "slides"):  # with the filter key, and typed straight at the list
+        word = {"v1": "slides", "unified": "explainer"}[sim.surface]  # one type's name on each
+        for burst in ("/" + word, word):  # with the filter key, and typed straight at the list
             await pilot.press("escape")
             assert app.screen.focused is table and app.screen.query_one("#type-filter").value == ""
             for char in burst:  # as the terminal driver delivers them: all queued at once
                 app.post_message(events.Key("slash" if char == "/" else char, char))
-            await wait_for(pilot, lambda: app.screen.query_one("#type-filter").value == "slides"
+            await wait_for(pilot, lambda: app.screen.query_one("#type-filter").value == word
                            and table.row_count == 1, what="every letter in the filter, one type left")
         await pilot.press("enter", "enter")
         screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
-        assert screen.type_name == "slides_video"
+        assert screen.type_name == {"v1": "slides_video", "unified": "video"}[sim.surface]

@@ -1,7 +1,9 @@
-"""Pilot tests of the app under server faults: errors on screen, never a crash, never a double submit."""
+"""Pilot tests of the app under server faults: errors on screen, never a crash, never a double submit. What applies
+to both surfaces runs on both (`surface_sim`, `clocked_surface`); the v1 catalog's own shapes stay v1."""
 
 from __future__ import annotations
 
+import pytest
 from support import TEST_KEY
 from support.app import (
     connected_app_on_catalog,
@@ -16,18 +18,33 @@ from kgp_tui.screens.create import CreateScreen
 from kgp_tui.screens.jobs import JobsScreen
 
 SIZE = (120, 40)
+PRODUCT = {"v1": "slides_video", "unified": "video"}
+DONE = {"v1": "succeeded", "unified": "ready"}
+POLLED = {"v1": "/creations/jobs", "unified": "/creations"}  # where a run's polls go (GET)
 
 
-async def test_polling_errors_show_reconnecting_then_recover(clocked, tmp_path):
-    sim, clock = clocked  # the job stays running while the server misbehaves: its clock moves only when told
+@pytest.fixture(params=["v1", "unified"])
+def clocked_surface(request):
+    """A simulator on each surface whose time moves only when the test says: 1 s per step."""
+    from support.clock import FakeClock
+
+    from kgp_tui.simulator import Simulator
+
+    clock = FakeClock()
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock, surface=request.param) as server:
+        yield server, clock
+
+
+async def test_polling_errors_show_reconnecting_then_recover(clocked_surface, tmp_path):
+    sim, clock = clocked_surface  # the run stays running while the server misbehaves: its clock moves when told
     app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await open_type(pilot, "slides_video")
+        await open_type(pilot, PRODUCT[sim.surface])
         await paste(pilot, "Keep polling")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-        sim.set_scenario("bad_gateway", path="/creations/jobs", times=3)
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.runs, what="jobs")
+        sim.set_scenario("bad_gateway", method="GET", path=POLLED[sim.surface], times=3)
         status = await wait_for(
             pilot, lambda: "reconnecting, next try in" in static_text(app, "#status-bar") and static_text(app, "#status-bar"),
             what="reconnecting",
@@ -36,11 +53,12 @@ async def test_polling_errors_show_reconnecting_then_recover(clocked, tmp_path):
         await wait_for(pilot, lambda: "reconnecting" not in static_text(app, "#status-bar"), timeout=10, what="recovery")
         assert not next(iter(app.store.runs.values())).run.is_terminal  # the fault really hit a running job
         clock.advance(100 * sim.step_seconds)  # past the job's last step
-        await wait_for(pilot, lambda: next(iter(app.store.runs.values())).run.status == "succeeded", timeout=15,
-                       what="job done after recovery")
+        await wait_for(pilot, lambda: next(iter(app.store.runs.values())).run.status == DONE[sim.surface],
+                       timeout=15, what="job done after recovery")
 
 
-async def test_no_credits_is_explained_on_the_form(sim, tmp_path):
+async def test_no_credits_is_explained_on_the_form(surface_sim, tmp_path):
+    sim = surface_sim
     app = make_app(sim, tmp_path, key=sim.no_credit_key)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
@@ -57,16 +75,17 @@ async def test_no_credits_is_explained_on_the_form(sim, tmp_path):
         assert not app.store.runs
 
 
-async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(sim, tmp_path):
+async def test_dropped_create_reply_finds_the_creation_instead_of_resubmitting(surface_sim, tmp_path):
+    sim = surface_sim
     sim.set_scenario("drop_after_create", times=1)
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await open_type(pilot, "slides_video")
+        await open_type(pilot, PRODUCT[sim.surface])
         await paste(pilot, "Dropped on the way back")
         await pilot.press("ctrl+s")
         tracked = await wait_for(pilot, lambda: list(app.store.runs.values()), what="found creation tracked")
-        assert tracked[0].creation_id == "101"
+        assert [tracked[0].creation_id] == [str(i) for i in sim._store.creations]  # the one it made
         assert "it is in Jobs" in static_text(app, "#form-result")
         posts = [entry for entry in sim.request_log if entry[0] == "POST"]
         assert len(posts) == 1  # never submitted twice

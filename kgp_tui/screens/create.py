@@ -25,6 +25,7 @@ from kgp_tui.screens.resend import (
 from kgp_tui.widgets.form_fields import (
     PROMPT_MAX,
     FieldSpec,
+    budget_field,
     build_widget,
     field_id,
     field_label,
@@ -116,14 +117,8 @@ class CreateScreen(AttachedFiles, KGPScreen):
                         with Vertical(id="create-attachments", classes="form-field"):
                             yield from attachments(store.offer)
                 if self.takes_budget:
-                    with Vertical(classes="form-field", id="field-max_credits-wrap"):
-                        yield Label(Text("Budget (max credits)", style="bold"))
-                        draft_budget = store.drafts.get(self.type_name, {}).get(BUDGET)
-                        yield Input("" if draft_budget is None else str(draft_budget), type="integer",
-                                    placeholder="no ceiling", id="field-max_credits", compact=True)
-                        yield Static(Text("the creation pauses before it would cost more (optional)"),
-                                     classes="field-hint", markup=False)
-                        yield Static("", id="field-max_credits-error", classes="field-error", markup=False)
+                    account = store.session.account if store.session is not None else None
+                    yield from budget_field(store.drafts.get(self.type_name, {}).get(BUDGET), account)
                 yield Button("Submit (ctrl+s)", id="submit", variant="primary")
             with VerticalScroll(id="create-preview-pane"):
                 yield Label("Payload preview (exactly what is sent)", classes="pane-title")

@@ -18,13 +18,14 @@ from textual.widgets import DataTable, Label, Static
 from kgp_tui.edits import SCENE_ACTIONS, changed_scenes, edit_refusal, scene_name, word_order
 from kgp_tui.format import human_duration, human_size, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
-from kgp_tui.screens.creation_unified import UnifiedPanes
+from kgp_tui.screens.creation_unified import UNIFIED_EDIT, UnifiedPanes, unified_facts
 from kgp_tui.screens.downloads import DownloadKeys
 from kgp_tui.widgets.creation_info import (
     ENDED_WORDS,
     clean,
     describe_creation,
     error_parts,
+    main_url,
     none_because,
     outcome,
 )
@@ -43,24 +44,6 @@ class LatestJobLoaded(Message):
     def __init__(self, job_id: str, job: Run | None = None, problem: str = "") -> None:
         super().__init__()
         self.job_id, self.job, self.problem = job_id, job, problem
-
-
-def unified_facts(creation: Creation) -> str:
-    """Credits, review and result code of a unified creation, in one line ('' on v1)."""
-    run = creation.run
-    if run is None:
-        return ""
-    parts = []
-    if run.estimated_credits is not None:
-        parts.append(f"Credits estimated {run.estimated_credits}")
-    if run.actual_credits is not None:
-        parts.append(f"spent {run.actual_credits}")
-    if run.review is not None and run.review.status:
-        notes = f" ({run.review.notes})" if run.review.notes else ""
-        parts.append(f"review {run.review.status}{notes}")
-    if run.result_code:
-        parts.append(f"result {run.result_code}")
-    return clean(" · ".join(parts), 400)
 
 
 class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
@@ -101,7 +84,7 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
                 # the paused-creation actions panel (kgp_tui/screens/actions.py) mounts here while run.needs_user
                 yield Vertical(id="creation-pause")
             with VerticalScroll(id="narration-pane"):
-                yield Label("Narration", classes="pane-title")
+                yield Label("Narration", classes="pane-title", id="narration-title")
                 yield Static("", id="narration", markup=False)
                 # the conversation pane of a unified video (kgp_tui/widgets/conversation.py) mounts here
                 yield Vertical(id="creation-conversation")
@@ -116,7 +99,7 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
                            ("status", "Status")):
             scenes.add_column(label, key=key)
         self._refresh_view()
-        scenes.focus()
+        (scenes if self._surface == "v1" else artifacts).focus()  # unified: no scenes, the outputs have the keys
 
     @property
     def _surface(self) -> str:
@@ -226,9 +209,7 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
         self._fill("#artifacts", rows, none_because(creation, ended, f"no {what}", f"no {what} yet"))
 
     def _fill_scenes(self, creation: Creation, ended: str | None) -> None:
-        has_scenes = creation.surface == "v1"  # the unified surface has no scenes
-        self.query_one("#scenes").display = has_scenes
-        self.query_one("#scenes-title").display = has_scenes
+        self._arrange(creation)  # the unified surface has no scenes: its outputs and conversation take their place
         rows = [
             (
                 str(scene.index if scene.index is not None else number),
@@ -292,8 +273,9 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
         if focused is not None and focused.id == "artifacts":
             artifact: Result | None = self._selected("#artifacts", creation.results)
             if artifact is not None and artifact.url:
-                return f"URL of artifact {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
-        return "main URL", creation.main_url
+                what = "artifact" if creation.surface == "v1" else "output"
+                return f"URL of {what} {clean(artifact.label or artifact.kind or '', 40)!r}", artifact.url
+        return "main URL", main_url(creation)
 
     def _no_url(self, what: str, verb: str = "") -> None:
         """No URL to act on: "yet" only while the creation may still get one."""
@@ -330,7 +312,7 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
             known = self.changed.setdefault(scene_id, [])
             known.extend(word for word in words if word not in known)
             known.sort(key=word_order)
-        if before.main_url and after.main_url != before.main_url:
+        if main_url(before) and main_url(after) != main_url(before):
             self.main_changed = True
 
     def on_unmount(self) -> None:
@@ -365,6 +347,8 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # An edit the creation does not offer right now is left out of the footer; its key says why (on_key).
         if action == "edit" and parameters:
+            if self._surface != "v1":
+                return False  # v1 edits: a unified video changes by a message instead
             return self.edit_blocked(str(parameters[0])) is None
         return True
 
@@ -375,7 +359,7 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
         for binding in bindings.key_to_bindings.get(event.key, ()):
             if binding.action.startswith("edit(") and "'" in binding.action:
                 action = binding.action.split("'")[1]
-                reason = self.edit_blocked(action)
+                reason = UNIFIED_EDIT if self._surface != "v1" else self.edit_blocked(action)
                 if reason is not None:
                     event.stop()
                     event.prevent_default()
@@ -383,13 +367,14 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
                 return
 
     def _refuse(self, reason: str) -> None:
-        self.notify(f"Cannot edit: {reason}.", severity="warning", markup=False)
+        said = reason if reason == UNIFIED_EDIT else f"Cannot edit: {reason}."
+        self.notify(said, severity="warning", markup=False)
 
     def action_edit(self, action: str) -> None:
         """Open the edit dialog (it sends the request itself and closes once the server took the edit)."""
         from kgp_tui.screens.edit import SceneEditScreen
 
-        reason = self.edit_blocked(action)
+        reason = UNIFIED_EDIT if self._surface != "v1" else self.edit_blocked(action)
         if reason is not None:
             self._refuse(reason)
             return

@@ -3,9 +3,9 @@ a box to compose the next one, open only while the video is ready.
 
 Each composed message gets one idempotency key, made when it is first sent and reused when that same text is sent
 again after a failure, so a message that did reach the server is not taken twice. An accepted change re-runs the
-video; ``update(creation)`` marks the delivery that follows as new. Files: ``file_ids`` (set by the file-attach
-widget) go with the next message. The pane never touches the store: it posts ``MessageSent`` and
-``DeliveryChanged`` and its owner applies them.
+video; ``update(creation)`` marks the delivery that follows as new. Files listed in its file-attach widget are
+uploaded on ctrl+s, then go with the message in ``input_file_ids``; a refused file blocks the send. The pane never
+touches the store: it posts ``MessageSent`` and ``DeliveryChanged`` and its owner applies them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from textual.widgets import Static, TextArea
 from kgp_tui.api.domain import new_idempotency_key
 from kgp_tui.api.errors import Conflict, ConnectionFailed, KGPError, RateLimited, ServerError
 from kgp_tui.format import error_text, parse_time, sanitize
+from kgp_tui.widgets.file_attach import FileAttach
 
 if TYPE_CHECKING:
     from kgp_tui.api import domain as d
@@ -55,11 +56,13 @@ def compose_refusal(creation: d.Creation) -> str | None:
 
 def delivery_mark(creation: d.Creation) -> object:
     """What identifies the creation's current delivery: the server's delivery version, else its results' ids;
-    None when neither is known."""
+    None when neither is known, or while there is no usable delivery (the first one is no change of the user's)."""
+    if creation.run is not None and creation.run.has_usable_delivery is False:
+        return None
     for key in DELIVERY_KEYS:
         value = creation.raw.get(key)
         if isinstance(value, (int, str)) and not isinstance(value, bool):
-            return value
+            return value if value not in (0, "0", "") else None
     marks = tuple(result.id or result.url for result in creation.results)
     return marks or None
 
@@ -111,6 +114,7 @@ class ConversationPane(Widget):
     ConversationPane #conversation-input { height: 5; }
     ConversationPane #conversation-status { height: auto; color: $text-muted; }
     ConversationPane #conversation-status.-problem { color: $error; }
+    ConversationPane #conversation-files-title { height: auto; color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
         Binding("ctrl+s", "send", "Send message", id="conversation.send", priority=True),
@@ -139,26 +143,32 @@ class ConversationPane(Widget):
             self.error = error
 
     def __init__(self, creation: d.Creation, *, adapter: UnifiedAdapter | None = None,
-                 file_ids: Sequence[str] = (), name: str | None = None, id: str | None = None,  # noqa: A002
-                 classes: str | None = None) -> None:
+                 files: d.FileLimits | None = None, file_ids: Sequence[str] = (), name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(name=name, id=id, classes=classes)
         self.creation = creation
         self._adapter = adapter
-        self.file_ids: list[str] = list(file_ids)  # attached to the next message; the file-attach widget sets it
+        self._files = files  # the server's file limits: a file-attach widget where the surface takes files
+        self.file_ids: list[str] = list(file_ids)  # attached to the next message (uploaded, in list order)
+        self._uploading = False  # ctrl+s waits for the listed files to be up, then sends
         self.messages: list[d.Message] = list(creation.messages)
-        self.draft: tuple[str, str] | None = None  # (text, key) of a message not known to be taken
+        self.draft: tuple[str, str] | None = None  # (text and file ids, key) of a message not known to be taken
         self.sending = False
         self.rerunning = False  # an accepted change is running: the next delivery is new
+        self._rerun_seen = False  # the re-run was seen under way (not ready), so its "ready" is the new delivery
         self.new_delivery = False
         self._delivery = delivery_mark(creation)
         self._led_to_delivery: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Messages", style="bold"), id="conversation-title", markup=False)
-        yield VerticalScroll(id="conversation-log")
+        yield VerticalScroll(id="conversation-log", can_focus=False)  # it scrolls to the newest by itself
         yield Static("", id="conversation-delivery", markup=False)
         yield Static("", id="conversation-why", markup=False)
-        yield TextArea(id="conversation-input", soft_wrap=True, show_line_numbers=False)
+        yield TextArea(id="conversation-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        if self._files is not None:
+            yield Static(Text("Attach files to the message"), id="conversation-files-title", markup=False)
+            yield FileAttach(self._files, self._files.max_files, id="conversation-file-attach")
         yield Static("", id="conversation-status", markup=False)
 
     def on_mount(self) -> None:
@@ -176,7 +186,11 @@ class ConversationPane(Widget):
             self.messages = list(creation.messages) + [m for m in self.messages if m.id and m.id not in server_ids]
         mark = delivery_mark(creation)
         changed = mark is not None and self._delivery is not None and mark != self._delivery
-        finished_rerun = self.rerunning and creation.status == "ready" and previous.status != "ready"
+        if self.rerunning and creation.status != "ready":
+            self._rerun_seen = True
+        # a "ready" from before the change was taken (a stale view) is not the re-run's end: it must be seen running
+        finished_rerun = self.rerunning and self._rerun_seen and creation.status == "ready" and (
+            previous.status != "ready")
         if mark is not None:
             self._delivery = mark
         if (changed or finished_rerun) and creation.status == "ready":
@@ -206,6 +220,8 @@ class ConversationPane(Widget):
             what = f"version {clean(version, 20)} " if isinstance(version, (int, str)) else ""
             banner.update(Text(f"★ New delivery: {what}is ready with your change. Its outputs are new."))
         refusal = self._refusal()
+        for part in self.query("#conversation-files-title, #conversation-file-attach"):
+            part.display = refusal is None  # files go with a message: offered only while one can be sent
         why = self.query_one("#conversation-why", Static)
         why.update(Text(refusal or "Ask a question or describe a change; ctrl+s sends it."))
         box = self.query_one("#conversation-input", TextArea)
@@ -234,15 +250,55 @@ class ConversationPane(Widget):
             self._set_status("Write a message first: nothing was sent.", problem=True)
             self.query_one("#conversation-input", TextArea).focus()
             return
-        # the same text sent again after a failure is the same message: the same key, taken at most once
-        key = self.draft[1] if self.draft is not None and self.draft[0] == content else new_idempotency_key()
-        self.draft = (content, key)
+        if not self._files_ready():
+            return
+        # the same text and files sent again after a failure are the same message: the same key, taken once
+        same = "\0".join([content, *self.file_ids])
+        key = self.draft[1] if self.draft is not None and self.draft[0] == same else new_idempotency_key()
+        self.draft = (same, key)
         self.sending = True
         files = f" with {len(self.file_ids)} attached file{'s' if len(self.file_ids) != 1 else ''}" if (
             self.file_ids) else ""
         self._set_status(f"Sending{files}…")
         self._show()
         self.send(content, key, tuple(self.file_ids))
+
+    def _file_attach(self) -> FileAttach | None:
+        found = self.query("#conversation-file-attach")
+        return found.first(FileAttach) if found else None
+
+    def _files_ready(self) -> bool:
+        """Every listed file is up (its id goes with the message); else a refusal is said, or the upload starts."""
+        attach = self._file_attach()
+        if attach is None or not attach.paths:
+            return True
+        if attach.problems:
+            self._uploading = False
+            self._set_status("Not sent: a file cannot be attached. " + " ".join(attach.problems) + " Your text "
+                             "is kept.", problem=True)
+            return False
+        if len(attach.file_ids) == len(attach.paths):
+            self.file_ids = attach.file_ids
+            return True
+        self._uploading = True
+        self._set_status("Uploading the attached files first…")
+        adapter = self._adapter if self._adapter is not None else getattr(self.app, "adapter", None)
+        if not attach.busy and adapter is not None:
+            attach.upload(adapter)
+        return False
+
+    def on_file_attach_changed(self, event: FileAttach.Changed) -> None:
+        event.stop()
+        attach = event.file_attach
+        self.file_ids = attach.file_ids  # what the list holds now goes with the message, nothing removed from it
+        if self._uploading and not attach.busy and attach.problems:
+            self._files_ready()  # an upload failed: say why, send nothing
+
+    def on_file_attach_uploaded(self, event: FileAttach.Uploaded) -> None:
+        event.stop()
+        if self._uploading:
+            self._uploading = False
+            self.action_send()
 
     @work(exclusive=True, exit_on_error=False, group="conversation-send")
     async def send(self, content: str, key: str, file_ids: Iterable[str]) -> None:
@@ -262,6 +318,9 @@ class ConversationPane(Widget):
         self.sending = False
         self.draft = None
         self.file_ids = []
+        attach = self._file_attach()
+        if attach is not None:
+            attach.clear()  # sent with this message: the next one starts without files
         self.query_one("#conversation-input", TextArea).text = ""
         sent = reply.message
         if not sent.id or sent.id not in {m.id for m in self.messages}:
@@ -270,6 +329,7 @@ class ConversationPane(Widget):
             self.creation = replace(self.creation, run=reply.run, status=reply.run.status)
         if sent.status == "accepted":
             self.rerunning = True
+            self._rerun_seen = reply.run is not None and reply.run.status != "ready"
             self.new_delivery = False
             self._set_status("Your change was accepted: the video is re-running, and a new delivery will follow.")
         elif sent.status == "rejected":

@@ -12,7 +12,7 @@ from rich.text import Text
 from kgp_tui.format import ELLIPSIS, progress_bar, sanitize, status_label
 
 if TYPE_CHECKING:
-    from kgp_tui.api.domain import Creation, Run
+    from kgp_tui.api.domain import Creation, Result, Run
     from kgp_tui.store import TrackedRun
 
 TITLE_MAX = 2000
@@ -55,6 +55,23 @@ def error_parts(error: Any) -> tuple[str, str]:
     else:
         code, message = getattr(error, "code", None), getattr(error, "message", None)
     return clean(code or "", 60), sanitize(message or "", single_line=True, max_len=400)
+
+
+def primary_result(creation: Creation) -> Result | None:
+    """The result a unified creation is about (it has no main URL): the output of its own kind (a video's video),
+    else the first one with a URL. None on v1, whose main URL stands apart from its artifacts."""
+    if creation.surface == "v1":
+        return None
+    with_url = [result for result in creation.results if result.url]
+    return next((result for result in with_url if result.kind == creation.type), with_url[0] if with_url else None)
+
+
+def main_url(creation: Creation) -> str | None:
+    """The URL `o` and `y` act on by default: the server's main URL, else the primary output's."""
+    if creation.main_url:
+        return creation.main_url
+    primary = primary_result(creation)
+    return primary.url if primary is not None else None
 
 
 def outcome(creation: Creation, latest_job: Run | None = None) -> str | None:
@@ -134,8 +151,12 @@ def describe_creation(creation: Creation, tracked: TrackedRun | None, changes: s
         text.append(clamp_lines(edit, width, LINE_CAPS["why"], console))
         text.append("\n")
     text.append("Main URL ", style="bold")
-    if creation.main_url:
-        text.append(clamp_lines(Text(clean(creation.main_url, 400)), width, LINE_CAPS["url"], console))
+    url, primary = main_url(creation), primary_result(creation)
+    if url:
+        shown = Text(clean(url, 400))
+        if not creation.main_url and primary is not None:  # unified: say which output it is
+            shown.append(f"  ({clean(primary.label or primary.kind or 'output', 60)})", style="dim")
+        text.append(clamp_lines(shown, width, LINE_CAPS["url"], console))
     else:
         text.append(none_because(creation, ended, "none", "not ready yet"))
     if changes:

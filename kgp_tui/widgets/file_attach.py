@@ -347,7 +347,11 @@ class FileAttach(Widget):
             return "This file is empty."
         return self._limits.problem(_show(path.name), entry.size, entry.mime) if self._limits else None
 
+    def on_mount(self) -> None:
+        self.query_one(_FileList).display = False  # empty: Tab must not stop on a list nobody can see
+
     def _changed(self) -> None:
+        self.query_one(_FileList).display = bool(self._entries)
         room, counted = self.max_files, 0
         for entry in self._entries:
             entry.problem = entry.own_problem

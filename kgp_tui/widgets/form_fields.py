@@ -8,20 +8,21 @@ input. The choices of a Select come from ``Product.choices_for`` and follow the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
+from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from kgp_tui.api.form_values import NO_MATCH, matching_choice, number_from_text
 from kgp_tui.format import sanitize
 
 if TYPE_CHECKING:
-    from kgp_tui.api.domain import Choice, Product, Setting
+    from kgp_tui.api.domain import Account, Choice, Product, Setting
 
 PROMPT_MAX = 10_000
 LONG_TEXT_FIELDS = {"prompt": 5, "instructions": 3}
@@ -174,3 +175,27 @@ def read_widget(spec: FieldSpec, widget: Widget) -> Any:
             return widget.value if text else None
         return number_from_text(text)
     return None
+
+
+def estimate_note(account: Account | None) -> Text:
+    """What the form can say about cost before sending: the capabilities give no price, so the estimate comes with
+    the server's reply (and what it cost once ready); the balance when the account tells it."""
+    text = Text("Credits: no price is published before sending; KPainter's estimate comes after sending, and what "
+                "it cost once it is ready.")
+    credits = account.credits if account is not None else None
+    if credits is not None:
+        shown = f"{int(credits):,}" if float(credits).is_integer() else f"{credits:,}"  # as the status bar has it
+        text.append(f" Your balance: {shown} credits.")
+    return text
+
+
+def budget_field(draft_budget: Any, account: Account | None) -> Iterator[Widget]:
+    """The ``max_credits`` field (a ceiling the creation pauses before) with the estimate note."""
+    with Vertical(classes="form-field", id="field-max_credits-wrap"):
+        yield Label(Text("Budget (max credits)", style="bold"))
+        yield Input("" if draft_budget is None else str(draft_budget), type="integer", placeholder="no ceiling",
+                    id="field-max_credits", compact=True)
+        yield Static(Text("the creation pauses before it would cost more (optional)"), classes="field-hint",
+                     markup=False)
+        yield Static(estimate_note(account), id="create-estimate", classes="field-hint", markup=False)
+        yield Static("", id="field-max_credits-error", classes="field-error", markup=False)
