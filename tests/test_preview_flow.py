@@ -108,3 +108,5 @@ async def test_an_image_creation_on_the_unified_surface_previews_its_output(tmp_
             assert "Preview · Output Image" in screen_text(app)  # the outputs table has the focus here
             assert [path.rsplit("/", 1)[-1] for path in media.paths()] == ["image.png"]
             assert all(TEST_KEY not in " ".join(headers.values()) for _path, headers in media.requests)
+            await pilot.press("p")  # off again: an image has no conversation, so its side pane goes away too
+            await wait_for(pilot, lambda: not app.screen.query_one("#narration-pane").display, what="pane hidden")

@@ -51,7 +51,8 @@ class UnifiedPanes:
         v1 = creation.surface == "v1"
         for selector in V1_PANES:
             self.query_one(selector).display = v1
-        self.query_one("#narration-pane").display = v1 or creation.type == "video"
+        previewing = bool(self.query("PreviewPane"))  # `p` puts the preview atop this pane: it shows then too
+        self.query_one("#narration-pane").display = v1 or creation.type == "video" or previewing
         table = self.query_one("#artifacts", DataTable)
         table.styles.max_height = None if not v1 else 8
         paused = creation.run is not None and creation.run.needs_user

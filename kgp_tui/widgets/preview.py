@@ -263,10 +263,11 @@ class PreviewToggle:
     app: Any
     creation: Any
 
-    def action_toggle_preview(self) -> None:
+    async def action_toggle_preview(self) -> None:
         panes = self.query(PreviewPane)  # type: ignore[attr-defined]
         if panes:
-            panes.remove()
+            await panes.remove()
+            self._rearrange()
             return
         from kgp_tui.preview_cache import PreviewCache, cache_root
 
@@ -276,7 +277,13 @@ class PreviewToggle:
                            timeout=float(getattr(config, "request_timeout", 15.0) or 15.0),
                            protocol=choose_protocol(os.environ, headless=self.app.is_headless))
         self.query_one("#narration-pane").mount(pane, before=0)  # type: ignore[attr-defined]
+        pane.call_after_refresh(self._rearrange)
         pane.call_after_refresh(self.follow_preview)
+
+    def _rearrange(self) -> None:
+        """The panes follow whether a preview is shown (on unified the narration pane holds only the preview)."""
+        if self.creation is not None and hasattr(self, "_arrange"):
+            self._arrange(self.creation)
 
     def follow_preview(self) -> None:
         """Point the pane (when shown) at what is selected now."""
