@@ -52,6 +52,29 @@ async def test_the_status_bar_names_the_surface(surface_sim, tmp_path):
         assert f"({surface_sim.surface})" in static_text(app, "#status-bar")
 
 
+@pytest.mark.parametrize("surface", ["v1", "unified"])
+async def test_the_status_bar_counts_what_runs_in_this_surfaces_words_and_the_balance_follows(surface, tmp_path):
+    from kgp_tui.simulator import Simulator
+
+    clock = FakeClock()
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock, surface=surface) as sim:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await create_from_form(pilot, sim, "Counted")
+            word = {"v1": "1 active job", "unified": "1 active creation"}[surface]
+            await wait_for(pilot, lambda: word in static_text(app, "#status-bar"), what=word)
+            before = app.store.session.account.credits
+            clock.advance(600)
+            tracked = next(iter(app.store.runs.values()))
+            await wait_for(pilot, lambda: app.store.runs[tracked.id].run.status == DONE[surface], timeout=20,
+                           what="finished")
+            await wait_for(pilot, lambda: "active" not in static_text(app, "#status-bar"), what="none active")
+            if surface == "unified":  # its creations say what they cost, and the simulator charges it
+                spent = app.store.runs[tracked.id].run.actual_credits
+                await wait_for(pilot, lambda: f"{before - spent:,} credits" in static_text(app, "#status-bar"),
+                               what="the balance after the charge")
+
+
 async def test_the_catalog_lists_what_this_server_can_make(surface_sim, tmp_path):
     app = make_app(surface_sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:

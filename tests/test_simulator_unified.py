@@ -246,3 +246,24 @@ def test_the_list_filters_by_type_and_pages_with_string_ids(usim):
     assert ucall(usim, "GET", "/creations?page_size=101").status == 422
     statuses = {item["status"] for item in ucall(usim, "GET", "/creations?page_size=100").json()["items"]}
     assert statuses == {"ready", "failed"}
+
+
+
+def test_a_ready_creation_is_charged_once_and_a_re_run_pays_only_what_it_adds():
+    from support import TEST_KEY
+    from support.unified_http import VIDEO_BODY, creation_path, poll, ucall, ucreate
+
+    with Simulator(api_key=TEST_KEY, port=0, step_seconds=0.01, surface="unified") as sim:
+        balance = lambda: sim._store.accounts[TEST_KEY].balance  # noqa: E731
+        before = balance()
+        made = ucreate(sim, VIDEO_BODY)
+        first = poll(sim, made["creation_id"], until=("ready",))[-1]
+        assert first["actual_credits"] > 0 and balance() == before - first["actual_credits"]
+        poll(sim, made["creation_id"], until=("ready",))  # reading it again charges nothing
+        assert balance() == before - first["actual_credits"]
+        reply = ucall(sim, "POST", creation_path(made["creation_id"], "/messages"), {"content": "Make it slower"})
+        assert reply.status in (200, 201, 202), reply.body
+        again = poll(sim, made["creation_id"], until=("generating", "rendering", "planning", "reviewing"))
+        again = poll(sim, made["creation_id"], until=("ready",))[-1]
+        assert again["actual_credits"] > first["actual_credits"]
+        assert balance() == before - again["actual_credits"]

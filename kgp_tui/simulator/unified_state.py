@@ -137,6 +137,10 @@ class UnifiedStore:
         creation.step = job.steps[job.stop_step - 1] if fate.outcome != "succeeded" else "Delivered"
         if fate.outcome == "succeeded":
             creation.status, creation.progress, creation.version = "ready", 100, creation.version + 1
+            charged = creation.estimated_credits - (creation.actual_credits or 0)  # a re-run pays only what it adds
+            account = self.accounts.get(creation.owner)
+            if account is not None and charged > 0:
+                account.balance = max(0, account.balance - charged)
             creation.actual_credits, creation.result_code = creation.estimated_credits, "ok"
             creation.review = {"status": "passed", "notes": "Automated QA passed: pacing, audio levels, subtitles "
                                                             "and links checked (simulated)."}

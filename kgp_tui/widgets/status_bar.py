@@ -71,7 +71,8 @@ class StatusBar(Static):
                 text.append(" · read-only", style="bold")
         active = sum(1 for t in store.runs.values() if not t.run.stops_polling)
         if active:
-            text.append(f" · {active} active job{'s' if active != 1 else ''}")
+            thing = "creation" if session is not None and session.surface == "unified" else "job"  # no jobs there
+            text.append(f" · {active} active {thing}{'s' if active != 1 else ''}")
         downloads = getattr(self.app, "_downloads", None)  # made only once something is downloaded
         fetching = downloads.active_count if downloads is not None else 0
         if fetching:
