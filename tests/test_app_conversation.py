@@ -98,7 +98,8 @@ async def test_a_message_that_changes_the_video_reruns_it_and_the_new_delivery_i
         assert reply.message.status == "accepted" and reply.run is not None and reply.run.status == "generating"
         shown = text_of(app)
         assert "Make the intro slower" in shown and "✔ accepted" in shown and "Applying your change" in shown
-        assert "re-running, and a new delivery will follow" in shown
+        assert shown.count("re-running, and a new delivery will follow") == 1  # said once, not twice
+        assert "once the new version is ready" in shown
         assert app.pane.query_one(TextArea).text == "" and app.pane.query_one(TextArea).read_only
         await pilot.press("ctrl+s")  # nothing more to send while it re-runs
         assert len(message_posts(sim, creation.id)) == 1

@@ -229,8 +229,8 @@ class ConversationPane(Widget):
         self.refresh_bindings()
 
     def _refusal(self) -> str | None:
-        if self.rerunning:
-            return "Your change was accepted: the video is re-running, and a new delivery will follow."
+        if self.rerunning:  # the status line above already says the change was accepted: say what comes next
+            return "Another message can be sent once the new version is ready."
         return compose_refusal(self.creation)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
