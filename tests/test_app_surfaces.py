@@ -306,3 +306,18 @@ def test_surface_on_the_command_line_and_in_the_config(tmp_path):
     assert parse_config("", tmp_path / "c.toml").surface == "auto"
     with pytest.raises(ConfigError, match="surface must be one of auto, v1, unified"):
         parse_config('surface = "v2"\n', tmp_path / "c.toml")
+
+
+async def test_the_unified_video_lists_its_templates_and_expression_styles_in_the_catalog(tmp_path):
+    from kgp_tui.simulator import Simulator
+
+    with Simulator(api_key=TEST_KEY, port=0, step_seconds=0.05, surface="unified") as sim:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            video = app.store.offer.product("video")
+            names = {s.name: s for s in video.settings}
+            template = names["template_id"].choices[0].label
+            await wait_for(pilot, lambda: "Templates" in screen_text(app), what="templates listed")
+            shown = screen_text(app)
+            assert template in shown and "Expression" in shown and "none for this type" not in shown

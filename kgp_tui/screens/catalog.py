@@ -74,10 +74,20 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
         )
         or "none for this language"
     )
-    styles = [c for p in products for s in p.settings if s.name == "style_id" for c in s.choices]
-    text.append("\nStyles     ", style="bold")
-    text.append(", ".join(dict.fromkeys(clean(c.label, 30) for c in styles)) or "none for this type")
+    shown = False
+    for label, name in STYLE_SETTINGS:  # v1 names its styles style_id; the unified video templates and expressions
+        choices = [c for p in products for s in p.settings if s.name == name for c in s.choices]
+        if choices:
+            text.append(f"\n{label:<11}", style="bold")
+            text.append(", ".join(dict.fromkeys(clean(c.label, 30) for c in choices)))
+            shown = True
+    if not shown:
+        text.append("\nStyles     ", style="bold")
+        text.append("none for this type")
     return text
+
+
+STYLE_SETTINGS = (("Styles", "style_id"), ("Templates", "template_id"), ("Expression", "expression_style_id"))
 
 
 class TypeFilter(OrderedInput):
