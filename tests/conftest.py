@@ -47,6 +47,28 @@ def surface_sim(request):
 
 
 @pytest.fixture
+def uclocked():
+    """A unified simulator whose time moves only when the test says: (simulator, clock)."""
+    from support.unified_http import unified_clocked
+
+    with unified_clocked() as pair:
+        yield pair
+
+
+@pytest.fixture
+async def uclocked_adapter(uclocked):
+    """A real UnifiedAdapter talking HTTP to the `uclocked` simulator."""
+    from kgp_tui.api.unified import UnifiedAdapter
+
+    sim, _clock = uclocked
+    opened = UnifiedAdapter.open(sim.base_url, TEST_KEY, timeout=5.0)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()
+
+
+@pytest.fixture
 def clocked():
     """A simulator whose time moves only when the test says: 1 s per step."""
     from kgp_tui.simulator import Simulator

@@ -9,8 +9,8 @@ import pytest
 from rich.text import Text
 from support import TEST_KEY
 from support.app import wait_for
-from support.unified_http import VIDEO_BODY, act, detail, ucreate, unified_clocked
-from textual.app import App, ComposeResult
+from support.harness import WidgetHarness
+from support.unified_http import VIDEO_BODY, act, detail, ucreate
 
 from kgp_tui.api import domain as d
 from kgp_tui.api.errors import Conflict, ConnectionFailed, KGPError, RequestTimeout, ServerError, ValidationFailed
@@ -18,41 +18,16 @@ from kgp_tui.api.unified import UnifiedAdapter
 from kgp_tui.screens.actions import ConfirmActionScreen, PausePanel, can_resend, pause_text
 
 
-class Harness(App):
-    """Mounts one PausePanel and records what it posts."""
-
-    def __init__(self, panel: PausePanel) -> None:
-        super().__init__()
-        self.panel = panel
-        self.posted: list[object] = []
-
-    def compose(self) -> ComposeResult:
-        yield self.panel
-
-    def on_mount(self) -> None:
-        self.panel.focus()
-
-    def on_pause_panel_action_sent(self, message: PausePanel.ActionSent) -> None:
-        self.posted.append(message)
-
-    def on_pause_panel_reload_requested(self, message: PausePanel.ReloadRequested) -> None:
-        self.posted.append(message)
+def Harness(panel: PausePanel) -> WidgetHarness:
+    """Mounts one PausePanel and records what it posts; `app.panel` is the panel."""
+    app = WidgetHarness(panel, (PausePanel.ActionSent, PausePanel.ReloadRequested))
+    app.panel = panel
+    return app
 
 
 @pytest.fixture
-def uclocked():
-    with unified_clocked() as pair:
-        yield pair
-
-
-@pytest.fixture
-async def adapter(uclocked):
-    sim, _clock = uclocked
-    opened = UnifiedAdapter.open(sim.base_url, TEST_KEY, timeout=5.0)
-    try:
-        yield opened
-    finally:
-        await opened.aclose()
+def adapter(uclocked_adapter):
+    return uclocked_adapter
 
 
 def action_posts(sim, creation_id):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from support import TEST_KEY
 from support.app import paste, wait_for
-from support.unified_http import APP_BODY, VIDEO_BODY, ucreate, unified_clocked
-from textual.app import App, ComposeResult
+from support.harness import WidgetHarness
+from support.unified_http import APP_BODY, VIDEO_BODY, ucreate
 from textual.widgets import TextArea
 
 from kgp_tui.api import domain as d
@@ -17,41 +17,17 @@ from kgp_tui.api.unified import UnifiedAdapter
 from kgp_tui.widgets.conversation import ConversationPane, compose_refusal, delivery_mark, message_text
 
 
-class Harness(App):
-    """Mounts one ConversationPane and records what it posts."""
-
-    def __init__(self, pane: ConversationPane) -> None:
-        super().__init__()
-        self.pane = pane
-        self.posted: list[object] = []
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-    def on_mount(self) -> None:
-        self.pane.query_one(TextArea).focus()
-
-    def on_conversation_pane_message_sent(self, message: ConversationPane.MessageSent) -> None:
-        self.posted.append(message)
-
-    def on_conversation_pane_delivery_changed(self, message: ConversationPane.DeliveryChanged) -> None:
-        self.posted.append(message)
+def Harness(pane: ConversationPane) -> WidgetHarness:
+    """Mounts one ConversationPane, its text box focused, and records what it posts; `app.pane` is the pane."""
+    app = WidgetHarness(pane, (ConversationPane.MessageSent, ConversationPane.DeliveryChanged),
+                        focus=lambda widget: widget.query_one(TextArea))
+    app.pane = pane
+    return app
 
 
 @pytest.fixture
-def uclocked():
-    with unified_clocked() as pair:
-        yield pair
-
-
-@pytest.fixture
-async def adapter(uclocked):
-    sim, _clock = uclocked
-    opened = UnifiedAdapter.open(sim.base_url, TEST_KEY, timeout=5.0)
-    try:
-        yield opened
-    finally:
-        await opened.aclose()
+def adapter(uclocked_adapter):
+    return uclocked_adapter
 
 
 async def ready_video(sim, clock, adapter, body=VIDEO_BODY):

@@ -14,7 +14,6 @@ from support.unified_http import (
     ucall,
     ucreate,
     unified,
-    unified_clocked,
 )
 
 from kgp_tui.simulator import Simulator
@@ -24,12 +23,6 @@ from kgp_tui.simulator import Simulator
 def usim():
     with unified() as server:
         yield server
-
-
-@pytest.fixture
-def uclocked():
-    with unified_clocked() as pair:
-        yield pair
 
 
 # -- the documented flow ------------------------------------------------------------------------------------------

@@ -16,14 +16,7 @@ from support.unified_http import (
     detail,
     ucall,
     ucreate,
-    unified_clocked,
 )
-
-
-@pytest.fixture
-def uclocked():
-    with unified_clocked() as pair:
-        yield pair
 
 
 def _ready(sim, clock, body=VIDEO_BODY) -> str:

@@ -19,7 +19,6 @@ from support.unified_http import (
     ucall,
     ucreate,
     unified,
-    unified_clocked,
 )
 
 from kgp_tui.simulator import Simulator
@@ -33,12 +32,6 @@ PROBE = {"v1": "/me", "unified": "/capabilities"}
 def any_sim(request):
     with Simulator(api_key=TEST_KEY, surface=request.param, step_seconds=0.05) as server:
         yield server
-
-
-@pytest.fixture
-def uclocked():
-    with unified_clocked() as pair:
-        yield pair
 
 
 def _detail_text(response) -> str:
