@@ -10,6 +10,7 @@ from support import TEST_KEY
 from support.app import (
     connected_app_on_catalog,
     make_app,
+    open_from_history,
     open_type,
     paste,
     static_text,
@@ -59,21 +60,6 @@ async def finished_from_jobs(pilot, prompt: str = "Explain tides") -> CreationSc
                    and app.store.creations[tracked.creation_id].status == "ready", timeout=15, what="ready")
     await pilot.press("enter")
     return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen, what="detail")
-
-
-async def open_from_history(pilot, creation_id: int) -> CreationScreen:
-    """F6, move to the row of `creation_id`, Enter."""
-    app = pilot.app
-    creation_id = str(creation_id)  # ids are text in the app, whatever the surface
-    await pilot.press("f6")
-    screen = await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")
-    await wait_for(pilot, lambda: screen.fetching is None and screen.total is not None, what="first page")
-    row = next(i for i, r in enumerate(screen.rows) if r.creation_id == creation_id)
-    for _ in range(row):
-        await pilot.press("down")
-    await pilot.press("enter")
-    return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and creation_id in app.store.creations
-                          and app.screen, what=f"creation #{creation_id}")
 
 
 def failed_over_http(sim, scenario: str) -> int:
