@@ -58,7 +58,7 @@ async def run_to_the_end(pilot, sim, prompt: str, blur: bool = False) -> str:
 
 
 async def test_one_bell_per_state_change_across_many_polls_and_only_while_unfocused(sim, tmp_path):
-    sim.step_seconds = 0.25  # a job of several polls (poll interval 0.1 s)
+    sim.step_seconds = 0.1  # a twelve-step job: about a dozen polls (poll interval 0.1 s)
     app = app_for(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         written = record_writes(app)
