@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 log = logging.getLogger("kgp_tui.app")
 _IMPORTED_AT = time.perf_counter()
+def _log_demo_media(method: str, path: str, status: int | None, wanted: str | None) -> None:
+    log.info("demo media host: %s %s %s%s", method, path, status, f" Range: {wanted}" if wanted else "")
+
+
+DEMO_MEDIA_RATE = 2_000_000  # bytes/s from the demo's media host: a 46 MB unified video takes about 25 s
 IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is worth watching
 CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
@@ -197,8 +202,11 @@ class KGPApp(App):
 
         surface = "unified" if self.surface_choice == "unified" else "v1"
         try:
-            simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0, surface=surface).start()
+            # media at a modest connection's pace, as a real CDN: a download shows its progress (and can be resumed)
+            simulator = Simulator(api_key=DEFAULT_API_KEY, port=0, step_seconds=3.0, surface=surface,
+                                  media_rate=DEMO_MEDIA_RATE).start()
             simulator.seed_creations(60)  # a past worth browsing in History (F6)
+            simulator.media_listener = _log_demo_media  # the demo's media log: what a resume asked for
         except Exception as error:  # noqa: BLE001 - e.g. no loopback socket allowed
             self.post_message(msg.ConnectFailed(error, "the built-in simulator", ""))
             return

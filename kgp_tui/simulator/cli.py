@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a scenario parameter, e.g. --param delay=3 --param times=2 (repeatable)")
     parser.add_argument("--step-seconds", type=float, default=4.0,
                         help="seconds per job step (default 4.0: a demo job takes 20-60 s)")
+    parser.add_argument("--media-rate", type=float, default=None, metavar="BYTES_PER_S",
+                        help="serve media bodies at this many bytes per second (default: as fast as loopback goes)")
     parser.add_argument("--list-scenarios", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--log-requests", action="store_true", help="print method, path and status of each request")
     parser.add_argument("--allow-non-loopback", action="store_true",
@@ -78,7 +80,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     try:
         sim = Simulator(api_key=args.api_key, host=args.host, port=args.port, scenario=args.scenario,
                         step_seconds=args.step_seconds, allow_non_loopback=args.allow_non_loopback,
-                        surface=args.surface, max_file_bytes=args.max_file_bytes, **dict(args.param))
+                        surface=args.surface, max_file_bytes=args.max_file_bytes, media_rate=args.media_rate,
+                        **dict(args.param))
         sim.start()
     except (ValueError, OSError) as exc:
         print(f"kgp-tui simulator: {exc}", file=sys.stderr)

@@ -192,8 +192,9 @@ class MediaServer:
     """A ThreadingHTTPServer on loopback that serves what `resolve` finds, under `scenario()`'s faults."""
 
     def __init__(self, host: str, resolve: Callable[[str], MediaFile | None], scenario: Callable[[], Scenario],
-                 record: Callable[[MediaRequest], None]):
+                 record: Callable[[MediaRequest], None], rate: float | None = None):
         self.host = host
+        self.rate = rate  # bytes per second for every body (None: as fast as loopback goes); media_slow overrides
         self.resolve = resolve
         self.scenario = scenario
         self.record = record
@@ -317,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = end - start
         if name == "media_drop":
             limit = _param(fault, "after_bytes") or max(1, limit // 2)
-        rate = float(_param(fault, "rate")) if name == "media_slow" else 0.0
+        rate = float(_param(fault, "rate")) if name == "media_slow" else float(self.server.media.rate or 0.0)
         piece = max(1, min(CHUNK, int(rate / 20))) if rate else CHUNK
         sent = 0
         for data in body_bytes(file, start, end):

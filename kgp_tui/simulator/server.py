@@ -202,7 +202,7 @@ class Simulator:
     def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0,
                  scenario: str = "default", step_seconds: float = 2.0, clock: Callable[[], float] | None = None,
                  allow_non_loopback: bool = False, surface: str = "v1", max_file_bytes: int | None = None,
-                 media_origin: str | None = None, **scenario_params: object):
+                 media_origin: str | None = None, media_rate: float | None = None, **scenario_params: object):
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}; known: {', '.join(SURFACES)}")
         if max_file_bytes is not None and (surface != "unified" or max_file_bytes < 1):
@@ -213,6 +213,8 @@ class Simulator:
             raise ValueError("api_key must be a non-empty string")
         if step_seconds < 0:
             raise ValueError("step_seconds must be ≥ 0")
+        if media_rate is not None and media_rate <= 0:
+            raise ValueError("media_rate is a positive number of bytes per second")
         self.api_key = api_key
         self.readonly_key = api_key + "_ro"
         self.no_credit_key = api_key + "_nocredit"
@@ -238,7 +240,8 @@ class Simulator:
         self.request_listener: Callable[[str, str, int | None], None] | None = None
         # The media host (media.py) on a port of its own; `media_origin` names another origin in its URLs (a
         # snapshot test wants one that does not change with the port).
-        self._media = MediaServer(host, resolver(self._store), lambda: self._scenario, self._record_media)
+        self._media = MediaServer(host, resolver(self._store), lambda: self._scenario, self._record_media,
+                                  rate=media_rate)
         self._fixed_media_origin = media_origin
         self._media_log: list[MediaRequest] = []
         # Called with (method, path, status, Range header) after each media request; never with other headers.
