@@ -147,7 +147,7 @@ async def run(size: tuple[int, int]) -> None:
         connection = Connection(base_url=sim.base_url, api_key=KEY, profile="demo")
         app = KGPApp(config=config, connection=connection, clock=clock)
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, CatalogScreen) and app.store.catalog, "catalog")
+            await until(pilot, lambda: isinstance(app.screen, CatalogScreen) and app.store.offer, "catalog")
             await pilot.press("down")
             await shoot(pilot, "catalog")
 
@@ -157,7 +157,7 @@ async def run(size: tuple[int, int]) -> None:
             await pilot.press("tab")
             await shoot(pilot, "create")
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: app.store.jobs, "first job")
+            await until(pilot, lambda: app.store.runs, "first job")
 
             clock.now += 60  # the first job has finished by now
             sim.set_scenario("job_failure", fail_at_step=3, times=1)
@@ -168,7 +168,7 @@ async def run(size: tuple[int, int]) -> None:
             await submit(pilot, "ai_video", "A short clip of a paper boat sailing down a rainy street")
             clock.now += 9
             await pilot.press("f5")
-            await until(pilot, lambda: all(t.job.status != "queued" for t in app.store.jobs.values()), "progress")
+            await until(pilot, lambda: all(t.run.status != "queued" for t in app.store.runs.values()), "progress")
             await pilot.pause(0.3)
             await pilot.press("home")
             await shoot(pilot, "jobs")
@@ -195,6 +195,77 @@ async def run(size: tuple[int, int]) -> None:
                         "history")
             await pilot.press("down", "down")
             await shoot(pilot, "history")
+
+    await unified_shots(size, config, clock)
+
+
+async def unified_shots(size: tuple[int, int], config, clock: FrozenClock) -> None:
+    """The unified surface: a video's outputs and its conversation after a change, a paused creation, downloads."""
+    from textual import events
+
+    from kgp_tui.app import KGPApp
+    from kgp_tui.config import Connection
+    from kgp_tui.screens.catalog import CatalogScreen
+    from kgp_tui.screens.create import CreateScreen
+    from kgp_tui.screens.creation import CreationScreen
+    from kgp_tui.screens.jobs import JobsScreen
+    from kgp_tui.simulator import DEFAULT_API_KEY as KEY
+    from kgp_tui.simulator import Simulator
+
+    try:
+        sim = Simulator(api_key=KEY, port=8766, step_seconds=4.0, clock=clock, surface="unified").start()
+    except OSError:
+        sim = Simulator(api_key=KEY, port=0, step_seconds=4.0, clock=clock, surface="unified").start()
+    with sim:
+        connection = Connection(base_url=sim.base_url, api_key=KEY, profile="unified")
+        app = KGPApp(config=config, connection=connection, clock=clock)
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, CatalogScreen) and app.store.offer, "capabilities")
+            await pilot.press("enter")  # the video, first in the list
+            await until(pilot, lambda: isinstance(app.screen, CreateScreen), "video form")
+            app.post_message(events.Paste("Explain attention in transformers with a library metaphor"))
+            await pilot.pause(0.1)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.runs, "the video runs")
+            clock.now += 600
+            await pilot.press("f5")
+            await until(pilot, lambda: all(t.run.stops_polling for t in app.store.runs.values()), "ready")
+            await pilot.press("home", "enter")
+            await until(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen.creation, "creation")
+            await pilot.press("tab", "tab")
+            app.post_message(events.Paste("Make the narration slower and add a summary scene"))
+            await pilot.pause(0.1)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.query_one("ConversationPane").rerunning, "the change accepted")
+            clock.now += 600
+            await until(pilot, lambda: app.screen.query_one("#conversation-delivery").display, "the new delivery",
+                        timeout=30)
+            await shoot(pilot, "unified-conversation")
+
+            await pilot.press("shift+tab", "shift+tab", "D", "f7")
+            await until(pilot, lambda: app._downloads is not None and app._downloads.active_count == 0
+                        and app.screen.query("#downloads"), "downloads done", timeout=30)
+            await shoot(pilot, "downloads")
+
+            await pilot.press("f2")
+            await until(pilot, lambda: isinstance(app.screen, CatalogScreen), "catalog")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CreateScreen), "video form")
+            app.post_message(events.Paste("A short video about tides"))
+            await pilot.pause(0.1)
+            app.screen.query_one("#field-max_credits").focus()
+            await pilot.press("5", "ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, JobsScreen), "jobs")
+            clock.now += 600
+            await pilot.press("f5")
+            await until(pilot, lambda: any(t.run.needs_user for t in app.store.runs.values()), "paused")
+            paused = next(t.id for t in app.store.runs.values() if t.run.needs_user)
+            table = app.screen.query_one("#jobs-table")
+            table.move_cursor(row=table.get_row_index(paused))
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen.query("PausePanel"),
+                        "the pause panel")
+            await shoot(pilot, "unified-paused")
 
 
 def main() -> int:

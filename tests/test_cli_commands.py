@@ -81,6 +81,7 @@ def test_completion_scripts_are_accepted_by_the_shell(tmp_path, sim):
     env = cli_env(sim, tmp_path)
     bash = run_cli(env, "completion", "bash")
     assert bash.returncode == 0 and "create" in bash.stdout and "--dry-run" in bash.stdout
+    assert "download" in bash.stdout  # every command, the downloads one too
     checked = subprocess.run(["bash", "-n"], input=bash.stdout, text=True, capture_output=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
     for shell, marker in (("zsh", "#compdef kgp-tui"), ("fish", "complete -c kgp-tui")):

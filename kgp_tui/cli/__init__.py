@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "message": "kgp_tui.cli.follow_up:add_message",
     "act": "kgp_tui.cli.follow_up:add_act",
     "completion": "kgp_tui.cli.completion:add_completion",
+    "download": "kgp_tui.downloads.cli:add_download",  # run by kgp_tui.__main__ through kgp_tui.downloads.cli.run
 }
 GLOBAL_WITH_VALUE = ("--config", "--profile", "--surface")
 EXIT_CODES = """\

@@ -116,3 +116,14 @@ async def _download(args: argparse.Namespace, config: Any, connection: Any) -> i
                   **({} if item.state == "done" else {"error": item.message or item.state})} for item in final]
         print(json.dumps({"creation_id": creation.id, "files": files}, ensure_ascii=False, indent=2))
     return 0 if all(item.state == "done" for item in final) else 1
+
+
+def add_download(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """``download`` in kgp_tui.cli's table, for ``kgp-tui --help`` and shell completion; ``kgp_tui.__main__`` runs
+    it through :func:`run` (its own exit codes and resume journal)."""
+    parser = sub.add_parser("download", parents=parents, help="download a creation's results (resumable)",
+                            description=build_parser().description)
+    parser.add_argument("creation_id", metavar="CREATION_ID")
+    parser.add_argument("--dir", metavar="DIR",
+                        help="folder to save into (default: download_dir from the config + the creation id)")
+    parser.add_argument("--json", action="store_true", help="print what was saved as JSON on stdout")
