@@ -124,7 +124,7 @@ async def run(size: tuple[int, int]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kgp-shots-"))
     for name in ("CONFIG", "DATA", "STATE", "CACHE"):  # never the user's own state file, log or config
         os.environ[f"XDG_{name}_HOME"] = str(tmp / name.lower())
-    config = Config(path=tmp / "config.toml", poll_interval=0.2, env={})
+    config = Config(path=tmp / "config.toml", poll_interval=0.2, env={}, download_dir=str(tmp / "Downloads"))
 
     # 1. The connect screen, as a new user without a key sees it, after a wrong key.
     app = KGPApp(config=config, clock=clock)
