@@ -124,7 +124,10 @@ def fetch_image_bytes(url: str, *, allow_insecure_http: bool = False, timeout: f
     """GET `url` with no key and no cookies, following a few redirects; the body, or PreviewError saying why not."""
     import httpx
 
-    with httpx.Client(timeout=timeout, follow_redirects=False, headers={"Accept": "image/*"}) as client:
+    from kgp_tui.api.tls import tls_context  # the process's one TLS context: the CA bundle loads once
+
+    with httpx.Client(timeout=timeout, follow_redirects=False, headers={"Accept": "image/*"},
+                      verify=tls_context()) as client:
         for _ in range(MAX_REDIRECTS + 1):
             check_media_url(url, allow_insecure_http=allow_insecure_http)
             try:

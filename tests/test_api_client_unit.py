@@ -185,3 +185,17 @@ async def test_nan_progress_is_read_as_unknown():
     async with KGPClient("http://kgp.test/openapi/v1", KEY, transport=replying(content)) as client:
         job = await client.job(5001)
     assert job.progress_pct is None and job.current_step == "x"
+
+
+def test_every_client_shares_one_tls_context_so_the_ca_bundle_loads_once():
+    from kgp_tui.api.client import KGPClient
+    from kgp_tui.api.tls import tls_context
+    from kgp_tui.downloads import http_client
+
+    def context_of(http):
+        return http._transport._pool._ssl_context  # httpx 0.28's default transport
+
+    first, second = KGPClient("k", "https://api.example"), KGPClient("k", "https://api.example")
+    assert context_of(first._http) is context_of(second._http) is tls_context()
+    assert context_of(http_client()) is tls_context()  # media downloads too
+    assert tls_context().verify_mode.name == "CERT_REQUIRED" and tls_context().check_hostname

@@ -3,9 +3,11 @@ on both (`surface_sim`); v1's own (its catalog's types and limits, its job's twe
 
 from __future__ import annotations
 
+import pytest
 from support import TEST_KEY
 from support.app import (
     SIZE,
+    FakeClock,
     cell,
     connected_app_on_catalog,
     form_on_screen,
@@ -258,37 +260,44 @@ async def test_draft_is_kept_when_leaving_the_form(surface_sim, tmp_path):
         assert app.screen.query_one("#field-prompt").text == "My deck"
 
 
-async def test_jobs_table_updates_in_place_and_keeps_the_cursor(surface_sim, tmp_path):
-    sim = surface_sim
-    sim.step_seconds = 0.1
-    app = make_app(sim, tmp_path, key=TEST_KEY)
-    async with app.run_test(size=SIZE) as pilot:
-        await connected_app_on_catalog(pilot)
-        # this test is about the table, so the two jobs are started the way the form's submit starts them
-        for prompt in ("First video", "Second video"):
-            product = app.store.offer.product(PRODUCT[sim.surface])
-            app.submit_create(product.type, {**product.defaults(), "prompt": prompt})
-            await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.runs.values()), what=prompt)
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
-        table = app.screen.query_one("#jobs-table")
-        cleared = []
-        original_clear = table.clear
-        table.clear = lambda *a, **k: cleared.append(1) or original_clear(*a, **k)
-        await pilot.press("up")
-        assert table.cursor_row == 0
-        seen_statuses = set()
+@pytest.mark.parametrize("surface", ["v1", "unified"])
+async def test_jobs_table_updates_in_place_and_keeps_the_cursor(surface, tmp_path):
+    from kgp_tui.simulator import Simulator
 
-        def both_done():
-            seen_statuses.add(cell(table, "progress", 1))  # the row below the cursor keeps changing
-            return all(t.run.status == DONE[sim.surface] for t in app.store.runs.values())
-
-        await wait_for(pilot, both_done, timeout=15, what="both succeeded")
-        await pilot.pause(0.2)
-        assert table.cursor_row == 0 and table.row_count == 2
-        assert not cleared  # rows were updated cell by cell, never rebuilt
-        assert len(seen_statuses) >= 2  # the other row visibly progressed while the cursor stayed put
-        done = [n for n in app._notifications if DONE[sim.surface] in n.message]
-        assert len(done) == 2  # one notification per job state change, not one per poll
+    clock = FakeClock()  # the runs move a step at a time when the test says, so each step is seen on screen
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock, surface=surface) as sim:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            # this test is about the table, so the two runs are started the way the form's submit starts them
+            for prompt in ("First video", "Second video"):
+                product = app.store.offer.product(PRODUCT[surface])
+                app.submit_create(product.type, {**product.defaults(), "prompt": prompt})
+                await wait_for(pilot, lambda p=prompt: any(t.title == p for t in app.store.runs.values()), what=prompt)
+            await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+            table = app.screen.query_one("#jobs-table")
+            cleared = []
+            original_clear = table.clear
+            table.clear = lambda *a, **k: cleared.append(1) or original_clear(*a, **k)
+            await pilot.press("up")
+            assert table.cursor_row == 0
+            seen = [cell(table, "progress", 1)]
+            for _ in range(60):
+                if all(t.run.status == DONE[surface] for t in app.store.runs.values()):
+                    break
+                clock.advance(1.0)
+                before = seen[-1]
+                await wait_for(pilot, lambda b=before: cell(table, "progress", 1) != b
+                               or all(t.run.status == DONE[surface] for t in app.store.runs.values()),
+                               what="the row below the cursor moves")
+                seen.append(cell(table, "progress", 1))
+            await wait_for(pilot, lambda: all(t.run.status == DONE[surface] for t in app.store.runs.values()),
+                           what="both done")
+            assert table.cursor_row == 0 and table.row_count == 2
+            assert not cleared  # rows were updated cell by cell, never rebuilt
+            assert len(set(seen)) >= 3  # the other row visibly progressed while the cursor stayed put
+            done = [n for n in app._notifications if DONE[surface] in n.message]
+            assert len(done) == 2  # one notification per run state change, not one per poll
 
 
 async def test_malformed_or_cleartext_base_url_is_refused_before_sending(sim, tmp_path):

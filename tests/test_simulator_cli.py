@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from support.http import QUICKSTART_BODY, call, wait_job
-from support.process import first_lines
+from support.process import default_signals, first_lines
 
 from kgp_tui.simulator import SCENARIOS
 from kgp_tui.simulator.cli import run
@@ -28,7 +28,7 @@ def cli_sim():
     """`python -m kgp_tui.simulator` in a subprocess; yields (process, env vars from its first two lines, help)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "kgp_tui.simulator", "--port", "0", "--api-key", CLI_KEY, "--step-seconds", "0.05"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     try:
         lines = first_lines(process, 4)
         env = dict(line.split("=", 1) for line in lines[:2])

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from support.process import first_lines
+from support.process import default_signals, first_lines
 
 from kgp_tui.simulator.cli import build_parser
 
@@ -23,7 +23,8 @@ def unified_cli():
     """`python -m kgp_tui simulator --surface unified` in a subprocess; yields (process, env from its first lines)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "kgp_tui", "simulator", "--surface", "unified", "--port", "0", "--api-key", CLI_KEY,
-         "--step-seconds", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--step-seconds", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_signals)
     try:
         lines = first_lines(process, 3)
         env = dict(line.split("=", 1) for line in lines[:2])

@@ -6,12 +6,10 @@ httpx is imported here only, so the models, errors and payload logic stay cheap 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import random
 import re
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -33,6 +31,7 @@ from .errors import (
 from .models import Catalog, CreateResponse, Creation, CreationPage, EditResponse, Health, Job, Me
 from .redact import key_prefix, redact
 from .text import url_host
+from .tls import tls_context
 
 __all__ = ["API_KEY_HEADER", "KGPClient", "is_ambiguous"]
 
@@ -52,13 +51,6 @@ _NOT_SENT = (
     httpx.LocalProtocolError,
 )
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process (httpx's own defaults, SSL_CERT_FILE honoured): building one loads the
-    CA bundle, about 70 ms, and every client (each connect, a reconnect, a probe) would otherwise build its own."""
-    return httpx.create_ssl_context()
 
 
 def is_ambiguous(exc: BaseException, method: str) -> bool:

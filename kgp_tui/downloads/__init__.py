@@ -19,9 +19,10 @@ def http_client(timeout: float = TIMEOUT) -> Any:
     import httpx
 
     from kgp_tui import __version__
+    from kgp_tui.api.tls import tls_context
 
     return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0), follow_redirects=False,
-                             headers={"User-Agent": f"kgp-tui/{__version__}"})
+                             headers={"User-Agent": f"kgp-tui/{__version__}"}, verify=tls_context())
 
 
 def insecure_http_allowed(config: Any) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from support import TEST_KEY, patience
+from support.process import default_signals
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout under test, whatever the venv has installed
 
@@ -38,7 +39,7 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.
 
 def start_cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "kgp_tui", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, preexec_fn=default_signals)
 
 
 def one_json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -16,3 +16,12 @@ def first_lines(process: subprocess.Popen, count: int, timeout: float = 10) -> l
         return [lines.get(timeout=timeout).rstrip("\n") for _ in range(count)]
     except queue.Empty:
         raise AssertionError("the simulator did not print its first lines in time") from None
+
+
+def default_signals() -> None:
+    """A child's SIGINT as a terminal gives it (pass as ``preexec_fn``). A suite started in the background of a
+    non-interactive shell (`nohup pytest &`, some CI runners) has SIGINT ignored, and a child inherits that: Ctrl+C
+    tests then wait for an exit that never comes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
