@@ -161,7 +161,9 @@ async def test_polls_ride_out_a_server_error_on_either_surface(surface, tmp_path
             clock.advance(600)
             await wait_for(pilot, lambda: app.store.runs[tracked.id].run.status == DONE[surface], timeout=20,
                            what="finished")
-            assert app.store.poll.ok  # recovered; the run was never dropped
+            # recovered, the run never dropped: the round's health is posted just after its replies, so wait for it
+            await wait_for(pilot, lambda: app.store.poll.ok, what="polls healthy again")
+            assert "reconnecting" not in static_text(app, "#status-bar")
 
 
 async def test_hostile_server_text_is_shown_literally_on_either_surface(surface_sim, tmp_path):
