@@ -76,6 +76,11 @@ class Instruments:
                 self.startup_lags.append((time.time(), loop.time() - before - STALL_TICK))
 
         self._startup_task = asyncio.ensure_future(sleeper())
+        if os.environ.get("BENCH_PROFILE_START"):  # BENCH_PROFILE_START=out.pstats: cProfile from here to usable
+            import cProfile
+
+            self._start_profile = cProfile.Profile()
+            self._start_profile.enable()
 
     def startup_stalls(self, until: float) -> dict[str, float]:
         """The longest stall (seconds) up to the first frame, and from it until `until` (a key answered)."""
@@ -89,6 +94,10 @@ class Instruments:
         """The first frame after the cursor moved: the screen answered a key. Says so to the parent, once."""
         self.on_frame = None
         frame = self.frames[-1]
+        profile = getattr(self, "_start_profile", None)
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(os.environ["BENCH_PROFILE_START"])
         self.emit("usable", frame=frame, moved=self.moves[0], first_frame=self.frames[0],
                   **self.startup_stalls(frame), **extra)
 
