@@ -287,12 +287,12 @@ def run_kgp(mode: str) -> int:
                 self.instruments.on_frame = self._usable_yet
             return await super().run_async(*args, **kwargs)
 
+        # Textual calls KGPApp's own on_mount and on_ready as well (each class's handler in the MRO): calling
+        # super() here ran the app's start-up twice (two connects, two of every step after the first frame).
         def on_mount(self) -> None:
-            super().on_mount()
             self.instruments.listen()  # here: its callbacks run with the app's context (Textual's active_app)
 
         def on_ready(self) -> None:
-            super().on_ready()
             if mode == "kgp-latency":
                 asyncio.ensure_future(self._bench_latency())
             elif mode == "kgp-warm":

@@ -123,6 +123,8 @@ class KGPApp(App):
             requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
         )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
+        if connection is not None and not demo and simulator is None:
+            self._say_where(connection.base_url, connection.api_key)  # the first frame says where it connects
         # creation id -> the creation as it was before its first unseen edit: the creation screen marks what changed
         self.edit_baselines: dict[str, Creation] = {}
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
@@ -168,9 +170,6 @@ class KGPApp(App):
         theme = getattr(self.config, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
-        conn = self.initial_connection
-        if conn is not None and not self.demo and self.simulator is None:
-            self._say_where(conn.base_url, conn.api_key)  # the first frame says where it connects
 
     def on_ready(self) -> None:
         """Textual's Ready comes after the first frame is on screen: only now start anything slow."""
