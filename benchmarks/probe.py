@@ -34,11 +34,13 @@ class Instruments:
         self._stall_task: asyncio.Task | None = None
         self._handlers: dict[str, Any] = {"keys": self._keys}
         self._out = int(os.environ["BENCH_FD"])
-        self.first_frame_text: str | None = None
+        self.first_frame_text: str | None = None  # what the first whole frame says
         self.on_frame: Any = None  # called after each frame is written
         self.startup_lags: list[tuple[float, float]] = []  # (when, how late) from the loop's start
         self._startup_task: asyncio.Task | None = None
         self._written: list[str] = []
+        self._before_ready: list[str] = []
+        self.first_frame: float | None = None  # the last write before Textual's Ready: the first whole frame
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -46,13 +48,18 @@ class Instruments:
             self._written.clear()
             original(screen, renderable)
             if self._written:  # Textual skips a frame while it batches updates: only a written one counts
-                if self.first_frame_text is None:
-                    self.first_frame_text = ESCAPES.sub("", "".join(self._written))
+                if self.first_frame_text is None:  # Textual paints the first screen in a few writes, then Ready
+                    self._before_ready += self._written
                 self.frames.append(time.time())
                 if self.on_frame is not None:
                     self.on_frame()
 
         app._display = display
+
+    def ready(self) -> None:
+        """Textual's Ready: the first frame is whole on screen (call from on_ready)."""
+        self.first_frame = self.frames[-1] if self.frames else time.time()
+        self.first_frame_text = ESCAPES.sub("", "".join(self._before_ready))
 
     def _hook_driver(self) -> None:
         driver = self.app._driver
@@ -85,7 +92,7 @@ class Instruments:
     def startup_stalls(self, until: float) -> dict[str, float]:
         """The longest stall (seconds) up to the first frame, and from it until `until` (a key answered)."""
         self.stop_startup_watch()
-        first = self.frames[0] if self.frames else until
+        first = self.first_frame or until
         began = [(at - lag - STALL_TICK, lag) for at, lag in self.startup_lags]
         return {"first_frame_stall": max((lag for at, lag in began if at < first), default=0.0),
                 "stall": max((lag for at, lag in began if first <= at <= until), default=0.0)}
@@ -98,7 +105,7 @@ class Instruments:
         if profile is not None:
             profile.disable()
             profile.dump_stats(os.environ["BENCH_PROFILE_START"])
-        self.emit("usable", frame=frame, moved=self.moves[0], first_frame=self.frames[0],
+        self.emit("usable", frame=frame, moved=self.moves[0], first_frame=self.first_frame or frame,
                   **self.startup_stalls(frame), **extra)
 
     def stop_startup_watch(self) -> None:
@@ -231,9 +238,10 @@ def run_bare_live() -> int:
 
         async def on_ready(self) -> None:
             inst = self.instruments
+            inst.ready()
             inst.watch_cursor(self.query_one(DataTable))
             inst.on_frame = lambda: inst.moves and inst.usable()
-            inst.emit("ready", frame=inst.frames[0] if inst.frames else time.time())
+            inst.emit("ready", frame=inst.first_frame)
 
             async def nothing_to_load() -> dict[str, Any]:
                 return {"rows": rows}
@@ -293,6 +301,7 @@ def run_kgp(mode: str) -> int:
             self.instruments.listen()  # here: its callbacks run with the app's context (Textual's active_app)
 
         def on_ready(self) -> None:
+            self.instruments.ready()
             if mode == "kgp-latency":
                 asyncio.ensure_future(self._bench_latency())
             elif mode == "kgp-warm":
