@@ -75,14 +75,7 @@ class Instruments:
 
     def start_startup_watch(self) -> None:
         """From the event loop's first moment: how late a 10 ms sleeper wakes, until stop_startup_watch()."""
-        async def sleeper() -> None:
-            loop = asyncio.get_running_loop()
-            while True:
-                before = loop.time()
-                await asyncio.sleep(STALL_TICK)
-                self.startup_lags.append((time.time(), loop.time() - before - STALL_TICK))
-
-        self._startup_task = asyncio.ensure_future(sleeper())
+        self._startup_task = asyncio.ensure_future(sleeper(lambda lag: self.startup_lags.append((time.time(), lag))))
         if os.environ.get("BENCH_PROFILE_START"):  # BENCH_PROFILE_START=out.pstats: cProfile from here to usable
             import cProfile
 
@@ -166,14 +159,7 @@ class Instruments:
         table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
 
     def start_stalls(self) -> None:
-        async def sleeper() -> None:
-            loop = asyncio.get_running_loop()
-            while True:
-                before = loop.time()
-                await asyncio.sleep(STALL_TICK)
-                self.lags.append(loop.time() - before - STALL_TICK)
-
-        self._stall_task = asyncio.ensure_future(sleeper())
+        self._stall_task = asyncio.ensure_future(sleeper(self.lags.append))
         if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.txt profiles the live window (pip install pyinstrument)
             from pyinstrument import Profiler
 
@@ -195,6 +181,15 @@ class Instruments:
             after = next((f for f in self.frames if f >= moved), None)
             pairs.append([moved, after if after is not None else float("nan")])
         return pairs
+
+
+async def sleeper(record: Any) -> None:
+    """Sleep 10 ms at a time for ever, and record how late each wake-up was (the loop was held that long)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(STALL_TICK)
+        record(loop.time() - before - STALL_TICK)
 
 
 async def wait_until(predicate: Any, timeout: float = 30.0) -> None:
