@@ -287,10 +287,10 @@ class KGPApp(App):
 
             remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_digest(api_key))
         known = surface if surface != "auto" else remembered
-        await asyncio.to_thread(_warm_up, (known,) if known else ("unified", "v1"))
-        from kgp_tui.api.surface import connect
-
         try:
+            await asyncio.to_thread(_warm_up, (known,) if known else ("unified", "v1"))
+            from kgp_tui.api.surface import connect
+
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
             connection = await connect(base_url, api_key, surface, remembered=remembered,
                                        timeout=self.request_timeout, get_retries=2, on_retry=retrying)
