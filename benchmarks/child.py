@@ -40,6 +40,7 @@ class Child:
         self._buffer = b""
         self.events: list[dict[str, Any]] = []
         self.screen_bytes = 0
+        self.tail = b""
 
     # -- talking ------------------------------------------------------------------------------------------
 
@@ -48,9 +49,11 @@ class Child:
         ready, _, _ = select.select([self.master, self._events_read], [], [], timeout)
         if self.master in ready:
             try:
-                self.screen_bytes += len(os.read(self.master, 1 << 16))
+                chunk = os.read(self.master, 1 << 16)
             except OSError:
-                pass
+                chunk = b""
+            self.screen_bytes += len(chunk)
+            self.tail = (self.tail + chunk)[-65536:]  # what a child that died last wrote (a traceback)
         if self._events_read in ready:
             chunk = os.read(self._events_read, 1 << 16)
             self._buffer += chunk
@@ -67,7 +70,8 @@ class Child:
             if self.proc.poll() is not None:
                 self.pump(0.0)
                 if not any(e.get("event") == name for e in self.events):
-                    raise RuntimeError(f"the child exited ({self.proc.returncode}) before {name!r}")
+                    raise RuntimeError(f"the child exited ({self.proc.returncode}) before {name!r}; it wrote last:\n"
+                                       + self.tail.decode(errors="replace")[-6000:])
             self.pump()
         raise TimeoutError(f"no {name!r} from the child within {timeout:g} s")
 
@@ -78,7 +82,12 @@ class Child:
             self.pump(min(left, 0.05))
 
     def command(self, text: str) -> None:
-        os.write(self._cmd_write, text.encode() + b"\n")
+        try:
+            os.write(self._cmd_write, text.encode() + b"\n")
+        except BrokenPipeError:
+            self.pump(0.2)
+            raise RuntimeError(f"the child exited before {text!r}; it wrote last:\n"
+                               + self.tail.decode(errors="replace")[-6000:]) from None
 
     def key(self, name: str) -> float:
         sent = time.time()

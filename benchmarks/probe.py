@@ -1,9 +1,11 @@
 """The benchmark child: kgp-tui (or a bare Textual app) on a real terminal, instrumented, driven by the parent.
 
-    python -m benchmarks.probe bare-live | kgp-live | kgp-latency      (started by benchmarks.run, not by hand)
+    python -m benchmarks.probe bare-live | kgp-live | kgp-latency | kgp-warm   (started by benchmarks.run, not by hand)
 
-Instruments, all inside the child: the time each frame is written to the terminal, the time the table cursor
-moves (a key was handled), and the event-loop lag (a 10 ms sleeper that notes how late it wakes). Events and
+Instruments, all inside the child: the time each frame is written to the terminal (and the first frame's text),
+the time the table cursor moves (a key was handled), and the event-loop lag (a 10 ms sleeper that notes how late
+it wakes), from the loop's start. kgp-live first says `listed` (connected, the catalog listing types), the parent
+types ↓, and `usable` comes with the first frame after the cursor moved; `jobs` then starts the jobs phases. Events and
 results go to the parent as JSON lines on BENCH_FD; the parent sends commands (`live`, `history`, `quit`) on
 BENCH_CMD and types keys into the terminal.
 """
@@ -13,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 STALL_TICK = 0.01
+ESCAPES = re.compile(r"\x1b(\[[0-9;?<=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 
 class Instruments:
@@ -30,14 +34,77 @@ class Instruments:
         self._stall_task: asyncio.Task | None = None
         self._handlers: dict[str, Any] = {"keys": self._keys}
         self._out = int(os.environ["BENCH_FD"])
+        self.first_frame_text: str | None = None  # what the first whole frame says
+        self.on_frame: Any = None  # called after each frame is written
+        self.startup_lags: list[tuple[float, float]] = []  # (when, how late) from the loop's start
+        self._startup_task: asyncio.Task | None = None
+        self._written: list[str] = []
+        self._before_ready: list[str] = []
+        self.first_frame: float | None = None  # the last write before Textual's Ready: the first whole frame
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
+            self._hook_driver()
+            self._written.clear()
             original(screen, renderable)
-            if renderable is not None:
+            if self._written:  # Textual skips a frame while it batches updates: only a written one counts
+                if self.first_frame_text is None:  # Textual paints the first screen in a few writes, then Ready
+                    self._before_ready += self._written
                 self.frames.append(time.time())
+                if self.on_frame is not None:
+                    self.on_frame()
 
         app._display = display
+
+    def ready(self) -> None:
+        """Textual's Ready: the first frame is whole on screen (call from on_ready)."""
+        self.first_frame = self.frames[-1] if self.frames else time.time()
+        self.first_frame_text = ESCAPES.sub("", "".join(self._before_ready))
+
+    def _hook_driver(self) -> None:
+        driver = self.app._driver
+        if driver is None or getattr(driver, "_bench_hooked", False):
+            return
+        write = driver.write
+
+        def written(data: str) -> None:
+            self._written.append(data)
+            write(data)
+
+        driver.write, driver._bench_hooked = written, True
+
+    def start_startup_watch(self) -> None:
+        """From the event loop's first moment: how late a 10 ms sleeper wakes, until stop_startup_watch()."""
+        self._startup_task = asyncio.ensure_future(sleeper(lambda lag: self.startup_lags.append((time.time(), lag))))
+        if os.environ.get("BENCH_PROFILE_START"):  # BENCH_PROFILE_START=out.pstats: cProfile from here to usable
+            import cProfile
+
+            self._start_profile = cProfile.Profile()
+            self._start_profile.enable()
+
+    def startup_stalls(self, until: float) -> dict[str, float]:
+        """The longest stall (seconds) up to the first frame, and from it until `until` (a key answered)."""
+        self.stop_startup_watch()
+        first = self.first_frame or until
+        began = [(at - lag - STALL_TICK, lag) for at, lag in self.startup_lags]
+        return {"first_frame_stall": max((lag for at, lag in began if at < first), default=0.0),
+                "stall": max((lag for at, lag in began if first <= at <= until), default=0.0)}
+
+    def usable(self, **extra: Any) -> None:
+        """The first frame after the cursor moved: the screen answered a key. Says so to the parent, once."""
+        self.on_frame = None
+        frame = self.frames[-1]
+        profile = getattr(self, "_start_profile", None)
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(os.environ["BENCH_PROFILE_START"])
+        self.emit("usable", frame=frame, moved=self.moves[0], first_frame=self.first_frame or frame,
+                  **self.startup_stalls(frame), **extra)
+
+    def stop_startup_watch(self) -> None:
+        if self._startup_task is not None:
+            self._startup_task.cancel()
+            self._startup_task = None
 
     def emit(self, event: str, **data: Any) -> None:
         os.write(self._out, (json.dumps({"event": event, "t": time.time(), **data}) + "\n").encode())
@@ -48,6 +115,7 @@ class Instruments:
         self.emit("keys-ready")
 
     def listen(self) -> None:
+        """Read the parent's commands (call once); `_handlers` maps each to a coroutine function."""
         fd = int(os.environ["BENCH_CMD"])
         buffer = b""
 
@@ -84,7 +152,6 @@ class Instruments:
             self.app.exit()
 
         self._handlers.update(live=live, history=history, quit=quit_)
-        self.listen()
         await asyncio.sleep(0.5)
         self.emit("idle")
 
@@ -92,14 +159,7 @@ class Instruments:
         table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
 
     def start_stalls(self) -> None:
-        async def sleeper() -> None:
-            loop = asyncio.get_running_loop()
-            while True:
-                before = loop.time()
-                await asyncio.sleep(STALL_TICK)
-                self.lags.append(loop.time() - before - STALL_TICK)
-
-        self._stall_task = asyncio.ensure_future(sleeper())
+        self._stall_task = asyncio.ensure_future(sleeper(self.lags.append))
         if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.txt profiles the live window (pip install pyinstrument)
             from pyinstrument import Profiler
 
@@ -123,6 +183,15 @@ class Instruments:
         return pairs
 
 
+async def sleeper(record: Any) -> None:
+    """Sleep 10 ms at a time for ever, and record how late each wake-up was (the loop was held that long)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(STALL_TICK)
+        record(loop.time() - before - STALL_TICK)
+
+
 async def wait_until(predicate: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -131,8 +200,8 @@ async def wait_until(predicate: Any, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def env_ids(name: str) -> list[int]:
-    return [int(x) for x in os.environ.get(name, "").split(",") if x]
+def env_ids(name: str) -> list[str]:
+    return [x for x in os.environ.get(name, "").split(",") if x]
 
 
 # -- the bare baseline: a Textual app with one DataTable of as many rows ---------------------------------------
@@ -144,10 +213,16 @@ def run_bare_live() -> int:
     rows = int(os.environ.get("BENCH_ROWS", "1000"))
 
     class BareLive(App):
+        async def run_async(self, *args: Any, **kwargs: Any) -> Any:
+            self.instruments = Instruments(self)
+            self.instruments.start_startup_watch()
+            return await super().run_async(*args, **kwargs)
+
         def compose(self):
             yield DataTable(cursor_type="row", id="table")
 
         def on_mount(self) -> None:
+            self.instruments.listen()  # here: its callbacks run with the app's context (Textual's active_app)
             table = self.query_one(DataTable)
             for key in ("creation", "type", "status", "progress", "step", "elapsed", "left", "updated"):
                 table.add_column(key, key=key)
@@ -157,8 +232,11 @@ def run_bare_live() -> int:
             table.focus()
 
         async def on_ready(self) -> None:
-            inst = self.instruments = Instruments(self)
+            inst = self.instruments
+            inst.ready()
             inst.watch_cursor(self.query_one(DataTable))
+            inst.on_frame = lambda: inst.moves and inst.usable()
+            inst.emit("ready", frame=inst.first_frame)
 
             async def nothing_to_load() -> dict[str, Any]:
                 return {"rows": rows}
@@ -171,34 +249,87 @@ def run_bare_live() -> int:
 
 # -- kgp-tui itself, connected via env like a user would start it -------------------------------------------
 
-def _run(job_id: int, creation_id: int, status: str, now: float) -> Any:
+SURFACE = os.environ.get("BENCH_SURFACE", "v1")
+DONE, ACTIVE = ("succeeded", "queued") if SURFACE == "v1" else ("ready", "processing")
+
+
+def _run(job_id: str, creation_id: str, status: str, now: float) -> Any:
     from kgp_tui.api.domain import Run
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 120))
-    done = status in ("succeeded", "failed", "cancelled")
-    return Run(surface="v1", id=str(job_id), creation_id=str(creation_id), kind="create", status=status,
+    done = status == DONE
+    return Run(surface=SURFACE, id=job_id, creation_id=creation_id, kind="create", status=status,  # type: ignore[arg-type]
                progress_pct=100 if done else 0, step="Done" if done else "Queued",
                created_at=stamp, finished_at=stamp if done else None)
 
 
-def _track(app: Any, ids: list[int], creations: list[int], status: str) -> None:
+def _track(app: Any, ids: list[str], creations: list[str], status: str) -> None:
     """Put runs in the store the way a 202 from the create form does (active ones are handed to the poller)."""
     now = app.now()
     for job_id, creation_id in zip(ids, creations):
         run = _run(job_id, creation_id, status, now)
         app.store.track_run(run, type_name="slides_video", title=f"Benchmark creation {creation_id}", now=now)
-        if status == "queued":
+        if status == ACTIVE:
             app.poller.track(run)
+
+
+def _host() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(os.environ.get("KGP_BASE_URL", "")).netloc
 
 
 def run_kgp(mode: str) -> int:
     import kgp_tui.app as appmod
 
     class Probe(appmod.KGPApp):
-        async def on_ready(self) -> None:
-            super().on_ready()
-            self.instruments = Instruments(self)
-            asyncio.ensure_future(self._bench_latency() if mode == "kgp-latency" else self._bench_live())
+        async def run_async(self, *args: Any, **kwargs: Any) -> Any:
+            self.instruments = Instruments(self)  # from the first frame on
+            self.instruments.start_startup_watch()
+            if mode == "kgp-live":
+                self.instruments.on_frame = self._usable_yet
+            return await super().run_async(*args, **kwargs)
+
+        # Textual calls KGPApp's own on_mount and on_ready as well (each class's handler in the MRO): calling
+        # super() here ran the app's start-up twice (two connects, two of every step after the first frame).
+        def on_mount(self) -> None:
+            self.instruments.listen()  # here: its callbacks run with the app's context (Textual's active_app)
+
+        def on_ready(self) -> None:
+            self.instruments.ready()
+            if mode == "kgp-latency":
+                asyncio.ensure_future(self._bench_latency())
+            elif mode == "kgp-warm":
+                asyncio.ensure_future(self._warm())
+
+        def _listed(self) -> Any:
+            """The catalog's list, once connected and it lists something (None before)."""
+            if self.adapter is None or self.store.offer is None or self.current_mode != "catalog":
+                return None
+            tables = self.screen.query("#types")
+            return tables.first() if tables and tables.first().row_count else None
+
+        def _usable_yet(self) -> None:
+            """After each frame, until a key was answered: listed? then the parent types ↓; moved? usable."""
+            inst = self.instruments
+            if not hasattr(self, "_listed_at"):
+                table = self._listed()
+                if table is not None:
+                    self._listed_at = inst.frames[-1]
+                    inst.moves.clear()
+                    inst.watch_cursor(table)
+                    inst.emit("listed")
+            elif inst.moves:
+                text = inst.first_frame_text or ""
+                inst._handlers["jobs"] = self._bench_live
+                inst.usable(listed=self._listed_at, first_frame_says_where=bool(_host()) and _host() in text,
+                            first_frame_text=" ".join(text.split())[:600])
+
+        async def _warm(self) -> None:
+            """An untimed start: the bytecode, the remembered surface and what the profile caches are written."""
+            await wait_until(lambda: self._listed() is not None)
+            await asyncio.sleep(0.5)  # the state file is written after the connect
+            self.exit()
 
         def _jobs_table(self) -> Any:
             return self.screen.query_one("#jobs-table")
@@ -212,11 +343,11 @@ def run_kgp(mode: str) -> int:
             inst = self.instruments
             await self._connected()
             done, active = env_ids("BENCH_DONE_JOBS"), env_ids("BENCH_ACTIVE_JOBS")
-            _track(self, done, env_ids("BENCH_DONE_CREATIONS"), "succeeded")
+            _track(self, done, env_ids("BENCH_DONE_CREATIONS"), DONE)
             inst.watch_cursor(self._jobs_table())
 
             await inst.run_phases(
-                lambda: _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued"),
+                lambda: _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), ACTIVE),
                 lambda: self._load_history(int(os.environ.get("BENCH_CREATIONS", "0"))),
             )
 
@@ -252,7 +383,7 @@ def run_kgp(mode: str) -> int:
             inst = self.instruments
             await self._connected()
             active = env_ids("BENCH_ACTIVE_JOBS")
-            seen: dict[int, float] = {}
+            seen: dict[str, float] = {}
 
             def changed(topic: str, key: Any) -> None:
                 tracked = self.store.runs.get(key) if topic == "jobs" else None
@@ -260,7 +391,7 @@ def run_kgp(mode: str) -> int:
                     seen[key] = time.time()
 
             self.store.subscribe(changed)
-            _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), "queued")
+            _track(self, active, env_ids("BENCH_ACTIVE_CREATIONS"), ACTIVE)
             inst.emit("ready")
             await wait_until(lambda: len(seen) == len(active), timeout=120)
             await asyncio.sleep(0.3)  # the frame after the last change

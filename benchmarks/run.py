@@ -1,4 +1,5 @@
-"""`python -m benchmarks`: every figure of issue 6, each beside a baseline measured in the same run.
+"""`python -m benchmarks`: every figure of issues 6 and 15, each beside a baseline measured in the same run, on
+both surfaces (`--surface v1|unified|both`).
 
 Starts its own simulators, runs kgp-tui as a user would (a fresh process on a real pseudo-terminal, connected via
 KGP_BASE_URL/KGP_API_KEY), prints a table and writes JSON to benchmarks/results/ (or --out). Every figure is the
@@ -13,6 +14,8 @@ import json
 import os
 import platform
 import random
+import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,12 +33,18 @@ RESULTS = Path(__file__).with_name("results")
 # name → (what is measured, unit, goal)
 FIGURES: dict[str, tuple[str, str, str]] = {
     "first_paint": ("time to first paint: kgp-tui vs bare Textual app (one Static)", "ms", "ratio ≤ 1.25"),
-    "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 50 ms"),
+    "usable_screen": ("spawn → connected, the catalog listed and ↓ answered on screen (vs the bare app's first "
+                      "paint, same run)", "ms", "ratio ≤ 1.5"),
+    "startup_stall": ("longest event-loop stall from the first frame to usable (the screen is up, keys wait; "
+                      "vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
+    "idle_cpu_empty": ("CPU at rest, connected, nothing tracked, on the catalog (vs bare DataTable app, idle)",
+                       "% core", "< 0.3 %"),
+    "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 20 ms"),
     "max_stall": ("longest event-loop stall during that run (vs bare DataTable)", "ms", "< 100 ms"),
     "requests_per_second": ("job polls/s at the simulator, 500 active jobs, whole run after the first round "
                             "(vs the budget)", "req/s", "≤ budget"),
-    "idle_cpu": ("CPU while nothing changes, 500 finished jobs on screen (vs bare app)", "% core", "< 3 %"),
-    "rss": ("RSS with 500+500 jobs and 10,000 creations in the history (vs bare)", "MB", "< 200 MB"),
+    "idle_cpu": ("CPU while nothing changes, 500 finished jobs on screen (vs bare app)", "% core", "< 1 %"),
+    "rss": ("RSS with 500+500 jobs and the creations loaded in the history (vs bare)", "MB", "< 150 MB"),
     "state_change": ("job finished → shown on screen (vs poll interval + one request)", "ms", "ratio ≤ 1"),
 }
 
@@ -47,11 +56,12 @@ class Settings:
         self.paint_runs = runs or (5 if quick else 9)
         self.jobs = 500
         self.done_jobs = 500
-        self.creations = 10_000
+        self.creations = 2_000 if quick else 10_000  # loading 10,000 takes 100 page loads (5-14 s)
         self.idle_seconds = 2.0 if quick else 10.0
+        self.settle = 1.0  # after the key was answered, before the idle window
         self.live_seconds = 3.0 if quick else 10.0
         self.key_gap = 0.1
-        self.interval = 3.0  # the default poll_interval
+        self.interval = 1.0 if quick else 3.0  # 3 s is the default poll_interval; quick reaches steady state sooner
         self.latency_interval = 1.0 if quick else 3.0
         self.budget = 10.0
         self.history_runs = 1 if quick else self.runs
@@ -90,23 +100,23 @@ def child_env(tmp: Path, sim: Any, interval: float, budget: float) -> dict[str, 
     return env
 
 
-def ids(values: list[int]) -> str:
+def ids(values: Any) -> str:
     return ",".join(str(v) for v in values)
 
 
 # -- first paint ------------------------------------------------------------------------------------------------
 
-def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None], surface: str) -> dict[str, Any]:
     from kgp_tui.simulator import Simulator
 
-    with Simulator(step_seconds=1.0) as sim:
-        env = child_env(tmp / "paint", sim, s.interval, s.budget)
+    with Simulator(step_seconds=1.0, surface=surface) as sim:
+        env = child_env(tmp / f"paint-{surface}", sim, s.interval, s.budget)
         bare, kgp = [], []
         time_one(BARE, env), time_one(KGP, env)  # untimed: fills the bytecode cache
         for n in range(s.paint_runs):  # interleaved, so both see the same machine load
             bare.append(1000 * time_one(BARE, env))
             kgp.append(1000 * time_one(KGP, env))
-            log(f"first paint {n + 1}/{s.paint_runs}: bare {bare[-1]:.0f} ms, kgp-tui {kgp[-1]:.0f} ms")
+            log(f"[{surface}] first paint {n + 1}/{s.paint_runs}: bare {bare[-1]:.0f} ms, kgp-tui {kgp[-1]:.0f} ms")
     return {"value": summary(kgp), "baseline": summary(bare), "baseline_name": "bare Textual app",
             "ratio": summary([k / b for k, b in zip(kgp, bare)]),
             # the fastest of each is the least disturbed by other load on the machine
@@ -115,10 +125,31 @@ def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None]) -> dic
 
 # -- 500 active jobs: keys, stalls, requests/s, idle CPU, RSS -------------------------------------------------------
 
+def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
+    """Spawn → usable: kgp-tui says `listed` (connected, the catalog lists types), ↓ is typed, and the first frame
+    after the cursor moved is usable; then the idle window with nothing tracked. The bare app: its first paint."""
+    child.wait_event("listed" if kgp else "ready", timeout=60)
+    child.key("down")
+    usable = child.wait_event("usable", timeout=30)
+    out = {"usable_screen": 1000 * (usable["frame"] - child.spawned_at), "startup_stall": 1000 * usable["stall"],
+           "first_frame_stall": 1000 * usable["first_frame_stall"],
+           "first_frame_at": 1000 * (usable["first_frame"] - child.spawned_at)}
+    if not kgp:
+        return out
+    out.update(listed_at=1000 * (usable["listed"] - child.spawned_at), first_frame_text=usable["first_frame_text"],
+               first_frame_says_where=usable["first_frame_says_where"])
+    child.sleep(s.settle)
+    cpu0, t0 = child.cpu_seconds(), time.time()
+    child.sleep(s.idle_seconds)
+    out["idle_cpu_empty"] = 100 * (child.cpu_seconds() - cpu0) / (time.time() - t0)
+    child.command("jobs")
+    return out
+
+
 def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
-    """Idle window → live window with keys → history. Returns this run's raw figures."""
-    out: dict[str, Any] = {}
+    """Start → idle window → live window with keys → history. Returns this run's raw figures."""
     with child:
+        out = drive_start(child, s, kgp=sim is not None)
         child.wait_event("idle", timeout=60)
         cpu0, t0 = child.cpu_seconds(), time.time()
         child.sleep(s.idle_seconds)
@@ -156,35 +187,70 @@ def drive_live(child: Any, s: Settings, sim: Any | None) -> dict[str, Any]:
     return out
 
 
-def bench_live(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+POLL_PATHS = {"v1": re.compile(r"/creations/jobs/\d+$"), "unified": re.compile(r"/creations/[^/?]+$")}
+
+
+def poll_path(surface: str, run_id: Any) -> str:
+    return f"/creations/jobs/{run_id}" if surface == "v1" else f"/creations/{run_id}"
+
+
+def warm_state(tmp: Path, sim: Any, s: Settings, surface: str) -> Path:
+    """One untimed start on a state of its own, copied for each timed run: as on a user's machine after the first
+    start, the bytecode is cached and the profile remembers its surface (and whatever else it keeps)."""
+    warm = tmp / f"warm-{surface}"
+    with probe("kgp-warm", child_env(warm, sim, s.interval, s.budget) | {"BENCH_SURFACE": surface}) as child:
+        child.close(timeout=60)  # it quits by itself; close() keeps its terminal drained meanwhile
+    return warm
+
+
+def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
+               bare_paint: list[float] | None = None, bare_runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`bare_runs`: the bare app's runs from another surface (it speaks to no server), else they are made here."""
     from kgp_tui.simulator import Simulator
 
-    kgp_runs, bare_runs = [], []
-    with Simulator(step_seconds=3600.0) as sim:  # nobody finishes during the measurement
+    kgp_runs: list[dict[str, Any]] = []
+    bare_given = bare_runs is not None
+    bare_runs = bare_runs if bare_runs is not None else []
+    with Simulator(step_seconds=3600.0, surface=surface) as sim:  # nobody finishes during the measurement
         sim.bench_polls = []  # when each job poll was answered, counted at the simulator
+        polled = POLL_PATHS[surface]
 
         def count_poll(method: str, path: str, status: Any) -> None:
-            if "/creations/jobs/" in path:
+            if method == "GET" and polled.search(path):
                 sim.bench_polls.append(time.monotonic())
 
         sim.request_listener = count_poll
         creations = sim.seed_creations(s.creations)
         done_creations = creations[-s.done_jobs:]
-        done_jobs = list(range(1, s.done_jobs + 1))  # display-only ids: finished before this session's polls
+        # v1: display-only ids, finished before this session's polls; unified: a run is its creation
+        done_jobs = list(range(1, s.done_jobs + 1)) if surface == "v1" else done_creations
+        warm = warm_state(tmp, sim, s, surface)
         for n in range(s.live_runs):
             history = n < s.history_runs
             active = sim.seed_jobs(s.jobs)
-            # the seeded creation ids are the jobs' own: creations are numbered from 101 in creation order
-            first_creation = max(creations) + 1 + n * s.jobs
-            env = child_env(tmp / f"live{n}", sim, s.interval, s.budget)
-            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(
-                range(first_creation, first_creation + s.jobs)), BENCH_DONE_JOBS=ids(done_jobs),
-                BENCH_DONE_CREATIONS=ids(done_creations), BENCH_CREATIONS=str(s.creations if history else 0),
-                BENCH_ROWS=str(s.jobs + s.done_jobs))
-            bare_runs.append(drive_live(probe("bare-live", env), s, None))
+            if surface == "v1":  # the seeded creation ids are the jobs' own: numbered from 101 in creation order
+                first_creation = max(creations) + 1 + n * s.jobs
+                active_creations: Any = range(first_creation, first_creation + s.jobs)
+            else:
+                active_creations = active
+            shutil.copytree(warm, tmp / f"live-{surface}{n}")
+            env = child_env(tmp / f"live-{surface}{n}", sim, s.interval, s.budget)
+            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(active_creations),
+                       BENCH_DONE_JOBS=ids(done_jobs), BENCH_DONE_CREATIONS=ids(done_creations),
+                       BENCH_CREATIONS=str(s.creations if history else 0), BENCH_ROWS=str(s.jobs + s.done_jobs),
+                       BENCH_SURFACE=surface)
+            if not bare_given:
+                bare_runs.append(drive_live(probe("bare-live", env), s, None))
             kgp_runs.append(drive_live(probe("kgp-live", env), s, sim))
-            k, b = kgp_runs[-1], bare_runs[-1]
-            log(f"live {n + 1}/{s.live_runs}: keys p95 {k['key_latency_p95']:.1f} ms (bare {b['key_latency_p95']:.1f}),"
+            k, b = kgp_runs[-1], bare_runs[n]
+            log(f"[{surface}] live {n + 1}/{s.live_runs}: usable {k['usable_screen']:.0f} ms (listed at "
+                f"{k['listed_at']:.0f}, first frame {k['first_frame_at']:.0f}, says where: "
+                f"{k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after the first frame "
+                f"{k['startup_stall']:.0f} ms (bare {b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
+                f"bare {b['first_frame_stall']:.0f}), idle with nothing tracked "
+                f"{k['idle_cpu_empty']:.2f} %")
+            log(f"[{surface}] live {n + 1}/{s.live_runs}: keys p95 {k['key_latency_p95']:.1f} ms "
+                f"(bare {b['key_latency_p95']:.1f}),"
                 f" stall {k['max_stall']:.0f} ms (bare {b['max_stall']:.0f}), {k['requests_per_second']:.2f} req/s,"
                 f" idle {k['idle_cpu']:.2f} % (bare {b['idle_cpu']:.2f}), RSS {k['rss']:.0f} MB (bare {b['rss']:.0f}),"
                 f" history {k['history']}")
@@ -198,7 +264,22 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, 
         return result
 
     with_history = [r for r in kgp_runs if r["history"].get("rows")]
+    paint = bare_paint or [r["first_frame_at"] for r in bare_runs]
+    usable = [r["usable_screen"] for r in kgp_runs]
     return {
+        "usable_screen": {"value": summary(usable), "baseline": summary(paint),
+                          "baseline_name": "bare Textual app's first paint" + (
+                              " (one Static, the first-paint runs)" if bare_paint else " (DataTable, same runs)"),
+                          "ratio": {"median": statistics.median(usable) / statistics.median(paint)},
+                          "listed_at": summary([r["listed_at"] for r in kgp_runs]),
+                          "first_frame_at": summary([r["first_frame_at"] for r in kgp_runs]),
+                          "first_frame_says_where": all(r["first_frame_says_where"] for r in kgp_runs),
+                          "first_frame_text": kgp_runs[0]["first_frame_text"]},
+        "startup_stall": figure("startup_stall", [r["startup_stall"] for r in bare_runs],
+                                "bare DataTable app, first frame to ↓ answered")
+        | {"before_first_frame": summary([r["first_frame_stall"] for r in kgp_runs]),
+           "bare_before_first_frame": summary([r["first_frame_stall"] for r in bare_runs])},
+        "idle_cpu_empty": figure("idle_cpu_empty", [r["idle_cpu"] for r in bare_runs], "bare DataTable app, idle"),
         "key_latency_p95": figure("key_latency_p95", [r["key_latency_p95"] for r in bare_runs],
                                   "bare DataTable app, same rows"),
         "max_stall": figure("max_stall", [r["max_stall"] for r in bare_runs], "bare DataTable app, same rows"),
@@ -209,34 +290,39 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, 
         "rss": figure("rss", [r["rss"] for r in bare_runs[: len(with_history) or 1]], "bare DataTable app",
                       with_history or kgp_runs[:1]) | {"history": kgp_runs[0]["history"]},
         "keys": {"sent": [r["keys_sent"] for r in kgp_runs], "seen": [r["keys_seen"] for r in kgp_runs]},
+        "bare_runs": bare_runs,
     }
 
 
 # -- a job's state change reaches the screen ---------------------------------------------------------------------
 
-def request_time(sim: Any, job_id: int, n: int = 20) -> float:
-    """Median seconds of one GET /jobs/{id}, from a fresh connection like the app's first poll of a round."""
+def request_time(sim: Any, job_id: Any, n: int = 20) -> float:
+    """Median seconds of one poll (GET /creations/jobs/{id}, unified GET /creations/{id}), from a fresh connection
+    like the app's first poll of a round."""
     times = []
     for _ in range(n):
         started = time.perf_counter()
-        request = urllib.request.Request(f"{sim.base_url}/creations/jobs/{job_id}", headers={"X-KGP-Api-Key": sim.api_key})
+        request = urllib.request.Request(sim.base_url + poll_path(sim.surface, job_id),
+                                         headers={"X-KGP-Api-Key": sim.api_key})
         urllib.request.urlopen(request, timeout=10).read()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
 
-def bench_state_change(s: Settings, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
+def bench_state_change(s: Settings, tmp: Path, log: Callable[[str], None], surface: str) -> dict[str, Any]:
     from kgp_tui.simulator import Simulator
 
     offset = [0.0]
     latencies, baselines = [], []
-    with Simulator(step_seconds=600.0, clock=lambda: time.time() + offset[0]) as sim:
+    with Simulator(step_seconds=600.0, clock=lambda: time.time() + offset[0], surface=surface) as sim:
         for n in range(s.runs):
             active = sim.seed_jobs(5)
             views = [json.loads(urllib.request.urlopen(urllib.request.Request(
-                f"{sim.base_url}/creations/jobs/{j}", headers={"X-KGP-Api-Key": sim.api_key})).read()) for j in active]
-            env = child_env(tmp / f"latency{n}", sim, s.latency_interval, s.budget)
-            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(v["creation_id"] for v in views))
+                sim.base_url + poll_path(surface, j), headers={"X-KGP-Api-Key": sim.api_key})).read())
+                for j in active]
+            env = child_env(tmp / f"latency-{surface}{n}", sim, s.latency_interval, s.budget)
+            env.update(BENCH_ACTIVE_JOBS=ids(active), BENCH_ACTIVE_CREATIONS=ids(v["creation_id"] for v in views),
+                       BENCH_SURFACE=surface)
             with probe("kgp-latency", env) as child:
                 child.wait_event("ready", timeout=60)
                 child.sleep(0.5 + random.uniform(0, s.latency_interval))  # a random phase of the poll cycle
@@ -247,7 +333,7 @@ def bench_state_change(s: Settings, tmp: Path, log: Callable[[str], None]) -> di
             baseline = 1000 * (s.latency_interval + request_time(sim, active[0]))
             latencies.append(latency)
             baselines.append(baseline)
-            log(f"state change {n + 1}/{s.runs}: shown after {latency:.0f} ms (interval + request {baseline:.0f})")
+            log(f"[{surface}] state change {n + 1}/{s.runs}: shown after {latency:.0f} ms (interval + request {baseline:.0f})")
     return {"value": summary(latencies), "baseline": summary(baselines),
             "baseline_name": f"poll interval ({s.latency_interval:g} s) + one request",
             "ratio": summary([v / b for v, b in zip(latencies, baselines)])}
@@ -270,10 +356,10 @@ def fmt(value: Any, digits: int = 1) -> str:
     return "—" if value is None or value != value else f"{value:.{digits}f}"
 
 
-def table(results: dict[str, Any]) -> str:
+def table(figures: dict[str, Any]) -> str:
     lines = [f"{'figure':<22}{'median':>9}{'min':>9}{'max':>9}  {'baseline':>9}{'ratio':>7}  goal", "-" * 92]
     for name, (what, unit, goal) in FIGURES.items():
-        fig = results["figures"].get(name)
+        fig = figures.get(name)
         if fig is None:
             continue
         v, b, r = fig["value"], fig.get("baseline") or {}, fig.get("ratio") or {}
@@ -281,6 +367,9 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"{name:<22}{fmt(v['median'], digits):>9}{fmt(v['min'], digits):>9}{fmt(v['max'], digits):>9}"
                      f"  {fmt(b.get('median'), digits):>9}{fmt(r.get('median'), 2):>7}  {goal}")
         extra = f"; fastest/fastest {fig['ratio_of_fastest']:.2f}" if "ratio_of_fastest" in fig else ""
+        if "first_frame_says_where" in fig:
+            extra += (f"; the first frame says where it connects: {'yes' if fig['first_frame_says_where'] else 'no'}"
+                      f"; listed at {fmt(fig['listed_at']['median'], 0)} ms")
         lines.append(f"  {what}; {unit}; n={v['n']}; baseline: {fig.get('baseline_name', '')}{extra}")
     return "\n".join(lines)
 
@@ -291,29 +380,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON (default benchmarks/results)")
     parser.add_argument("--only", nargs="+", choices=["paint", "live", "latency"], help="run only these groups")
+    parser.add_argument("--surface", choices=["v1", "unified", "both"], default="both",
+                        help="which surface the simulator speaks (default both, one after the other)")
     args = parser.parse_args(argv)
     s = Settings(args.quick, args.runs)
     groups = args.only or ["paint", "live", "latency"]
+    surfaces = ["v1", "unified"] if args.surface == "both" else [args.surface]
     started = time.time()
-    results: dict[str, Any] = {"machine": machine(), "quick": s.quick, "settings": vars(s), "figures": {}}
+    results: dict[str, Any] = {"machine": machine(), "quick": s.quick, "settings": vars(s), "surfaces": {}}
 
     def log(line: str) -> None:
         print(f"[{time.time() - started:5.1f}s] {line}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="kgp-bench-") as tmp:
-        if "paint" in groups:
-            results["figures"]["first_paint"] = bench_first_paint(s, Path(tmp), log)
-        if "live" in groups:
-            live = bench_live(s, Path(tmp), log)
-            results["keys"] = live.pop("keys")
-            results["figures"].update(live)
-        if "latency" in groups:
-            results["figures"]["state_change"] = bench_state_change(s, Path(tmp), log)
+        for surface in surfaces:
+            figures: dict[str, Any] = {}
+            results["surfaces"][surface] = {"figures": figures}
+            bare_paint = None
+            bare_live = results.get("bare_live")
+            if "paint" in groups:
+                figures["first_paint"] = bench_first_paint(s, Path(tmp), log, surface)
+                bare_paint = figures["first_paint"]["baseline"]["values"]
+            if "live" in groups:
+                live = bench_live(s, Path(tmp), log, surface, bare_paint, bare_live)
+                results["surfaces"][surface]["keys"] = live.pop("keys")
+                results["bare_live"] = live.pop("bare_runs")  # the bare app's runs serve every surface
+                figures.update(live)
+            if "latency" in groups:
+                figures["state_change"] = bench_state_change(s, Path(tmp), log, surface)
     results["seconds"] = round(time.time() - started, 1)
     m = results["machine"]
     print(f"\nkgp-tui benchmarks ({'quick' if s.quick else 'full'}, {results['seconds']} s) on {m['cpus']} × "
-          f"{m['cpu_model']}, Python {m['python']}, load {fmt(m['load_at_start'], 2)}\n")
-    print(table(results))
+          f"{m['cpu_model']}, Python {m['python']}, load {fmt(m['load_at_start'], 2)}")
+    for surface, done in results["surfaces"].items():
+        print(f"\nsurface {surface}\n" + table(done["figures"]))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for name in (f"{stamp}{'-quick' if s.quick else ''}.json", "latest.json"):

@@ -128,6 +128,8 @@ class KGPApp(App):
             requests_per_second=float(getattr(config, "requests_per_second", 10.0) or 10.0),
         )
         self.connect_note: tuple[str, str] = ("", "")  # (severity, text) shown on the connect screen
+        if connection is not None and not demo and simulator is None:
+            self._say_where(connection.base_url, connection.api_key)  # the first frame says where it connects
         # creation id -> the creation as it was before its first unseen edit: the creation screen marks what changed
         self.edit_baselines: dict[str, Creation] = {}
         self.persistence = Persistence(self)  # the local state file opens lazily, on a worker thread
@@ -156,9 +158,12 @@ class KGPApp(App):
 
     def _check_keymap(self) -> None:
         """Say once which [keymap] ids name no binding (after the first paint: it imports every screen)."""
+        keymap = getattr(self.config, "keymap", None)
+        if not keymap:  # nothing to check: importing every screen for it held the loop 60-120 ms at start-up
+            return
         from kgp_tui.screens import binding_ids
 
-        unknown = sorted(set(getattr(self.config, "keymap", None) or {}) - binding_ids(self))
+        unknown = sorted(set(keymap) - binding_ids(self))
         if unknown:
             self.notify(f"[keymap] names no binding: {', '.join(unknown)} (the README lists the ids)",
                         severity="warning", markup=False, timeout=10)
@@ -177,15 +182,9 @@ class KGPApp(App):
         self._after_first_paint()
 
     def _after_first_paint(self) -> None:
-        from kgp_tui.screens.base import first_paint_done
-
-        load_the_rest(self)  # the other screens' CSS
-        first_paint_done()  # the footer of the first screen (kgp_tui.screens.base)
-        self._check_keymap()
+        """The connect first (its imports run on a thread), then the rest one step per message, so a key typed
+        meanwhile is answered between two steps instead of after all of them."""
         self.persistence.start()
-        self.downloads.restore()  # files a previous run left half-done carry on
-        for warning in getattr(self.config, "warnings", None) or []:
-            self.notify(warning, severity="warning", markup=False, timeout=15)
         if self.demo or (self.simulator is not None and self.initial_connection is None):
             if self.simulator is not None:
                 self._connect_demo(self.simulator)
@@ -195,6 +194,25 @@ class KGPApp(App):
         elif self.initial_connection is not None:
             conn = self.initial_connection
             self.start_connect(conn.base_url, conn.api_key)
+        self._start_up_steps([self._the_rest_of_the_css, self._first_footer, self._check_keymap,
+                              self.downloads.restore, self._config_warnings])
+
+    def _start_up_steps(self, steps: list[Callable[[], Any]]) -> None:
+        if steps and not self._exit:
+            steps[0]()
+            self.call_later(self._start_up_steps, steps[1:])
+
+    def _the_rest_of_the_css(self) -> None:
+        load_the_rest(self)  # the other screens' CSS, before any of them is shown
+
+    def _first_footer(self) -> None:
+        from kgp_tui.screens.base import first_paint_done
+
+        first_paint_done()  # the footer of the first screen (kgp_tui.screens.base)
+
+    def _config_warnings(self) -> None:
+        for warning in getattr(self.config, "warnings", None) or []:
+            self.notify(warning, severity="warning", markup=False, timeout=15)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
     def start_demo_simulator(self) -> None:
@@ -251,17 +269,19 @@ class KGPApp(App):
         self.store._changed("session")
 
     def start_connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
+        self._say_where(base_url, api_key)
+        self.connect(base_url, api_key, save_as)
+
+    def _say_where(self, base_url: str, api_key: str) -> None:
         from kgp_tui.api.redact import key_prefix
         from kgp_tui.logs import REDACTOR
 
         REDACTOR.add_secret(api_key)  # a key typed on the connect screen is scrubbed from the log file too
         self.set_connect_note("info", f"Connecting to {base_url} with key {key_prefix(api_key)}…")
-        self.connect(base_url, api_key, save_as)
 
     @work(exclusive=True, exit_on_error=False, group="connect")
     async def connect(self, base_url: str, api_key: str, save_as: str | None = None) -> None:
         from kgp_tui.api.redact import key_prefix
-        from kgp_tui.api.surface import connect
         from kgp_tui.screens.connect import retry_note
 
         def retrying(error: Exception, number: int, of: int, delay: float) -> None:
@@ -274,7 +294,11 @@ class KGPApp(App):
             from kgp_tui.persist import key_digest
 
             remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_digest(api_key))
+        known = surface if surface != "auto" else remembered
         try:
+            await asyncio.to_thread(_warm_up, (known,) if known else ("unified", "v1"))
+            from kgp_tui.api.surface import connect
+
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
             connection = await connect(base_url, api_key, surface, remembered=remembered,
                                        timeout=self.request_timeout, get_retries=2, on_retry=retrying)
@@ -725,6 +749,14 @@ class KGPApp(App):
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
         elif not too_small and showing:
             self.pop_screen()
+
+
+def _warm_up(surfaces: Sequence[str]) -> None:
+    """On a worker thread: what connecting and then the catalog need imported (httpx, pydantic, DataTable)."""
+    from kgp_tui.api.surface import warm_up
+
+    warm_up(surfaces)
+    import kgp_tui.screens.catalog  # noqa: F401 - the screen a connect opens
 
 
 def _run_of(creation: Creation) -> Run | None:

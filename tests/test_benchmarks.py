@@ -29,13 +29,19 @@ def test_quick_benchmarks_run_and_produce_every_figure(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads((tmp_path / "latest.json").read_text())
-    assert set(data["figures"]) == set(FIGURES)
-    for name, figure in data["figures"].items():
-        value = figure["value"]
-        assert value["n"] >= 1 and value["median"] is not None, name
-        assert value["min"] <= value["median"] <= value["max"], name
-        assert figure.get("baseline", {}).get("median") is not None, f"{name} has no baseline"
-        assert name in result.stdout  # the table printed it
-    assert data["figures"]["rss"]["history"]["rows"] >= 10_000  # the history really held ten thousand
-    assert all(seen == sent for seen, sent in zip(data["keys"]["seen"], data["keys"]["sent"]))  # no key lost
+    assert set(data["surfaces"]) == {"v1", "unified"}  # both surfaces by default
+    for surface, measured in data["surfaces"].items():
+        assert set(measured["figures"]) == set(FIGURES), surface
+        for name, figure in measured["figures"].items():
+            value = figure["value"]
+            assert value["n"] >= 1 and value["median"] is not None, (surface, name)
+            assert value["min"] <= value["median"] <= value["max"], (surface, name)
+            assert figure.get("baseline", {}).get("median") is not None, f"{surface} {name} has no baseline"
+        # the history really held what was seeded (10,000 in a full run)
+        assert measured["figures"]["rss"]["history"]["rows"] >= data["settings"]["creations"], surface
+        keys = measured["keys"]
+        assert all(seen == sent for seen, sent in zip(keys["seen"], keys["sent"])), surface  # no key lost
+        assert isinstance(measured["figures"]["usable_screen"]["first_frame_says_where"], bool)
+        assert f"surface {surface}" in result.stdout
+    assert all(name in result.stdout for name in FIGURES)  # the table printed them
     assert data["machine"]["cpus"] and data["machine"]["python"]

@@ -18,7 +18,7 @@ from .errors import ConnectionFailed, KGPError, NotFound, SurfaceUnknown
 if TYPE_CHECKING:
     from .v1 import V1Adapter
 
-__all__ = ["SURFACE_CHOICES", "Connection", "SurfaceAdapter", "SurfaceChoice", "connect", "open_adapter"]
+__all__ = ["SURFACE_CHOICES", "Connection", "SurfaceAdapter", "SurfaceChoice", "connect", "open_adapter", "warm_up"]
 
 SurfaceChoice = Literal["auto", "v1", "unified"]
 SURFACE_CHOICES: tuple[SurfaceChoice, ...] = ("auto", "v1", "unified")
@@ -85,6 +85,18 @@ class Connection:
     @property
     def surface(self) -> d.SurfaceName:
         return self.adapter.name
+
+
+def warm_up(surfaces: Sequence[str] = ("unified", "v1")) -> None:
+    """Import the adapters (httpx, the pydantic models) and load the CA bundle. Meant for a worker thread before
+    ``connect``: done on the event loop, this held it for a quarter of a second at start-up."""
+    import importlib
+
+    for surface in surfaces:
+        importlib.import_module(f"{__package__}.{surface}")
+    from .client import tls_context
+
+    tls_context()  # every client is built with it, even for http (a redirect may lead to https)
 
 
 def open_adapter(surface: d.SurfaceName, base_url: str, api_key: str, **options: Any) -> SurfaceAdapter:

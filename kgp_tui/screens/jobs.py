@@ -26,6 +26,7 @@ from kgp_tui.format import (
 )
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.store import id_order
+from kgp_tui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Run
@@ -182,7 +183,7 @@ class JobsScreen(KGPScreen):
         self._moved: dict[str, tuple[Any, float]] = {}  # run id -> (progress, local time it was first seen)
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="jobs-table", cursor_type="row")
+        yield JobsTable(id="jobs-table", cursor_type="row")
         yield Static(Text(EMPTY), id="jobs-empty", markup=False)
         yield Static("", id="job-detail", markup=False)
 
@@ -276,9 +277,7 @@ class JobsScreen(KGPScreen):
         table = self.query_one("#jobs-table", DataTable)
         known = self._cells.get(job_id)
         if known is not None and not self._visible(job_id, table):
-            # Any cell update makes the DataTable re-render every visible cell (its render cache is keyed by an
-            # update counter): a row off screen is brought up to date when it scrolls into view (_tick).
-            self._stale.add(job_id)
+            self._stale.add(job_id)  # a row off screen is brought up to date when it scrolls into view (_tick)
             return
         self._stale.discard(job_id)
         cells = self.cells_of(tracked, self.app.now() if now is None else now)
@@ -291,10 +290,10 @@ class JobsScreen(KGPScreen):
             if len(self._cells) == 1:
                 self._show_empty()
         else:
-            for k in only or keys:
-                if k in known and known[k] != cells[k].plain:
-                    table.update_cell(job_id, k, cells[k])
-                    known[k] = cells[k].plain
+            changed = {k: cells[k] for k in only or keys if k in known and known[k] != cells[k].plain}
+            if changed:
+                table.set_cells({job_id: changed})  # type: ignore[attr-defined]
+                known.update((k, cell.plain) for k, cell in changed.items())
         if detail and table.row_count and job_id == self._selected_id():
             self._show_detail()
 

@@ -8,6 +8,7 @@ fields (422) → creates: credits (402).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -51,6 +52,15 @@ class Abort(Exception):
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
     return Reply(status, {"detail": {"code": code, "message": message}}, headers or {})
+
+
+def cacheable(request: Request, body: object) -> Reply:
+    """200 with a strong ETag of the body, or 304 (no body) when the request's If-None-Match names it already."""
+    etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20] + '"'
+    wanted = str(request.headers.get("If-None-Match") or "")
+    if etag in (tag.strip().removeprefix("W/") for tag in wanted.split(",")) or wanted.strip() == "*":
+        return Reply(304, b"", {"ETag": etag})
+    return Reply(200, body, {"ETag": etag})
 
 
 def validation_error(errors: list[tuple[str, str]]) -> Reply:
@@ -234,7 +244,7 @@ class Api(BaseApi):
     def _catalog(self, request: Request) -> Reply:
         self._account(request)
         variant = self._variant(request)
-        return Reply(200, cat.render_catalog(cat.build_catalog(variant), variant))
+        return cacheable(request, cat.render_catalog(cat.build_catalog(variant), variant))
 
     def _create(self, request: Request) -> Reply:
         account = self._account(request, create=True)

@@ -52,7 +52,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
 from . import unified_catalog as ucat
-from .routes import MAX_BODY_BYTES, Abort, BaseApi, Reply, Request
+from .routes import MAX_BODY_BYTES, Abort, BaseApi, Reply, Request, cacheable
 from .scenarios import Scenario
 from .state import NotFound, NotReady
 from .unified_state import Conflict, UnifiedStore
@@ -195,8 +195,8 @@ class UnifiedApi(BaseApi):
     def _capabilities(self, request: Request) -> Reply:
         account = self._account(request)
         items, shapes = self._products(request)
-        return Reply(200, ucat.render_capabilities(items, self.store.account_view(account.key),
-                                                   self.store.max_file_bytes, shapes))
+        return cacheable(request, ucat.render_capabilities(items, self.store.account_view(account.key),
+                                                           self.store.max_file_bytes, shapes))
 
     def _upload(self, request: Request) -> Reply:
         account = self._account(request, create=True)

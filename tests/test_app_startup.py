@@ -1,0 +1,39 @@
+"""Start-up (issue 15): what the first frame says, and the start-up steps that run after it."""
+
+from __future__ import annotations
+
+from support import TEST_KEY
+from support.app import make_app, wait_for
+
+
+async def test_the_first_frame_says_where_it_connects(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    notes: list[tuple[str, str]] = []
+    display = app._display  # Textual draws each frame here (textual is pinned); None is no frame
+
+    def drawn(screen, renderable):
+        if renderable is not None:
+            notes.append(app.connect_note)
+        display(screen, renderable)
+
+    app._display = drawn
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: notes, what="a first frame")
+        await wait_for(pilot, lambda: app.store.offer is not None, what="connected")
+    severity, first = notes[0]
+    assert severity == "info" and first.startswith(f"Connecting to {sim.base_url} with key ")
+    assert TEST_KEY not in first  # the key's prefix only
+
+
+async def test_a_key_typed_during_start_up_is_answered_and_every_step_still_runs(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.current_mode == "catalog" and app.screen.query("#types"), what="catalog")
+        table = app.screen.query_one("#types")
+        await wait_for(pilot, lambda: table.row_count > 1, what="types listed")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: table.cursor_row == 1, what="the cursor moved")
+        # the steps after the first frame: the footer in place of its placeholder, the other screens' CSS
+        await wait_for(pilot, lambda: app.screen.query("KGPFooter"), what="the footer")
+        assert not app.screen.query("#footer-placeholder")
+        assert "catalog-body" in "".join(str(source) for source in app.stylesheet.source.values())
