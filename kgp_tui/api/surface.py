@@ -94,7 +94,7 @@ def warm_up(surfaces: Sequence[str] = ("unified", "v1")) -> None:
 
     for surface in surfaces:
         importlib.import_module(f"{__package__}.{surface}")
-    from .client import tls_context
+    from .tls import tls_context
 
     tls_context()  # every client is built with it, even for http (a redirect may lead to https)
 
