@@ -169,7 +169,7 @@ class ConnectScreen(KGPScreen):
         note_widget.update(Text(label + note, style=NOTE_STYLES.get(severity, "")) if note else Text(""))
         note_widget.set_class(severity == "error", "-error")
         note_widget.set_class(severity == "warning", "-warning")
-        self.query_one("#session-info", Static).update(describe_session(app.store.session))
+        self.query_one("#session-info", Static).update(describe_session(app.store.session, connecting=severity == "info"))
         if severity == "error" and not self._form:
             self.run_worker(self.show_form, exclusive=True, group="connect-form")
 
@@ -243,8 +243,11 @@ def retry_note(base_url: str, error: Any, number: int, of: int, delay: float) ->
     return f"{why}: retrying {when} (retry {number} of {of})…"
 
 
-def describe_session(session: Session | None) -> Text:
-    """Who the key belongs to and what it may do, shown after a successful connect."""
+def describe_session(session: Session | None, connecting: bool = False) -> Text:
+    """Who the key belongs to and what it may do, shown after a successful connect; nothing while a key is being
+    tried (the note above says so), and the demo's offer when there is no key at all."""
+    if session is None and connecting:
+        return Text("")
     if session is None:
         return Text("No key yet? `kgp-tui --demo` runs a built-in simulator: no account, no network.", style="italic")
     account = session.account
