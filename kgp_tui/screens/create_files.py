@@ -39,16 +39,16 @@ class AttachedFiles:
     def _files_ready(self) -> bool:
         """Every listed file is up (its id in the body); else a refusal is said, or the upload starts first."""
         attach = self._file_attach()
-        if attach is None or not attach.paths:
-            return True
-        if attach.problems:
+        state = attach.readiness if attach is not None else "ready"
+        if state == "refused":
             self._uploading = False
             self.app.store.set_form_result(self.type_name, "error", "Not sent: a file cannot be attached. "
                                            + " ".join(attach.problems), {})
             self.notify("Not sent: fix or remove the refused file first.", severity="warning", markup=False)
             return False
-        if len(attach.file_ids) == len(attach.paths):
-            self.file_ids = attach.file_ids
+        if state == "ready":
+            if attach is not None and attach.paths:
+                self.file_ids = attach.file_ids
             return True
         self._uploading = True
         self._show_progress("… uploading files")

@@ -270,15 +270,15 @@ class ConversationPane(Widget):
     def _files_ready(self) -> bool:
         """Every listed file is up (its id goes with the message); else a refusal is said, or the upload starts."""
         attach = self._file_attach()
-        if attach is None or not attach.paths:
-            return True
-        if attach.problems:
+        state = attach.readiness if attach is not None else "ready"
+        if state == "refused":
             self._uploading = False
             self._set_status("Not sent: a file cannot be attached. " + " ".join(attach.problems) + " Your text "
                              "is kept.", problem=True)
             return False
-        if len(attach.file_ids) == len(attach.paths):
-            self.file_ids = attach.file_ids
+        if state == "ready":
+            if attach is not None and attach.paths:
+                self.file_ids = attach.file_ids
             return True
         self._uploading = True
         self._set_status("Uploading the attached files first…")

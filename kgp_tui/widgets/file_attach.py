@@ -185,6 +185,16 @@ class FileAttach(Widget):
                 if e.problem or (e.state == "failed" and e.error)]
 
     @property
+    def readiness(self) -> str:
+        """Whether what is listed can go with a request: "ready" (nothing listed, or every file up), "refused" (a
+        file is refused or failed: `problems` says why) or "upload" (files still to upload first)."""
+        if not self.paths:
+            return "ready"
+        if self.problems:
+            return "refused"
+        return "ready" if len(self.file_ids) == len(self.paths) else "upload"
+
+    @property
     def limits(self) -> FileLimits | None:
         return self._limits
 
