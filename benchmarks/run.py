@@ -50,7 +50,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
 
 
 class Settings:
-    def __init__(self, quick: bool, runs: int | None) -> None:
+    def __init__(self, quick: bool, runs: int | None, smoke: bool = False) -> None:
+        quick = quick or smoke
         self.quick = quick
         self.runs = runs or (3 if quick else 5)
         self.paint_runs = runs or (5 if quick else 9)
@@ -66,6 +67,15 @@ class Settings:
         self.budget = 10.0
         self.history_runs = 1 if quick else self.runs
         self.live_runs = runs or (2 if quick else 5)
+        self.smoke = smoke
+        if smoke:  # the suite's check that every figure is still produced: its numbers mean nothing
+            self.runs = self.paint_runs = self.live_runs = self.history_runs = 1
+            self.jobs = self.done_jobs = 100
+            self.creations = 300
+            self.idle_seconds = 0.5
+            self.settle = 0.3
+            self.live_seconds = 1.0
+            self.interval = self.latency_interval = 0.5
 
 
 def summary(values: list[float]) -> dict[str, Any]:
@@ -378,12 +388,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (under a minute)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one tiny run of every figure, to check the benchmarks still work (numbers not meaningful)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON (default benchmarks/results)")
     parser.add_argument("--only", nargs="+", choices=["paint", "live", "latency"], help="run only these groups")
     parser.add_argument("--surface", choices=["v1", "unified", "both"], default="both",
                         help="which surface the simulator speaks (default both, one after the other)")
     args = parser.parse_args(argv)
-    s = Settings(args.quick, args.runs)
+    s = Settings(args.quick, args.runs, smoke=args.smoke)
     groups = args.only or ["paint", "live", "latency"]
     surfaces = ["v1", "unified"] if args.surface == "both" else [args.surface]
     started = time.time()
@@ -410,13 +422,14 @@ def main(argv: list[str] | None = None) -> int:
                 figures["state_change"] = bench_state_change(s, Path(tmp), log, surface)
     results["seconds"] = round(time.time() - started, 1)
     m = results["machine"]
-    print(f"\nkgp-tui benchmarks ({'quick' if s.quick else 'full'}, {results['seconds']} s) on {m['cpus']} × "
+    mode = "smoke" if s.smoke else "quick" if s.quick else "full"
+    print(f"\nkgp-tui benchmarks ({mode}, {results['seconds']} s) on {m['cpus']} × "
           f"{m['cpu_model']}, Python {m['python']}, load {fmt(m['load_at_start'], 2)}")
     for surface, done in results["surfaces"].items():
         print(f"\nsurface {surface}\n" + table(done["figures"]))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in (f"{stamp}{'-quick' if s.quick else ''}.json", "latest.json"):
+    for name in (f"{stamp}{'-smoke' if s.smoke else '-quick' if s.quick else ''}.json", "latest.json"):
         (args.out / name).write_text(json.dumps(results, indent=1, default=str) + "\n")
     print(f"\nwrote {args.out / 'latest.json'}")
     return 0

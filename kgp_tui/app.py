@@ -678,13 +678,18 @@ class KGPApp(App):
         else:
             self._leave_details()
 
+    @property
+    def closing(self) -> bool:
+        """The app quits (or has not started): work landing now (a reply, a worker's mount) changes no screen."""
+        return bool(self._exit) or not self.is_running
+
     def switch_mode(self, mode: str) -> Any:
         """Leaving a mode leaves the creation it showed, so coming back (a mode key, Jobs after a submit) shows the
         mode's list, never a stale creation.
 
         Once the app is closing (a connect or submit whose reply lands during the quit) nothing switches: Textual
         closes every mode's screens by iterating them, and a new mode then breaks the shutdown."""
-        if self._exit or not self.is_running:
+        if self.closing:
             from textual.await_complete import AwaitComplete
 
             return AwaitComplete()

@@ -20,6 +20,18 @@ from support.css_cache import install as _parse_css_once  # noqa: E402
 _parse_css_once()
 
 
+def _draw_at_most_12_frames_a_second() -> None:
+    """A headless test app still draws every frame (60 a second), though nobody sees them: a quarter of a Pilot
+    test's CPU. At 12 a second each frame still draws every widget that changed since the last, so a widget that
+    cannot draw still fails its test, and the final screen (what a snapshot or a screenshot reads) is whole."""
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / 12
+
+
+_draw_at_most_12_frames_a_second()
+
+
 @pytest.fixture
 def sim():
     """A fresh simulator on a free loopback port with fast jobs; stopped after the test."""
@@ -113,6 +125,6 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 
 def pytest_collection_modifyitems(items):
-    """The slow tests first: with -n 2 one worker runs the minute-long benchmark while the other runs the rest,
-    instead of everyone waiting for it at the end."""
+    """The slow tests first: while the workers that took them run the benchmarks and the fault matrix, the others run
+    the rest, instead of everyone waiting for them at the end."""
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
