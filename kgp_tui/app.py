@@ -55,6 +55,22 @@ IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is wort
 CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
 
+def _kept_offer(connection: Any, surface_choice: str) -> Any:
+    """The account and offer this profile's server gave last time (kgp_tui.offer_cache), when they still apply:
+    the same surface as forced, if one is. Read before the first frame: one small JSON file."""
+    from kgp_tui import offer_cache
+    from kgp_tui.persist import key_digest, profile_id
+
+    try:
+        cached = offer_cache.load(profile_id(connection.base_url, key_digest(connection.api_key)))
+    except Exception as error:  # noqa: BLE001 - a cache is never a reason not to start
+        log.info("no offer cache: %s", error)
+        return None
+    if cached is None or surface_choice not in ("auto", cached.surface):
+        return None
+    return cached
+
+
 def _catalog_screen() -> Screen:
     from kgp_tui.screens.catalog import CatalogScreen  # imported when first shown: not before the first frame
 
@@ -110,6 +126,13 @@ class KGPApp(App):
         clock: Callable[[], Any] | None = None,
         surface: SurfaceChoice | None = None,
     ) -> None:
+        # "auto" finds the surface at connect; the command line wins over the config file
+        surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
+        cached = None
+        if connection is not None and not demo and simulator is None:
+            cached = _kept_offer(connection, surface_choice)
+        if cached is not None:  # the first frame is the catalog as last seen; the connect checks it meanwhile
+            self.DEFAULT_MODE = "catalog"
         super().__init__()
         self.config = config
         self.initial_connection = connection
@@ -119,8 +142,11 @@ class KGPApp(App):
         self._clock = clock
         self.store = Store()
         self.adapter: SurfaceAdapter | None = None
-        # "auto" finds the surface at connect; the command line wins over the config file
-        self.surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
+        self.surface_choice = surface_choice
+        if cached is not None:
+            self.store.set_session(Session(base_url=connection.base_url, key_prefix=cached.account.key_prefix,
+                                           account=cached.account, surface=cached.surface, confirmed=False))
+            self.store.set_offer(cached.offer)
         self.poller = JobPoller(
             self,
             lambda: self.adapter,
@@ -331,7 +357,10 @@ class KGPApp(App):
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, account=account,
                                        surface=surface))
         self.persistence.activate(message.base_url, message.key_digest, prefix, surface)
-        self.store.set_offer(message.offer)
+        if message.offer != self.store.offer:  # the catalog shown from last time is redrawn only if it changed
+            self.store.set_offer(message.offer)
+        if not self.persistence.is_demo(message.base_url):
+            self._keep_offer(message.base_url, message.key_digest, account, message.offer)
         name = sanitize(account.label, single_line=True, max_len=40)
         if account.may_create:
             self.set_connect_note("ok", f"Connected as {name}.")
@@ -345,7 +374,29 @@ class KGPApp(App):
             self.switch_mode("catalog")
 
     def on_connect_failed(self, message: msg.ConnectFailed) -> None:
+        session = self.store.session
+        if session is not None and not session.confirmed:
+            # the catalog kept from last time was shown while this connect ran: it is not this server's now
+            self.store.set_session(None)
+            self.store.set_offer(None)
+            if getattr(message.error, "status", None) == 401 and self.initial_connection is not None:
+                self._forget_offer(self.initial_connection)
+            self.switch_mode("connect")
         self.set_connect_note("error", describe_connect_error(message.error, message.base_url, message.key_prefix))
+
+    @work(thread=True, exit_on_error=False, group="offer-cache")
+    def _keep_offer(self, base_url: str, digest: str, account: Any, offer: Any) -> None:
+        from kgp_tui import offer_cache
+        from kgp_tui.persist import profile_id
+
+        offer_cache.save(profile_id(base_url, digest), account, offer)
+
+    @work(thread=True, exit_on_error=False, group="offer-cache")
+    def _forget_offer(self, connection: Any) -> None:
+        from kgp_tui import offer_cache
+        from kgp_tui.persist import key_digest, profile_id
+
+        offer_cache.forget(profile_id(connection.base_url, key_digest(connection.api_key)))
 
     # -- creating ------------------------------------------------------------------------------------------
 

@@ -109,9 +109,10 @@ def frozen(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
-    """Every test gets its own data dir: the app's local state file (kgp_tui.persist) never touches the user's,
-    and no test restores another test's jobs."""
+    """Every test gets its own data and cache dirs: the app's local state file (kgp_tui.persist), its offer cache and
+    its previews never touch the user's, and no test restores another test's jobs or starts on its catalog."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture

@@ -56,6 +56,12 @@ class StatusBar(Static):
         session = store.session
         if session is None:
             text.append("○ not connected", style="bold")
+        elif not session.confirmed:  # the catalog kept from last time, while the connect checks the key
+            severity, note = getattr(self.app, "connect_note", ("", ""))
+            text.append("◌ ", style="bold")
+            text.append(sanitize(note, single_line=True, max_len=160) if note else f"Connecting to "
+                        f"{host_of(session.base_url)}…", style="bold" if severity == "warning" else "")
+            text.append(" · the catalog as last seen")
         else:
             text.append("● ", style="bold")
             text.append(host_of(session.base_url))
