@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
+
+# This machine (and CI) set PYTHONDONTWRITEBYTECODE=1: then every test process and every kgp-tui the tests start
+# compiled kgp_tui, and every worker rewrote each test file's asserts, from source (a fifth of a CLI test's CPU).
+# The suite writes bytecode: a user's installed kgp-tui has it too. The files are in __pycache__ (not in git).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # NO_COLOR changes every snapshot and every rendered colour: the suite always runs with colour.
 os.environ.pop("NO_COLOR", None)
