@@ -303,8 +303,10 @@ def run_kgp(mode: str) -> int:
                 asyncio.ensure_future(self._warm())
 
         def _listed(self) -> Any:
-            """The catalog's list, once connected and it lists something (None before)."""
-            if self.adapter is None or self.store.offer is None or self.current_mode != "catalog":
+            """The catalog's list, once it lists something: the one kept from last time (kgp_tui.offer_cache) while
+            the connect still checks the key, or the one it fetched (None before). `connected` says when the
+            connect is done."""
+            if self.store.offer is None or self.current_mode != "catalog":
                 return None
             tables = self.screen.query("#types")
             return tables.first() if tables and tables.first().row_count else None
@@ -325,10 +327,15 @@ def run_kgp(mode: str) -> int:
                 inst.usable(listed=self._listed_at, first_frame_says_where=bool(_host()) and _host() in text,
                             first_frame_text=" ".join(text.split())[:600])
 
+        def on_connected(self, message: Any) -> None:  # besides KGPApp.on_connected (Textual calls both)
+            if not hasattr(self, "_connected_at"):
+                self._connected_at = time.time()
+                self.instruments.emit("connected", at=self._connected_at)
+
         async def _warm(self) -> None:
             """An untimed start: the bytecode, the remembered surface and what the profile caches are written."""
-            await wait_until(lambda: self._listed() is not None)
-            await asyncio.sleep(0.5)  # the state file is written after the connect
+            await wait_until(lambda: self._listed() is not None and self.adapter is not None)
+            await asyncio.sleep(0.5)  # the state file and the offer cache are written after the connect
             self.exit()
 
         def _jobs_table(self) -> Any:

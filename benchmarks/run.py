@@ -146,8 +146,10 @@ def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
            "first_frame_at": 1000 * (usable["first_frame"] - child.spawned_at)}
     if not kgp:
         return out
+    connected = child.wait_event("connected", timeout=60)  # the connect's reply (before or after usable)
     out.update(listed_at=1000 * (usable["listed"] - child.spawned_at), first_frame_text=usable["first_frame_text"],
-               first_frame_says_where=usable["first_frame_says_where"])
+               first_frame_says_where=usable["first_frame_says_where"],
+               connected_at=1000 * (connected["at"] - child.spawned_at))
     child.sleep(s.settle)
     cpu0, t0 = child.cpu_seconds(), time.time()
     child.sleep(s.idle_seconds)
@@ -254,7 +256,7 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
             kgp_runs.append(drive_live(probe("kgp-live", env), s, sim))
             k, b = kgp_runs[-1], bare_runs[n]
             log(f"[{surface}] live {n + 1}/{s.live_runs}: usable {k['usable_screen']:.0f} ms (listed at "
-                f"{k['listed_at']:.0f}, first frame {k['first_frame_at']:.0f}, says where: "
+                f"{k['listed_at']:.0f}, connected at {k['connected_at']:.0f}, first frame {k['first_frame_at']:.0f}, says where: "
                 f"{k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after the first frame "
                 f"{k['startup_stall']:.0f} ms (bare {b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
                 f"bare {b['first_frame_stall']:.0f}), idle with nothing tracked "
@@ -282,6 +284,7 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
                               " (one Static, the first-paint runs)" if bare_paint else " (DataTable, same runs)"),
                           "ratio": {"median": statistics.median(usable) / statistics.median(paint)},
                           "listed_at": summary([r["listed_at"] for r in kgp_runs]),
+                          "connected_at": summary([r["connected_at"] for r in kgp_runs]),
                           "first_frame_at": summary([r["first_frame_at"] for r in kgp_runs]),
                           "first_frame_says_where": all(r["first_frame_says_where"] for r in kgp_runs),
                           "first_frame_text": kgp_runs[0]["first_frame_text"]},
@@ -379,7 +382,8 @@ def table(figures: dict[str, Any]) -> str:
         extra = f"; fastest/fastest {fig['ratio_of_fastest']:.2f}" if "ratio_of_fastest" in fig else ""
         if "first_frame_says_where" in fig:
             extra += (f"; the first frame says where it connects: {'yes' if fig['first_frame_says_where'] else 'no'}"
-                      f"; listed at {fmt(fig['listed_at']['median'], 0)} ms")
+                      f"; listed at {fmt(fig['listed_at']['median'], 0)} ms"
+                      f"; connected at {fmt(fig['connected_at']['median'], 0)} ms")
         lines.append(f"  {what}; {unit}; n={v['n']}; baseline: {fig.get('baseline_name', '')}{extra}")
     return "\n".join(lines)
 

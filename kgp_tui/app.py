@@ -26,6 +26,7 @@ from kgp_tui.failures import log_unexpected, not_connected, task_of
 from kgp_tui.format import (
     describe_connect_error,
     error_text,
+    host_of,
     markup_literal,
     sanitize,
     status_label,
@@ -162,6 +163,7 @@ class KGPApp(App):
         self.notifier = Notifier(self, getattr(config, "notify", "auto") or "auto",
                                  getattr(config, "notify_command", None) or ())
         self._downloads: Any = None  # kgp_tui.screens.downloads.Downloads, made when first used
+        self._form_after_connect: str | None = None  # a product whose form was asked for while connecting
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -372,8 +374,10 @@ class KGPApp(App):
             self.notify("This key is read-only: it cannot create.", severity="warning", markup=False)
         if self.current_mode == "connect":  # a user who went on to F3 or F6 while it connected stays there
             self.switch_mode("catalog")
+        self._open_the_form_asked_for()
 
     def on_connect_failed(self, message: msg.ConnectFailed) -> None:
+        self._form_after_connect = None
         session = self.store.session
         if session is not None and not session.confirmed:
             # the catalog kept from last time was shown while this connect ran: it is not this server's now
@@ -714,9 +718,27 @@ class KGPApp(App):
             pass
 
     def open_create_form(self, type_name: str) -> None:
+        """The form for a product. Its checks and payload are the connected surface's: while the connect still
+        checks the key (the catalog kept from last time is shown), the form opens once it is done."""
+        if self.adapter is None:
+            session = self.store.session
+            if session is not None and not session.confirmed:
+                self._form_after_connect = type_name
+                self.notify(f"Checking the key with {host_of(session.base_url)}: the form opens as soon as that "
+                            "is done.", markup=False, timeout=4)
+            else:
+                self.notify("Not connected: press F4 to connect.", severity="warning", markup=False)
+            return
         from kgp_tui.screens.create import CreateScreen
 
         self.push_screen(CreateScreen(type_name))
+
+    def _open_the_form_asked_for(self) -> None:
+        """The form asked for while connecting, if the user is still where they asked (the catalog)."""
+        wanted, self._form_after_connect = self._form_after_connect, None
+        if wanted and self.current_mode == "catalog" and self.store.offer is not None \
+                and self.store.offer.product(wanted) is not None and len(self.screen_stack) == 1:
+            self.open_create_form(wanted)
 
     # -- navigation, help, palette, small terminals ---------------------------------------------------------
 

@@ -4,12 +4,13 @@ confirms it (or replaces it, or takes it away when the key is refused now)."""
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, make_app, static_text, wait_for
+from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, static_text, wait_for
 
 from kgp_tui import offer_cache
 from kgp_tui.persist import key_digest, profile_id
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.connect import ConnectScreen
+from kgp_tui.screens.create import CreateScreen
 
 
 def kept(sim):
@@ -41,10 +42,27 @@ async def test_the_second_start_lists_the_kept_catalog_at_once_and_the_connect_c
         assert "the catalog as last seen" in bar and "127.0.0.1" in bar and TEST_KEY not in bar
         await pilot.press("down")  # usable while it connects
         assert app.screen.query_one("#types").cursor_row == 1
+        await pilot.press("down", "up")
+        assert app.screen.query_one("#types").cursor_row == 1
         await wait_for(pilot, lambda: app.store.session.confirmed and app.adapter is not None, timeout=15,
                        what="confirmed by the connect")
         await wait_for(pilot, lambda: static_text(app, "#status-bar").startswith("●"), what="connected in the bar")
         assert app.screen.query_one("#types").cursor_row == 1, "an unchanged catalog is not redrawn under the user"
+
+
+async def test_a_form_asked_for_while_it_connects_opens_once_the_key_is_checked(surface_sim, tmp_path):
+    """Its checks and payload are the connected surface's: Enter on the kept catalog waits for the connect."""
+    listed = await first_start(surface_sim, tmp_path)
+    surface_sim.set_scenario("slow", delay=3.0, times=1)
+    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: type_rows(app) == listed, what="the kept catalog listed")
+        assert not app.store.session.confirmed
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, CatalogScreen)
+        assert any("the form opens as soon as" in n.message for n in app._notifications)
+        form = await wait_for(pilot, lambda: form_on_screen(app), timeout=15, what="the form, once connected")
+        assert isinstance(form, CreateScreen) and app.adapter is not None and form.product.type == listed[1]
 
 
 async def test_a_catalog_that_changed_since_last_time_replaces_the_kept_one(sim, tmp_path):

@@ -42,6 +42,7 @@ def test_quick_benchmarks_run_and_produce_every_figure(tmp_path):
         keys = measured["keys"]
         assert all(seen == sent for seen, sent in zip(keys["seen"], keys["sent"])), surface  # no key lost
         assert isinstance(measured["figures"]["usable_screen"]["first_frame_says_where"], bool)
+        assert measured["figures"]["usable_screen"]["connected_at"]["median"] is not None, surface
         assert f"surface {surface}" in result.stdout
     assert all(name in result.stdout for name in FIGURES)  # the table printed them
     assert data["machine"]["cpus"] and data["machine"]["python"]

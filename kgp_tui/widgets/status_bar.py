@@ -58,10 +58,14 @@ class StatusBar(Static):
             text.append("○ not connected", style="bold")
         elif not session.confirmed:  # the catalog kept from last time, while the connect checks the key
             severity, note = getattr(self.app, "connect_note", ("", ""))
-            text.append("◌ ", style="bold")
-            text.append(sanitize(note, single_line=True, max_len=160) if note else f"Connecting to "
-                        f"{host_of(session.base_url)}…", style="bold" if severity == "warning" else "")
+            text.append("◌ connecting to ", style="bold")
+            text.append(host_of(session.base_url))
+            text.append(" · ")
+            text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
             text.append(" · the catalog as last seen")
+            if severity == "warning":  # the connect retries (a 5xx, a timeout): say so, the catalog may be stale
+                text.append(" · ")
+                text.append(sanitize(note, single_line=True, max_len=160), style="bold")
         else:
             text.append("● ", style="bold")
             text.append(host_of(session.base_url))
