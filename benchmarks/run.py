@@ -33,10 +33,10 @@ RESULTS = Path(__file__).with_name("results")
 # name → (what is measured, unit, goal)
 FIGURES: dict[str, tuple[str, str, str]] = {
     "first_paint": ("time to first paint: kgp-tui vs bare Textual app (one Static)", "ms", "ratio ≤ 1.25"),
-    "usable_screen": ("spawn → connected, the catalog listed and ↓ answered on screen (vs the bare app's first "
-                      "paint, same run)", "ms", "ratio ≤ 1.5"),
-    "startup_stall": ("longest event-loop stall from the first frame to usable (the screen is up, keys wait; "
-                      "vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
+    "usable_screen": ("spawn → the catalog listed (kept from last time, or fetched) and ↓ answered on screen (vs the "
+                      "bare app's first paint, same run)", "ms", "ratio ≤ 1.5"),
+    "startup_stall": ("longest event-loop stall from the first frame until start-up is over, 0.5 s after the "
+                      "connect's reply (vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
     "idle_cpu_empty": ("CPU at rest, connected, nothing tracked, on the catalog (vs bare DataTable app, idle)",
                        "% core", "< 0.3 %"),
     "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 20 ms"),
@@ -147,6 +147,9 @@ def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
     if not kgp:
         return out
     connected = child.wait_event("connected", timeout=60)  # the connect's reply (before or after usable)
+    # start-up is over half a second after the connect's reply: its stall is the longest from the first frame to
+    # then (with the kept catalog, usable comes before the connect, whose work then runs under the user's keys)
+    out["stall_to_usable"], out["startup_stall"] = out["startup_stall"], 1000 * child.wait_event("settled")["stall"]
     out.update(listed_at=1000 * (usable["listed"] - child.spawned_at), first_frame_text=usable["first_frame_text"],
                first_frame_says_where=usable["first_frame_says_where"],
                connected_at=1000 * (connected["at"] - child.spawned_at))
@@ -256,9 +259,10 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
             kgp_runs.append(drive_live(probe("kgp-live", env), s, sim))
             k, b = kgp_runs[-1], bare_runs[n]
             log(f"[{surface}] live {n + 1}/{s.live_runs}: usable {k['usable_screen']:.0f} ms (listed at "
-                f"{k['listed_at']:.0f}, connected at {k['connected_at']:.0f}, first frame {k['first_frame_at']:.0f}, says where: "
-                f"{k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after the first frame "
-                f"{k['startup_stall']:.0f} ms (bare {b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
+                f"{k['listed_at']:.0f}, connected at {k['connected_at']:.0f}, first frame {k['first_frame_at']:.0f}, "
+                f"says where: {k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after "
+                f"the first frame {k['startup_stall']:.0f} ms (to usable {k['stall_to_usable']:.0f}; bare "
+                f"{b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
                 f"bare {b['first_frame_stall']:.0f}), idle with nothing tracked "
                 f"{k['idle_cpu_empty']:.2f} %")
             log(f"[{surface}] live {n + 1}/{s.live_runs}: keys p95 {k['key_latency_p95']:.1f} ms "
@@ -291,6 +295,7 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
         "startup_stall": figure("startup_stall", [r["startup_stall"] for r in bare_runs],
                                 "bare DataTable app, first frame to ↓ answered")
         | {"before_first_frame": summary([r["first_frame_stall"] for r in kgp_runs]),
+           "to_usable": summary([r["stall_to_usable"] for r in kgp_runs]),
            "bare_before_first_frame": summary([r["first_frame_stall"] for r in bare_runs])},
         "idle_cpu_empty": figure("idle_cpu_empty", [r["idle_cpu"] for r in bare_runs], "bare DataTable app, idle"),
         "key_latency_p95": figure("key_latency_p95", [r["key_latency_p95"] for r in bare_runs],
