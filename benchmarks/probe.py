@@ -83,8 +83,8 @@ class Instruments:
             self._start_profile.enable()
 
     def startup_stalls(self, until: float) -> dict[str, float]:
-        """The longest stall (seconds) up to the first frame, and from it until `until` (a key answered)."""
-        self.stop_startup_watch()
+        """The longest stall (seconds) up to the first frame, and from it until `until` (a key answered, or the
+        start-up settled); the watch goes on."""
         first = self.first_frame or until
         began = [(at - lag - STALL_TICK, lag) for at, lag in self.startup_lags]
         return {"first_frame_stall": max((lag for at, lag in began if at < first), default=0.0),
@@ -100,6 +100,13 @@ class Instruments:
             profile.dump_stats(os.environ["BENCH_PROFILE_START"])
         self.emit("usable", frame=frame, moved=self.moves[0], first_frame=self.first_frame or frame,
                   **self.startup_stalls(frame), **extra)
+
+    def settled(self) -> None:
+        """Half a second after the connect's reply (the start-up's last steps run right after it): the longest
+        stall from the first frame until now, for `startup_stall`; the watch stops."""
+        stalls = self.startup_stalls(time.time())
+        self.stop_startup_watch()
+        self.emit("settled", stall=stalls["stall"])
 
     def stop_startup_watch(self) -> None:
         if self._startup_task is not None:
@@ -303,8 +310,10 @@ def run_kgp(mode: str) -> int:
                 asyncio.ensure_future(self._warm())
 
         def _listed(self) -> Any:
-            """The catalog's list, once connected and it lists something (None before)."""
-            if self.adapter is None or self.store.offer is None or self.current_mode != "catalog":
+            """The catalog's list, once it lists something: the one kept from last time (kgp_tui.offer_cache) while
+            the connect still checks the key, or the one it fetched (None before). `connected` says when the
+            connect is done."""
+            if self.store.offer is None or self.current_mode != "catalog":
                 return None
             tables = self.screen.query("#types")
             return tables.first() if tables and tables.first().row_count else None
@@ -325,10 +334,16 @@ def run_kgp(mode: str) -> int:
                 inst.usable(listed=self._listed_at, first_frame_says_where=bool(_host()) and _host() in text,
                             first_frame_text=" ".join(text.split())[:600])
 
+        def on_connected(self, message: Any) -> None:  # besides KGPApp.on_connected (Textual calls both)
+            if not hasattr(self, "_connected_at"):
+                self._connected_at = time.time()
+                self.instruments.emit("connected", at=self._connected_at)
+                self.set_timer(0.5, self.instruments.settled)
+
         async def _warm(self) -> None:
             """An untimed start: the bytecode, the remembered surface and what the profile caches are written."""
-            await wait_until(lambda: self._listed() is not None)
-            await asyncio.sleep(0.5)  # the state file is written after the connect
+            await wait_until(lambda: self._listed() is not None and self.adapter is not None)
+            await asyncio.sleep(0.5)  # the state file and the offer cache are written after the connect
             self.exit()
 
         def _jobs_table(self) -> Any:

@@ -33,10 +33,10 @@ RESULTS = Path(__file__).with_name("results")
 # name → (what is measured, unit, goal)
 FIGURES: dict[str, tuple[str, str, str]] = {
     "first_paint": ("time to first paint: kgp-tui vs bare Textual app (one Static)", "ms", "ratio ≤ 1.25"),
-    "usable_screen": ("spawn → connected, the catalog listed and ↓ answered on screen (vs the bare app's first "
-                      "paint, same run)", "ms", "ratio ≤ 1.5"),
-    "startup_stall": ("longest event-loop stall from the first frame to usable (the screen is up, keys wait; "
-                      "vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
+    "usable_screen": ("spawn → the catalog listed (kept from last time, or fetched) and ↓ answered on screen (vs the "
+                      "bare app's first paint, same run)", "ms", "ratio ≤ 1.5"),
+    "startup_stall": ("longest event-loop stall from the first frame until start-up is over, 0.5 s after the "
+                      "connect's reply (vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
     "idle_cpu_empty": ("CPU at rest, connected, nothing tracked, on the catalog (vs bare DataTable app, idle)",
                        "% core", "< 0.3 %"),
     "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 20 ms"),
@@ -50,7 +50,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
 
 
 class Settings:
-    def __init__(self, quick: bool, runs: int | None) -> None:
+    def __init__(self, quick: bool, runs: int | None, smoke: bool = False) -> None:
+        quick = quick or smoke
         self.quick = quick
         self.runs = runs or (3 if quick else 5)
         self.paint_runs = runs or (5 if quick else 9)
@@ -66,6 +67,15 @@ class Settings:
         self.budget = 10.0
         self.history_runs = 1 if quick else self.runs
         self.live_runs = runs or (2 if quick else 5)
+        self.smoke = smoke
+        if smoke:  # the suite's check that every figure is still produced: its numbers mean nothing
+            self.runs = self.paint_runs = self.live_runs = self.history_runs = 1
+            self.jobs = self.done_jobs = 100
+            self.creations = 300
+            self.idle_seconds = 0.5
+            self.settle = 0.3
+            self.live_seconds = 1.0
+            self.interval = self.latency_interval = 0.5
 
 
 def summary(values: list[float]) -> dict[str, Any]:
@@ -136,8 +146,13 @@ def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
            "first_frame_at": 1000 * (usable["first_frame"] - child.spawned_at)}
     if not kgp:
         return out
+    connected = child.wait_event("connected", timeout=60)  # the connect's reply (before or after usable)
+    # start-up is over half a second after the connect's reply: its stall is the longest from the first frame to
+    # then (with the kept catalog, usable comes before the connect, whose work then runs under the user's keys)
+    out["stall_to_usable"], out["startup_stall"] = out["startup_stall"], 1000 * child.wait_event("settled")["stall"]
     out.update(listed_at=1000 * (usable["listed"] - child.spawned_at), first_frame_text=usable["first_frame_text"],
-               first_frame_says_where=usable["first_frame_says_where"])
+               first_frame_says_where=usable["first_frame_says_where"],
+               connected_at=1000 * (connected["at"] - child.spawned_at))
     child.sleep(s.settle)
     cpu0, t0 = child.cpu_seconds(), time.time()
     child.sleep(s.idle_seconds)
@@ -244,9 +259,10 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
             kgp_runs.append(drive_live(probe("kgp-live", env), s, sim))
             k, b = kgp_runs[-1], bare_runs[n]
             log(f"[{surface}] live {n + 1}/{s.live_runs}: usable {k['usable_screen']:.0f} ms (listed at "
-                f"{k['listed_at']:.0f}, first frame {k['first_frame_at']:.0f}, says where: "
-                f"{k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after the first frame "
-                f"{k['startup_stall']:.0f} ms (bare {b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
+                f"{k['listed_at']:.0f}, connected at {k['connected_at']:.0f}, first frame {k['first_frame_at']:.0f}, "
+                f"says where: {k['first_frame_says_where']}; bare first paint {b['first_frame_at']:.0f}), stall after "
+                f"the first frame {k['startup_stall']:.0f} ms (to usable {k['stall_to_usable']:.0f}; bare "
+                f"{b['startup_stall']:.0f}; before it {k['first_frame_stall']:.0f}, "
                 f"bare {b['first_frame_stall']:.0f}), idle with nothing tracked "
                 f"{k['idle_cpu_empty']:.2f} %")
             log(f"[{surface}] live {n + 1}/{s.live_runs}: keys p95 {k['key_latency_p95']:.1f} ms "
@@ -272,12 +288,14 @@ def bench_live(s: Settings, tmp: Path, log: Callable[[str], None], surface: str,
                               " (one Static, the first-paint runs)" if bare_paint else " (DataTable, same runs)"),
                           "ratio": {"median": statistics.median(usable) / statistics.median(paint)},
                           "listed_at": summary([r["listed_at"] for r in kgp_runs]),
+                          "connected_at": summary([r["connected_at"] for r in kgp_runs]),
                           "first_frame_at": summary([r["first_frame_at"] for r in kgp_runs]),
                           "first_frame_says_where": all(r["first_frame_says_where"] for r in kgp_runs),
                           "first_frame_text": kgp_runs[0]["first_frame_text"]},
         "startup_stall": figure("startup_stall", [r["startup_stall"] for r in bare_runs],
                                 "bare DataTable app, first frame to ↓ answered")
         | {"before_first_frame": summary([r["first_frame_stall"] for r in kgp_runs]),
+           "to_usable": summary([r["stall_to_usable"] for r in kgp_runs]),
            "bare_before_first_frame": summary([r["first_frame_stall"] for r in bare_runs])},
         "idle_cpu_empty": figure("idle_cpu_empty", [r["idle_cpu"] for r in bare_runs], "bare DataTable app, idle"),
         "key_latency_p95": figure("key_latency_p95", [r["key_latency_p95"] for r in bare_runs],
@@ -369,7 +387,8 @@ def table(figures: dict[str, Any]) -> str:
         extra = f"; fastest/fastest {fig['ratio_of_fastest']:.2f}" if "ratio_of_fastest" in fig else ""
         if "first_frame_says_where" in fig:
             extra += (f"; the first frame says where it connects: {'yes' if fig['first_frame_says_where'] else 'no'}"
-                      f"; listed at {fmt(fig['listed_at']['median'], 0)} ms")
+                      f"; listed at {fmt(fig['listed_at']['median'], 0)} ms"
+                      f"; connected at {fmt(fig['connected_at']['median'], 0)} ms")
         lines.append(f"  {what}; {unit}; n={v['n']}; baseline: {fig.get('baseline_name', '')}{extra}")
     return "\n".join(lines)
 
@@ -378,12 +397,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (under a minute)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one tiny run of every figure, to check the benchmarks still work (numbers not meaningful)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON (default benchmarks/results)")
     parser.add_argument("--only", nargs="+", choices=["paint", "live", "latency"], help="run only these groups")
     parser.add_argument("--surface", choices=["v1", "unified", "both"], default="both",
                         help="which surface the simulator speaks (default both, one after the other)")
     args = parser.parse_args(argv)
-    s = Settings(args.quick, args.runs)
+    s = Settings(args.quick, args.runs, smoke=args.smoke)
     groups = args.only or ["paint", "live", "latency"]
     surfaces = ["v1", "unified"] if args.surface == "both" else [args.surface]
     started = time.time()
@@ -410,13 +431,14 @@ def main(argv: list[str] | None = None) -> int:
                 figures["state_change"] = bench_state_change(s, Path(tmp), log, surface)
     results["seconds"] = round(time.time() - started, 1)
     m = results["machine"]
-    print(f"\nkgp-tui benchmarks ({'quick' if s.quick else 'full'}, {results['seconds']} s) on {m['cpus']} × "
+    mode = "smoke" if s.smoke else "quick" if s.quick else "full"
+    print(f"\nkgp-tui benchmarks ({mode}, {results['seconds']} s) on {m['cpus']} × "
           f"{m['cpu_model']}, Python {m['python']}, load {fmt(m['load_at_start'], 2)}")
     for surface, done in results["surfaces"].items():
         print(f"\nsurface {surface}\n" + table(done["figures"]))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in (f"{stamp}{'-quick' if s.quick else ''}.json", "latest.json"):
+    for name in (f"{stamp}{'-smoke' if s.smoke else '-quick' if s.quick else ''}.json", "latest.json"):
         (args.out / name).write_text(json.dumps(results, indent=1, default=str) + "\n")
     print(f"\nwrote {args.out / 'latest.json'}")
     return 0

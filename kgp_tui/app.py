@@ -26,6 +26,7 @@ from kgp_tui.failures import log_unexpected, not_connected, task_of
 from kgp_tui.format import (
     describe_connect_error,
     error_text,
+    host_of,
     markup_literal,
     sanitize,
     status_label,
@@ -53,6 +54,22 @@ def _log_demo_media(method: str, path: str, status: int | None, wanted: str | No
 DEMO_MEDIA_RATE = 2_000_000  # bytes/s from the demo's media host: a 46 MB unified video takes about 25 s
 IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is worth watching
 CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
+
+
+def _kept_offer(connection: Any, surface_choice: str) -> Any:
+    """The account and offer this profile's server gave last time (kgp_tui.offer_cache), when they still apply:
+    the same surface as forced, if one is. Read before the first frame: one small JSON file."""
+    from kgp_tui import offer_cache
+    from kgp_tui.persist import key_digest, profile_id
+
+    try:
+        cached = offer_cache.load(profile_id(connection.base_url, key_digest(connection.api_key)))
+    except Exception as error:  # noqa: BLE001 - a cache is never a reason not to start
+        log.info("no offer cache: %s", error)
+        return None
+    if cached is None or surface_choice not in ("auto", cached.surface):
+        return None
+    return cached
 
 
 def _catalog_screen() -> Screen:
@@ -110,6 +127,13 @@ class KGPApp(App):
         clock: Callable[[], Any] | None = None,
         surface: SurfaceChoice | None = None,
     ) -> None:
+        # "auto" finds the surface at connect; the command line wins over the config file
+        surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
+        cached = None
+        if connection is not None and not demo and simulator is None:
+            cached = _kept_offer(connection, surface_choice)
+        if cached is not None:  # the first frame is the catalog as last seen; the connect checks it meanwhile
+            self.DEFAULT_MODE = "catalog"
         super().__init__()
         self.config = config
         self.initial_connection = connection
@@ -119,8 +143,11 @@ class KGPApp(App):
         self._clock = clock
         self.store = Store()
         self.adapter: SurfaceAdapter | None = None
-        # "auto" finds the surface at connect; the command line wins over the config file
-        self.surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
+        self.surface_choice = surface_choice
+        if cached is not None:
+            self.store.set_session(Session(base_url=connection.base_url, key_prefix=cached.account.key_prefix,
+                                           account=cached.account, surface=cached.surface, confirmed=False))
+            self.store.set_offer(cached.offer)
         self.poller = JobPoller(
             self,
             lambda: self.adapter,
@@ -136,6 +163,7 @@ class KGPApp(App):
         self.notifier = Notifier(self, getattr(config, "notify", "auto") or "auto",
                                  getattr(config, "notify_command", None) or ())
         self._downloads: Any = None  # kgp_tui.screens.downloads.Downloads, made when first used
+        self._form_after_connect: str | None = None  # a product whose form was asked for while connecting
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -331,7 +359,10 @@ class KGPApp(App):
         self.store.set_session(Session(base_url=message.base_url, key_prefix=prefix, account=account,
                                        surface=surface))
         self.persistence.activate(message.base_url, message.key_digest, prefix, surface)
-        self.store.set_offer(message.offer)
+        if message.offer != self.store.offer:  # the catalog shown from last time is redrawn only if it changed
+            self.store.set_offer(message.offer)
+        if not self.persistence.is_demo(message.base_url):
+            self._keep_offer(message.base_url, message.key_digest, account, message.offer)
         name = sanitize(account.label, single_line=True, max_len=40)
         if account.may_create:
             self.set_connect_note("ok", f"Connected as {name}.")
@@ -343,9 +374,33 @@ class KGPApp(App):
             self.notify("This key is read-only: it cannot create.", severity="warning", markup=False)
         if self.current_mode == "connect":  # a user who went on to F3 or F6 while it connected stays there
             self.switch_mode("catalog")
+        self._open_the_form_asked_for()
 
     def on_connect_failed(self, message: msg.ConnectFailed) -> None:
+        self._form_after_connect = None
+        session = self.store.session
+        if session is not None and not session.confirmed:
+            # the catalog kept from last time was shown while this connect ran: it is not this server's now
+            self.store.set_session(None)
+            self.store.set_offer(None)
+            if getattr(message.error, "status", None) == 401 and self.initial_connection is not None:
+                self._forget_offer(self.initial_connection)
+            self.switch_mode("connect")
         self.set_connect_note("error", describe_connect_error(message.error, message.base_url, message.key_prefix))
+
+    @work(thread=True, exit_on_error=False, group="offer-cache")
+    def _keep_offer(self, base_url: str, digest: str, account: Any, offer: Any) -> None:
+        from kgp_tui import offer_cache
+        from kgp_tui.persist import profile_id
+
+        offer_cache.save(profile_id(base_url, digest), account, offer)
+
+    @work(thread=True, exit_on_error=False, group="offer-cache")
+    def _forget_offer(self, connection: Any) -> None:
+        from kgp_tui import offer_cache
+        from kgp_tui.persist import key_digest, profile_id
+
+        offer_cache.forget(profile_id(connection.base_url, key_digest(connection.api_key)))
 
     # -- creating ------------------------------------------------------------------------------------------
 
@@ -663,9 +718,27 @@ class KGPApp(App):
             pass
 
     def open_create_form(self, type_name: str) -> None:
+        """The form for a product. Its checks and payload are the connected surface's: while the connect still
+        checks the key (the catalog kept from last time is shown), the form opens once it is done."""
+        if self.adapter is None:
+            session = self.store.session
+            if session is not None and not session.confirmed:
+                self._form_after_connect = type_name
+                self.notify(f"Checking the key with {host_of(session.base_url)}: the form opens as soon as that "
+                            "is done.", markup=False, timeout=4)
+            else:
+                self.notify("Not connected: press F4 to connect.", severity="warning", markup=False)
+            return
         from kgp_tui.screens.create import CreateScreen
 
         self.push_screen(CreateScreen(type_name))
+
+    def _open_the_form_asked_for(self) -> None:
+        """The form asked for while connecting, if the user is still where they asked (the catalog)."""
+        wanted, self._form_after_connect = self._form_after_connect, None
+        if wanted and self.current_mode == "catalog" and self.store.offer is not None \
+                and self.store.offer.product(wanted) is not None and len(self.screen_stack) == 1:
+            self.open_create_form(wanted)
 
     # -- navigation, help, palette, small terminals ---------------------------------------------------------
 
@@ -678,13 +751,18 @@ class KGPApp(App):
         else:
             self._leave_details()
 
+    @property
+    def closing(self) -> bool:
+        """The app quits (or has not started): work landing now (a reply, a worker's mount) changes no screen."""
+        return bool(self._exit) or not self.is_running
+
     def switch_mode(self, mode: str) -> Any:
         """Leaving a mode leaves the creation it showed, so coming back (a mode key, Jobs after a submit) shows the
         mode's list, never a stale creation.
 
         Once the app is closing (a connect or submit whose reply lands during the quit) nothing switches: Textual
         closes every mode's screens by iterating them, and a new mode then breaks the shutdown."""
-        if self._exit or not self.is_running:
+        if self.closing:
             from textual.await_complete import AwaitComplete
 
             return AwaitComplete()

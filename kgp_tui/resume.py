@@ -68,7 +68,7 @@ class Persistence:
 
             self.activate(conn.base_url, key_digest(conn.api_key), key_prefix(conn.api_key))
 
-    def _is_demo(self, base_url: str) -> bool:
+    def is_demo(self, base_url: str) -> bool:
         simulator = self.app.simulator
         return simulator is not None and base_url.rstrip("/") == str(simulator.base_url).rstrip("/")
 
@@ -76,7 +76,7 @@ class Persistence:
         """Worker thread: the surface this profile's server spoke last time, or None (never seen, or the demo)."""
         from kgp_tui.persist import profile_id
 
-        if self._is_demo(base_url):
+        if self.is_demo(base_url):
             return None
         try:
             found = self._open().surface(profile_id(base_url, digest))
@@ -91,7 +91,7 @@ class Persistence:
         ``surface`` (what the server spoke now) is remembered for the next connect."""
         from kgp_tui.persist import DEMO_PREFIX, legacy_profile_id, profile_id
 
-        demo = self._is_demo(base_url)
+        demo = self.is_demo(base_url)
         profile = profile_id(base_url, digest, demo=demo)
         if surface is not None and not demo:
             self.app.run_worker(partial(self._remember, profile, surface), thread=True, group="persist-surface",

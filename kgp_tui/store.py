@@ -37,6 +37,9 @@ class Session:
     key_prefix: str
     account: Account
     surface: SurfaceName = "v1"
+    # False while the account and the offer shown are the ones kept from last time (kgp_tui.offer_cache) and the
+    # connect that checks the key is still under way: nothing can be sent yet
+    confirmed: bool = True
 
 
 @dataclass

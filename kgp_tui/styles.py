@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 STYLESHEET = Path(__file__).with_name("kgp_tui.tcss")
-FIRST_SCREEN_ENDS_AT = "/* catalog */"  # everything above it is common or the connect screen's
+# everything above it is common, the connect screen's or the catalog's (the first screen when the offer is cached)
+FIRST_SCREEN_ENDS_AT = "/* create */"
 
 
 def _parts() -> tuple[str, str]:

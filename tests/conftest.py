@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
+
+# This machine (and CI) set PYTHONDONTWRITEBYTECODE=1: then every test process and every kgp-tui the tests start
+# compiled kgp_tui, and every worker rewrote each test file's asserts, from source (a fifth of a CLI test's CPU).
+# The suite writes bytecode: a user's installed kgp-tui has it too. The files are in __pycache__ (not in git).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # NO_COLOR changes every snapshot and every rendered colour: the suite always runs with colour.
 os.environ.pop("NO_COLOR", None)
@@ -18,6 +25,18 @@ from support.clock import FakeClock  # noqa: E402
 from support.css_cache import install as _parse_css_once  # noqa: E402
 
 _parse_css_once()
+
+
+def _draw_at_most_12_frames_a_second() -> None:
+    """A headless test app still draws every frame (60 a second), though nobody sees them: a quarter of a Pilot
+    test's CPU. At 12 a second each frame still draws every widget that changed since the last, so a widget that
+    cannot draw still fails its test, and the final screen (what a snapshot or a screenshot reads) is whole."""
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / 12
+
+
+_draw_at_most_12_frames_a_second()
 
 
 @pytest.fixture
@@ -97,9 +116,10 @@ def frozen(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
-    """Every test gets its own data dir: the app's local state file (kgp_tui.persist) never touches the user's,
-    and no test restores another test's jobs."""
+    """Every test gets its own data and cache dirs: the app's local state file (kgp_tui.persist), its offer cache and
+    its previews never touch the user's, and no test restores another test's jobs or starts on its catalog."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture
@@ -113,6 +133,6 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 
 def pytest_collection_modifyitems(items):
-    """The slow tests first: with -n 2 one worker runs the minute-long benchmark while the other runs the rest,
-    instead of everyone waiting for it at the end."""
+    """The slow tests first: while the workers that took them run the benchmarks and the fault matrix, the others run
+    the rest, instead of everyone waiting for them at the end."""
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

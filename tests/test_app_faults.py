@@ -106,7 +106,7 @@ FAULTS = {
 }
 
 
-@pytest.mark.slow  # about 20 s: started first, so -n 2 does not wait for it at the end
+@pytest.mark.slow  # about 20 s: started first, so the suite does not wait for it at the end
 async def test_every_fault_while_a_job_runs(surface_sim, tmp_path):
     """One run watched through every fault in turn (one connect and one create for the whole matrix)."""
     sim = surface_sim

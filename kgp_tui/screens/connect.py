@@ -93,7 +93,8 @@ class ConnectScreen(KGPScreen):
             return
         body = self._form_body()
         await self.mount(body)
-        if not body.is_mounted:
+        # A quit during the mount cuts the body's compose short: it counts as mounted, but without its inputs.
+        if not body.is_mounted or getattr(self.app, "closing", False) or not self.is_attached:
             return
         self._fill_form()
         self._render_state()

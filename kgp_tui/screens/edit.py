@@ -187,6 +187,9 @@ class SceneEditScreen(ModalScreen):
         if self.sending:
             return
         payload = self.payload()
+        if self.app.adapter is None:  # restored from disk while the connect still runs, or it failed
+            self._set_status("Not connected: nothing was sent. Press F4 to connect.")
+            return
         errors = self.app.adapter.validate_edit(self.creation, self.action, payload)
         self.show_errors(errors)
         if errors:

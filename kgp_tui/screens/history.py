@@ -104,17 +104,20 @@ class HistoryScreen(KGPScreen):
         if self._adapter is not None:
             self.restart()
         else:
-            self._note = "Not connected: F4 connects; the list loads once you are."
+            session = self.app.store.session
+            self._note = ("Connecting: the list loads once the key is checked." if session is not None
+                          and not session.confirmed else "Not connected: F4 connects; the list loads once you are.")
             self._show_status()
 
     def on_resize(self) -> None:
         self._layout_columns()
 
     def on_store(self, topic: str, key: Any) -> None:
-        if topic == "catalog":
-            self._fill_type_options()
+        if topic in ("catalog", "session"):  # an unchanged offer is not set again: the session says connected
+            if topic == "catalog":
+                self._fill_type_options()
             if self.app.adapter is not None and self.app.adapter is not self._adapter:
-                self._adapter = self.app.adapter  # connected anew (another server or key): start over
+                self._adapter = self.app.adapter  # connected (anew: another server or key): start over
                 self.restart()
         elif topic == "creations" and key in self._positions:
             self._update_status(key)

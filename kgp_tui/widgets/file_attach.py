@@ -256,6 +256,8 @@ class FileAttach(Widget):
 
     async def _drop_row(self, row: _Row, index: int) -> None:
         await row.remove()
+        if not self.is_attached or getattr(self.app, "closing", False):
+            return  # the app quit while the row went
         rows = self.query_one(_FileList)
         if len(rows):
             rows.index = min(index, len(rows) - 1)

@@ -267,7 +267,8 @@ class PreviewToggle:
         panes = self.query(PreviewPane)  # type: ignore[attr-defined]
         if panes:
             await panes.remove()
-            self._rearrange()
+            if not getattr(self.app, "closing", False):  # the app may have quit while the pane went
+                self._rearrange()
             return
         from kgp_tui.preview_cache import PreviewCache, cache_root
 

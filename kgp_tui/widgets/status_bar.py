@@ -56,6 +56,16 @@ class StatusBar(Static):
         session = store.session
         if session is None:
             text.append("○ not connected", style="bold")
+        elif not session.confirmed:  # the catalog kept from last time, while the connect checks the key
+            severity, note = getattr(self.app, "connect_note", ("", ""))
+            text.append("◌ connecting to ", style="bold")
+            text.append(host_of(session.base_url))
+            text.append(" · ")
+            text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
+            text.append(" · the catalog as last seen")
+            if severity == "warning":  # the connect retries (a 5xx, a timeout): say so, the catalog may be stale
+                text.append(" · ")
+                text.append(sanitize(note, single_line=True, max_len=160), style="bold")
         else:
             text.append("● ", style="bold")
             text.append(host_of(session.base_url))

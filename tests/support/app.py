@@ -105,7 +105,9 @@ async def connected_app_on_catalog(pilot) -> None:
     app = pilot.app
     await wait_for(
         pilot,
-        lambda: isinstance(app.screen, CatalogScreen) and app.screen.query("#types") and app.screen.query_one("#types").row_count,
+        # connected: on a second start the catalog kept from last time is listed before the connect is done
+        lambda: app.adapter is not None and isinstance(app.screen, CatalogScreen) and app.screen.query("#types")
+        and app.screen.query_one("#types").row_count,
         what="catalog",
     )
 

@@ -1,0 +1,89 @@
+"""A second start on a profile shows the catalog its server offered last time at the first frame, then the connect
+confirms it (or replaces it, or takes it away when the key is refused now)."""
+
+from __future__ import annotations
+
+from support import TEST_KEY
+from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, static_text, wait_for
+
+from kgp_tui import offer_cache
+from kgp_tui.persist import key_digest, profile_id
+from kgp_tui.screens.catalog import CatalogScreen
+from kgp_tui.screens.connect import ConnectScreen
+from kgp_tui.screens.create import CreateScreen
+
+
+def kept(sim):
+    return offer_cache.load(profile_id(sim.base_url, key_digest(TEST_KEY)))
+
+
+def type_rows(app) -> list[str]:
+    table = app.screen.query_one("#types")
+    return [str(key.value) for key in table.rows]
+
+
+async def first_start(sim, tmp_path) -> list[str]:
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await wait_for(pilot, lambda: kept(sim) is not None, what="the offer kept")
+        return type_rows(app)
+
+
+async def test_the_second_start_lists_the_kept_catalog_at_once_and_the_connect_confirms_it(surface_sim, tmp_path):
+    listed = await first_start(surface_sim, tmp_path)
+    surface_sim.set_scenario("slow", delay=3.0, times=1)  # the connect's first request: held while we look
+    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, CatalogScreen), "the first screen is the catalog, not the connect screen"
+        assert app.adapter is None and not app.store.session.confirmed
+        await wait_for(pilot, lambda: type_rows(app) == listed, what="the kept catalog listed")
+        bar = static_text(app, "#status-bar")
+        assert "the catalog as last seen" in bar and "127.0.0.1" in bar and TEST_KEY not in bar
+        await pilot.press("down")  # usable while it connects
+        assert app.screen.query_one("#types").cursor_row == 1
+        await pilot.press("down", "up")
+        assert app.screen.query_one("#types").cursor_row == 1
+        await wait_for(pilot, lambda: app.store.session.confirmed and app.adapter is not None, timeout=15,
+                       what="confirmed by the connect")
+        await wait_for(pilot, lambda: static_text(app, "#status-bar").startswith("●"), what="connected in the bar")
+        assert app.screen.query_one("#types").cursor_row == 1, "an unchanged catalog is not redrawn under the user"
+
+
+async def test_a_form_asked_for_while_it_connects_opens_once_the_key_is_checked(surface_sim, tmp_path):
+    """Its checks and payload are the connected surface's: Enter on the kept catalog waits for the connect."""
+    listed = await first_start(surface_sim, tmp_path)
+    surface_sim.set_scenario("slow", delay=3.0, times=1)
+    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: type_rows(app) == listed, what="the kept catalog listed")
+        assert not app.store.session.confirmed
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, CatalogScreen)
+        assert any("the form opens as soon as" in n.message for n in app._notifications)
+        form = await wait_for(pilot, lambda: form_on_screen(app), timeout=15, what="the form, once connected")
+        assert isinstance(form, CreateScreen) and app.adapter is not None and form.product.type == listed[1]
+
+
+async def test_a_catalog_that_changed_since_last_time_replaces_the_kept_one(sim, tmp_path):
+    listed = await first_start(sim, tmp_path)
+    sim.set_scenario("extra_type")  # the server offers one more type now
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.store.session is not None and app.store.session.confirmed, what="connected")
+        await wait_for(pilot, lambda: "storyboard" in type_rows(app), what="the new type listed")
+        assert set(listed) < set(type_rows(app))
+        await wait_for(pilot, lambda: kept(sim) and kept(sim).offer.product("storyboard"), what="the cache updated")
+
+
+async def test_a_key_refused_since_last_time_takes_the_kept_catalog_away(surface_sim, tmp_path):
+    await first_start(surface_sim, tmp_path)
+    surface_sim.set_scenario("reject_key")
+    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConnectScreen) and app.connect_note[0] == "error",
+                       timeout=15, what="the connect screen with the refusal")
+        assert "was refused" in app.connect_note[1]
+        assert app.store.offer is None and app.store.session is None and app.adapter is None
+        await wait_for(pilot, lambda: kept(surface_sim) is None, what="the kept offer dropped")
+        await wait_for(pilot, lambda: app.screen.query("#api-key"), what="the form, to enter another key")
