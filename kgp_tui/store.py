@@ -191,6 +191,9 @@ class Store:
         self._changed(JOBS)
         self._changed(CREATIONS)
 
+    def drop_form_result(self, type_name: str) -> None:
+        self.form_results.pop(type_name, None)
+
     def set_form_result(self, type_name: str, severity: str, message: str, fields: dict[str, str]) -> None:
         self.form_results[type_name] = (severity, message, dict(fields))
         self._changed(FORM, type_name)

@@ -46,6 +46,7 @@ async def test_after_a_success_the_form_starts_empty_and_the_same_payload_asks_f
         area = screen.query_one("#field-prompt")
         assert area.text == ""  # a fresh form: nothing to send twice by a stray ctrl+s
         assert '"prompt"' not in static_text(app, "#create-preview")
+        assert not screen.query_one("#form-result").display, "the last submit's ✔ line is not on a fresh form"
         assert "create.recall" in {b.binding.id for b in screen.active_bindings.values()}
         await pilot.press("ctrl+r")  # the last prompt, one key away
         await wait_for(pilot, lambda: area.text == PROMPT, what="the last prompt back")

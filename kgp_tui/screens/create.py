@@ -129,6 +129,9 @@ class CreateScreen(AttachedFiles, KGPScreen):
         if not self.specs:
             return
         self._refresh_derived()
+        result = self.app.store.form_results.get(self.type_name)
+        if result is not None and result[0] == "ok":  # the last submit went (Jobs has it): a fresh form starts clean
+            self.app.store.drop_form_result(self.type_name)
         self._render_result()
         first = next((n for n in self.specs if self._visible(n)), next(iter(self.specs)))
         self.query_one(f"#{field_id(first)}").focus()
