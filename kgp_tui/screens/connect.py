@@ -64,12 +64,16 @@ class ConnectScreen(KGPScreen):
         from textual.widgets import Button, Checkbox, Input
 
         self._form = True
+        base_url, api_key = self._initial_values()
+        self._url_we_set = base_url  # what the URL field says unless the user edits it
+        # the values are the widgets' own from the start: keys typed as soon as the form is there are never
+        # overwritten by a fill that comes after the mount (a burst over SSH, a fast typist after F4)
         return [
             Label("Base URL"),
-            Input(placeholder=self._default_base_url(), id="base-url"),
+            Input(base_url, placeholder=self._default_base_url(), id="base-url"),
             Static(id="key-destination", markup=False),
             Label("API key (from the API Key page on the KPainter website)"),
-            Input(placeholder="kgp_live_…", password=True, id="api-key"),
+            Input(api_key, placeholder="kgp_live_…", password=True, id="api-key"),
             Horizontal(
                 Button("Connect (ctrl+s)", id="connect-button", variant="primary"),
                 Checkbox("Save as default profile", id="save-profile"),
@@ -103,21 +107,24 @@ class ConnectScreen(KGPScreen):
         if not self._form and self.app.store.session is not None:
             self.run_worker(self.show_form, exclusive=True, group="connect-form")
 
+    def _initial_values(self) -> tuple[str, str]:
+        """What the form starts with: where we are connected (or were asked to connect), and the key given."""
+        app: Any = self.app
+        conn = app.initial_connection
+        session = app.store.session
+        base_url = (session.base_url if session is not None else None) or getattr(conn, "base_url", None) \
+            or getattr(app.simulator, "base_url", None) or self._default_base_url()
+        return base_url, (conn.api_key if conn is not None else "")
+
     def _fill_form(self) -> None:
         from textual.widgets import Checkbox, Input
 
         app: Any = self.app
-        conn = app.initial_connection
-        base_url = getattr(conn, "base_url", None) or getattr(app.simulator, "base_url", None)
-        self.query_one("#base-url", Input).value = base_url or self._default_base_url()
-        if conn is not None:
-            self.query_one("#api-key", Input).value = conn.api_key
-        self.query_one("#api-key", Input).focus()
+        focused = getattr(self.focused, "id", None)
+        if focused not in ("base-url", "api-key", "save-profile", "connect-button"):  # else the user put it there
+            self.query_one("#api-key", Input).focus()
         # The demo's key and loopback URL are nothing to keep; and without a config there is nowhere to save.
         self.query_one("#save-profile", Checkbox).display = not app.demo and app.config is not None
-        session = app.store.session
-        if session is not None:
-            self.query_one("#base-url", Input).value = session.base_url
         self._show_destination()
 
     def _default_base_url(self) -> str:
@@ -158,8 +165,10 @@ class ConnectScreen(KGPScreen):
                 from textual.widgets import Input
 
                 base_url = self.query_one("#base-url", Input)
-                if session is not None and not base_url.has_focus and base_url.value != session.base_url:
-                    base_url.value = session.base_url  # show where we are connected (the demo's port, for one)
+                # show where we are connected (the demo's port, for one), unless the user has edited the URL
+                if session is not None and not base_url.has_focus and base_url.value == self._url_we_set \
+                        and base_url.value != session.base_url:
+                    base_url.value = self._url_we_set = session.base_url
             self._render_state()
 
     def _render_state(self) -> None:

@@ -95,7 +95,13 @@ async def paste(pilot, text: str) -> None:
 
 
 async def type_into(pilot, selector: str, text: str) -> None:
+    """Click the field and type into it, as a person does: once it is laid out (a click on a field just mounted,
+    before its first layout, lands elsewhere) and once it has the focus."""
+    app = pilot.app
+    field = await wait_for(pilot, lambda: app.screen.query_one(selector).region.area and app.screen.query_one(selector),
+                           what=f"{selector} on screen")
     await pilot.click(selector)
+    await wait_for(pilot, lambda: field.has_focus, what=f"{selector} focused")
     await pilot.press("ctrl+a", "ctrl+k")  # Input: home, then delete to the end
     if text:
         await paste(pilot, text)

@@ -1,0 +1,36 @@
+"""The connect form (F4) never overwrites what the user typed: not a fill that runs after its mount (keys typed
+the moment it appears: a burst over SSH), and not a session change that lands while they type."""
+
+from __future__ import annotations
+
+from support import TEST_KEY
+from support.app import SIZE, connected_app_on_catalog, make_app, type_into, wait_for
+
+OTHER = "http://127.0.0.1:9/openapi/v1"
+
+
+async def test_the_form_holds_its_values_from_the_start(sim, tmp_path, monkeypatch):
+    from kgp_tui.screens.connect import ConnectScreen
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        monkeypatch.setattr(ConnectScreen, "_fill_form", lambda self: None)  # as if it had not run yet
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.screen.query("#base-url"), what="the connect form")
+        assert app.screen.query_one("#base-url").value == sim.base_url  # where we are connected
+        assert app.screen.query_one("#api-key").value == TEST_KEY  # the key it was started with
+
+
+async def test_a_url_being_typed_survives_a_session_change(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
+        await type_into(pilot, "#base-url", OTHER)
+        await pilot.click("#api-key")  # on to the key: the URL field loses focus
+        app.store.set_account(app.store.session.account)  # what a credits refresh does while they type
+        await pilot.pause()
+        assert app.screen.query_one("#base-url").value == OTHER
+        assert "127.0.0.1" in str(app.screen.query_one("#key-destination").render())
