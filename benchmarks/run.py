@@ -4,7 +4,7 @@ both surfaces (`--surface v1|unified|both`).
 Starts its own simulators, runs kgp-tui as a user would (a fresh process on a real pseudo-terminal, connected via
 KGP_BASE_URL/KGP_API_KEY), prints a table and writes JSON to benchmarks/results/ (or --out). Every figure is the
 median of several runs, with min and max. No test asserts a timing: tests/test_benchmarks.py only checks that the
-quick mode runs and produces every figure.
+smoke mode (`--smoke`) runs and produces every figure.
 """
 
 from __future__ import annotations
@@ -395,7 +395,7 @@ def table(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (about a minute per surface)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
     parser.add_argument("--smoke", action="store_true",
                         help="one tiny run of every figure, to check the benchmarks still work (numbers not meaningful)")

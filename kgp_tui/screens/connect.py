@@ -155,8 +155,10 @@ class ConnectScreen(KGPScreen):
 
     def _show_destination(self) -> None:
         """Say plainly where a key typed here will be sent, as the URL is edited."""
-        self.query_one("#key-destination", Static).update(
-            key_destination(self._chosen_base_url(), self._allows_insecure_http()))
+        shown = self.query("#key-destination")
+        if not shown:  # the URL field's first change comes as the form mounts: a quit then cuts the rest short
+            return
+        shown.first(Static).update(key_destination(self._chosen_base_url(), self._allows_insecure_http()))
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "session":
