@@ -383,10 +383,18 @@ class KGPApp(App):
             # the catalog kept from last time was shown while this connect ran: it is not this server's now
             self.store.set_session(None)
             self.store.set_offer(None)
-            if getattr(message.error, "status", None) == 401 and self.initial_connection is not None:
-                self._forget_offer(self.initial_connection)
+            initial = self.initial_connection
+            if getattr(message.error, "status", None) == 401 and initial is not None \
+                    and self._is_initial(initial, message.base_url, message.key_prefix):
+                self._forget_offer(initial)  # its key is refused now (not another key typed on F4)
             self.switch_mode("connect")
         self.set_connect_note("error", describe_connect_error(message.error, message.base_url, message.key_prefix))
+
+    @staticmethod
+    def _is_initial(initial: Any, base_url: str, prefix: str) -> bool:
+        from kgp_tui.api.redact import key_prefix
+
+        return bool(base_url == initial.base_url and prefix == key_prefix(initial.api_key))
 
     @work(thread=True, exit_on_error=False, group="offer-cache")
     def _keep_offer(self, base_url: str, digest: str, account: Any, offer: Any) -> None:
