@@ -63,6 +63,20 @@ async def opened(pilot, creation_id: str, status: str, outputs: bool = False) ->
     return await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen, what="detail")
 
 
+async def message_with_a_file(pilot, sim, text: str, path) -> tuple[str, ConversationPane]:
+    """A ready video opened, `text` typed into its conversation and `path` listed (Enter) in its file field."""
+    creation_id = await created(pilot, sim, "video", "Explain tides")
+    detail = await opened(pilot, creation_id, "ready")
+    pane = await wait_for(pilot, lambda: detail.query(ConversationPane) and detail.query_one(ConversationPane),
+                          what="conversation")
+    await focus(pilot, "conversation-input")
+    await paste(pilot, text)
+    await focus(pilot, "file-attach-path")
+    await paste(pilot, str(path))
+    await pilot.press("enter")
+    return creation_id, pane
+
+
 def footer_keys(screen) -> set[str]:
     return {key for key, active in screen.active_bindings.items() if active.binding.show}
 
@@ -144,16 +158,8 @@ async def test_a_message_carries_the_files_attached_in_the_conversation(usim, tm
     notes.write_text("Cut the intro to ten seconds.\n")
     app = make_app(usim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
-        creation_id = await created(pilot, usim, "video", "Explain tides")
-        detail = await opened(pilot, creation_id, "ready")
-        pane = await wait_for(pilot, lambda: detail.query(ConversationPane) and detail.query_one(ConversationPane),
-                              what="conversation")
+        creation_id, pane = await message_with_a_file(pilot, usim, "Use my notes for the intro", notes)
         attach = pane.query_one(FileAttach)
-        await focus(pilot, "conversation-input")
-        await paste(pilot, "Use my notes for the intro")
-        await focus(pilot, "file-attach-path")
-        await paste(pilot, str(notes))
-        await pilot.press("enter")
         await wait_for(pilot, lambda: attach.paths, what="file listed")
         assert not posts(usim, "/files")
         await pilot.press("ctrl+s")
@@ -169,15 +175,7 @@ async def test_a_refused_file_in_the_conversation_blocks_the_message(usim, tmp_p
     binary.write_bytes(b"MZ" + b"\0" * 64)
     app = make_app(usim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
-        creation_id = await created(pilot, usim, "video", "Explain tides")
-        detail = await opened(pilot, creation_id, "ready")
-        pane = await wait_for(pilot, lambda: detail.query(ConversationPane) and detail.query_one(ConversationPane),
-                              what="conversation")
-        await focus(pilot, "conversation-input")
-        await paste(pilot, "Use this")
-        await focus(pilot, "file-attach-path")
-        await paste(pilot, str(binary))
-        await pilot.press("enter")
+        _creation_id, pane = await message_with_a_file(pilot, usim, "Use this", binary)
         await wait_for(pilot, lambda: pane.query_one(FileAttach).problems, what="refused")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "tool.exe" in static_text(app, "#conversation-status"), what="said why")
