@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -38,6 +38,7 @@ from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
 from kgp_tui.store import Session, Store, id_order
 from kgp_tui.styles import first_screen_css, load_the_rest
+from kgp_tui.timers import ReliableTimers
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation, Product, Run
@@ -96,7 +97,7 @@ def _downloads_screen() -> Screen:
     return DownloadsScreen()
 
 
-class KGPApp(App):
+class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire (kgp_tui.timers)
     """The kgp-tui application."""
 
     CSS = first_screen_css()  # kgp_tui.tcss up to the connect screen; the rest after the first frame (styles.py)
