@@ -25,6 +25,45 @@ STALL_TICK = 0.01
 ESCAPES = re.compile(r"\x1b(\[[0-9;?<=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 
+class StackSampler:
+    """Samples the main thread's stack every 2 ms on a thread (a diagnostic: it costs the loop a little)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, tuple[str, ...]]] = []
+        self._main = threading.main_thread().ident
+        self._running = True
+        threading.Thread(target=self._run, daemon=True, name="bench-sampler").start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while self._running:
+            frame = sys._current_frames().get(self._main)
+            if frame is not None:
+                stack = tuple(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
+                              for f in traceback.extract_stack(frame)[-14:])
+                self.samples.append((time.time(), stack))
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        self._running = False
+
+    def report(self, windows: list[tuple[float, float]], first_frame: float) -> str:
+        from collections import Counter
+
+        lines = []
+        for began, ended in windows:
+            inside = [stack for at, stack in self.samples if began <= at <= ended]
+            lines.append(f"== stall {1000 * (ended - began):.0f} ms at +{1000 * (began - first_frame):.0f} ms after "
+                         f"the first frame, {len(inside)} samples")
+            callers = Counter(frame for stack in inside for frame in set(stack))
+            for frame, n in callers.most_common(40):
+                lines.append(f"  {n:4d}  {frame}")
+        return "\n".join(lines) + "\n"
+
+
 class Instruments:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -76,6 +115,8 @@ class Instruments:
     def start_startup_watch(self) -> None:
         """From the event loop's first moment: how late a 10 ms sleeper wakes, until stop_startup_watch()."""
         self._startup_task = asyncio.ensure_future(sleeper(lambda lag: self.startup_lags.append((time.time(), lag))))
+        if os.environ.get("BENCH_STALLS"):  # BENCH_STALLS=out.txt: what the main thread ran during each stall
+            self._stack_sampler = StackSampler()
         if os.environ.get("BENCH_PROFILE_START"):  # BENCH_PROFILE_START=out.pstats: cProfile from here to usable
             import cProfile
 
@@ -105,6 +146,12 @@ class Instruments:
         """Half a second after the connect's reply (the start-up's last steps run right after it): the longest
         stall from the first frame until now, for `startup_stall`; the watch stops."""
         stalls = self.startup_stalls(time.time())
+        sampler = getattr(self, "_stack_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            first = self.first_frame or 0.0
+            windows = [(at - lag - STALL_TICK, at) for at, lag in self.startup_lags if lag >= 0.02 and at >= first]
+            Path(os.environ["BENCH_STALLS"]).write_text(sampler.report(windows, first), encoding="utf-8")
         self.stop_startup_watch()
         self.emit("settled", stall=stalls["stall"])
 
