@@ -32,6 +32,7 @@ class StackSampler:
         import threading
 
         self.samples: list[tuple[float, tuple[str, ...]]] = []
+        sys.setswitchinterval(0.0005)  # the loop's thread hands the GIL over often enough for a sample every ~2 ms
         self._main = threading.main_thread().ident
         self._running = True
         threading.Thread(target=self._run, daemon=True, name="bench-sampler").start()
@@ -43,7 +44,7 @@ class StackSampler:
             frame = sys._current_frames().get(self._main)
             if frame is not None:
                 stack = tuple(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
-                              for f in traceback.extract_stack(frame)[-14:])
+                              for f in traceback.extract_stack(frame)[-24:])
                 self.samples.append((time.time(), stack))
             time.sleep(0.002)
 
@@ -61,6 +62,9 @@ class StackSampler:
             callers = Counter(frame for stack in inside for frame in set(stack))
             for frame, n in callers.most_common(40):
                 lines.append(f"  {n:4d}  {frame}")
+            for stack, n in Counter(inside).most_common(3):
+                lines.append(f"  -- {n} samples of:")
+                lines += [f"       {frame}" for frame in stack]
         return "\n".join(lines) + "\n"
 
 
@@ -150,7 +154,7 @@ class Instruments:
         if sampler is not None:
             sampler.stop()
             first = self.first_frame or 0.0
-            windows = [(at - lag - STALL_TICK, at) for at, lag in self.startup_lags if lag >= 0.02 and at >= first]
+            windows = [(at - lag - STALL_TICK, at) for at, lag in self.startup_lags if lag >= 0.02 and at - lag >= first]
             Path(os.environ["BENCH_STALLS"]).write_text(sampler.report(windows, first), encoding="utf-8")
         self.stop_startup_watch()
         self.emit("settled", stall=stalls["stall"])
@@ -213,7 +217,16 @@ class Instruments:
         table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
 
     def start_stalls(self) -> None:
-        self._stall_task = asyncio.ensure_future(sleeper(self.lags.append))
+        timed: list[tuple[float, float]] = []
+        self._live_timed = timed
+
+        def record(lag: float) -> None:
+            self.lags.append(lag)
+            timed.append((time.time(), lag))
+
+        self._stall_task = asyncio.ensure_future(sleeper(record))
+        if os.environ.get("BENCH_STALLS"):  # and what ran during each stall of the live window (in <file>.live)
+            self._live_sampler = StackSampler()
         if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.txt profiles the live window (pip install pyinstrument)
             from pyinstrument import Profiler
 
@@ -223,6 +236,12 @@ class Instruments:
     def stop_stalls(self) -> None:
         if self._stall_task is not None:
             self._stall_task.cancel()
+        sampler = getattr(self, "_live_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            windows = [(at - lag - STALL_TICK, at) for at, lag in self._live_timed if lag >= 0.05]
+            Path(os.environ["BENCH_STALLS"] + ".live").write_text(sampler.report(windows, self.first_frame or 0.0),
+                                                                  encoding="utf-8")
         profiler = getattr(self, "_profiler", None)
         if profiler is not None:
             profiler.stop()
