@@ -35,6 +35,19 @@ class StackSampler:
         sys.setswitchinterval(0.0005)  # the loop's thread hands the GIL over often enough for a sample every ~2 ms
         self._main = threading.main_thread().ident
         self._running = True
+        self.collections: list[tuple[float, float, int, int]] = []  # (began, seconds, generation, collected)
+        import gc
+
+        started: list[float] = [0.0]
+
+        def timed(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                started[0] = time.time()
+            elif self._running:
+                self.collections.append((started[0], time.time() - started[0], info["generation"],
+                                         info["collected"]))
+
+        gc.callbacks.append(timed)
         threading.Thread(target=self._run, daemon=True, name="bench-sampler").start()
 
     def _run(self) -> None:
@@ -59,6 +72,10 @@ class StackSampler:
             inside = [stack for at, stack in self.samples if began <= at <= ended]
             lines.append(f"== stall {1000 * (ended - began):.0f} ms at +{1000 * (began - first_frame):.0f} ms after "
                          f"the first frame, {len(inside)} samples")
+            for at, seconds, generation, collected in self.collections:
+                if began - 0.001 <= at <= ended:
+                    lines.append(f"  gc: generation {generation} collection of {1000 * seconds:.0f} ms "
+                                 f"({collected} collected)")
             callers = Counter(frame for stack in inside for frame in set(stack))
             for frame, n in callers.most_common(40):
                 lines.append(f"  {n:4d}  {frame}")
