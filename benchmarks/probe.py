@@ -25,6 +25,66 @@ STALL_TICK = 0.01
 ESCAPES = re.compile(r"\x1b(\[[0-9;?<=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 
+class StackSampler:
+    """Samples the main thread's stack every 2 ms on a thread (a diagnostic: it costs the loop a little)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, tuple[str, ...]]] = []
+        sys.setswitchinterval(0.0005)  # the loop's thread hands the GIL over often enough for a sample every ~2 ms
+        self._main = threading.main_thread().ident
+        self._running = True
+        self.collections: list[tuple[float, float, int, int]] = []  # (began, seconds, generation, collected)
+        import gc
+
+        started: list[float] = [0.0]
+
+        def timed(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                started[0] = time.time()
+            elif self._running:
+                self.collections.append((started[0], time.time() - started[0], info["generation"],
+                                         info["collected"]))
+
+        gc.callbacks.append(timed)
+        threading.Thread(target=self._run, daemon=True, name="bench-sampler").start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while self._running:
+            frame = sys._current_frames().get(self._main)
+            if frame is not None:
+                stack = tuple(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
+                              for f in traceback.extract_stack(frame)[-24:])
+                self.samples.append((time.time(), stack))
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        self._running = False
+
+    def report(self, windows: list[tuple[float, float]], first_frame: float) -> str:
+        from collections import Counter
+
+        lines = []
+        for began, ended in windows:
+            inside = [stack for at, stack in self.samples if began <= at <= ended]
+            lines.append(f"== stall {1000 * (ended - began):.0f} ms at +{1000 * (began - first_frame):.0f} ms after "
+                         f"the first frame, {len(inside)} samples")
+            for at, seconds, generation, collected in self.collections:
+                if began - 0.001 <= at <= ended:
+                    lines.append(f"  gc: generation {generation} collection of {1000 * seconds:.0f} ms "
+                                 f"({collected} collected)")
+            callers = Counter(frame for stack in inside for frame in set(stack))
+            for frame, n in callers.most_common(40):
+                lines.append(f"  {n:4d}  {frame}")
+            for stack, n in Counter(inside).most_common(3):
+                lines.append(f"  -- {n} samples of:")
+                lines += [f"       {frame}" for frame in stack]
+        return "\n".join(lines) + "\n"
+
+
 class Instruments:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -76,6 +136,8 @@ class Instruments:
     def start_startup_watch(self) -> None:
         """From the event loop's first moment: how late a 10 ms sleeper wakes, until stop_startup_watch()."""
         self._startup_task = asyncio.ensure_future(sleeper(lambda lag: self.startup_lags.append((time.time(), lag))))
+        if os.environ.get("BENCH_STALLS"):  # BENCH_STALLS=out.txt: what the main thread ran during each stall
+            self._stack_sampler = StackSampler()
         if os.environ.get("BENCH_PROFILE_START"):  # BENCH_PROFILE_START=out.pstats: cProfile from here to usable
             import cProfile
 
@@ -105,6 +167,12 @@ class Instruments:
         """Half a second after the connect's reply (the start-up's last steps run right after it): the longest
         stall from the first frame until now, for `startup_stall`; the watch stops."""
         stalls = self.startup_stalls(time.time())
+        sampler = getattr(self, "_stack_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            first = self.first_frame or 0.0
+            windows = [(at - lag - STALL_TICK, at) for at, lag in self.startup_lags if lag >= 0.02 and at - lag >= first]
+            Path(os.environ["BENCH_STALLS"]).write_text(sampler.report(windows, first), encoding="utf-8")
         self.stop_startup_watch()
         self.emit("settled", stall=stalls["stall"])
 
@@ -166,7 +234,16 @@ class Instruments:
         table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
 
     def start_stalls(self) -> None:
-        self._stall_task = asyncio.ensure_future(sleeper(self.lags.append))
+        timed: list[tuple[float, float]] = []
+        self._live_timed = timed
+
+        def record(lag: float) -> None:
+            self.lags.append(lag)
+            timed.append((time.time(), lag))
+
+        self._stall_task = asyncio.ensure_future(sleeper(record))
+        if os.environ.get("BENCH_STALLS"):  # and what ran during each stall of the live window (in <file>.live)
+            self._live_sampler = StackSampler()
         if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.txt profiles the live window (pip install pyinstrument)
             from pyinstrument import Profiler
 
@@ -176,6 +253,12 @@ class Instruments:
     def stop_stalls(self) -> None:
         if self._stall_task is not None:
             self._stall_task.cancel()
+        sampler = getattr(self, "_live_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            windows = [(at - lag - STALL_TICK, at) for at, lag in self._live_timed if lag >= 0.05]
+            Path(os.environ["BENCH_STALLS"] + ".live").write_text(sampler.report(windows, self.first_frame or 0.0),
+                                                                  encoding="utf-8")
         profiler = getattr(self, "_profiler", None)
         if profiler is not None:
             profiler.stop()

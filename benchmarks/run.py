@@ -39,12 +39,14 @@ FIGURES: dict[str, tuple[str, str, str]] = {
                       "connect's reply (vs bare DataTable app, first frame to ↓ answered)", "ms", "< 50 ms"),
     "idle_cpu_empty": ("CPU at rest, connected, nothing tracked, on the catalog (vs bare DataTable app, idle)",
                        "% core", "< 0.3 %"),
-    "key_latency_p95": ("key press → frame, p95, 500 active jobs polled (vs bare DataTable)", "ms", "< 20 ms"),
+    "key_latency_p95": ("key press → frame, p95, 2,000 active jobs polled + 500 finished (vs bare DataTable, "
+                        "same rows)", "ms", "< 20 ms"),
     "max_stall": ("longest event-loop stall during that run (vs bare DataTable)", "ms", "< 100 ms"),
-    "requests_per_second": ("job polls/s at the simulator, 500 active jobs, whole run after the first round "
+    "requests_per_second": ("job polls/s at the simulator, 2,000 active jobs, whole run after the first round "
                             "(vs the budget)", "req/s", "≤ budget"),
     "idle_cpu": ("CPU while nothing changes, 500 finished jobs on screen (vs bare app)", "% core", "< 1 %"),
-    "rss": ("RSS with 500+500 jobs and the creations loaded in the history (vs bare)", "MB", "< 150 MB"),
+    "rss": ("RSS with 2,000+500 jobs and the creations loaded in the history (vs bare; the goal names 1,000 jobs)",
+            "MB", "< 150 MB"),
     "state_change": ("job finished → shown on screen (vs poll interval + one request)", "ms", "ratio ≤ 1"),
 }
 
@@ -55,7 +57,7 @@ class Settings:
         self.quick = quick
         self.runs = runs or (3 if quick else 5)
         self.paint_runs = runs or (5 if quick else 9)
-        self.jobs = 500
+        self.jobs = 2_000  # issue 15's key p95 is with 2,000 active jobs polled (it was 500 before)
         self.done_jobs = 500
         self.creations = 2_000 if quick else 10_000  # loading 10,000 takes 100 page loads (5-14 s)
         self.idle_seconds = 2.0 if quick else 10.0
@@ -133,7 +135,7 @@ def bench_first_paint(s: Settings, tmp: Path, log: Callable[[str], None], surfac
             "ratio_of_fastest": round(min(kgp) / min(bare), 3)}
 
 
-# -- 500 active jobs: keys, stalls, requests/s, idle CPU, RSS -------------------------------------------------------
+# -- 2,000 active jobs: keys, stalls, requests/s, idle CPU, RSS -------------------------------------------------------
 
 def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
     """Spawn → usable: kgp-tui says `listed` (connected, the catalog lists types), ↓ is typed, and the first frame

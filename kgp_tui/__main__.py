@@ -107,7 +107,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
     from kgp_tui.app import KGPApp
 
-    app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface)
+    app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface, freeze_start_up=True)
     app.run()
     return app.return_code or 0
 

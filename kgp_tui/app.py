@@ -97,6 +97,19 @@ def _downloads_screen() -> Screen:
     return DownloadsScreen()
 
 
+FREEZE_AFTER = 1.0  # seconds after the first connect's reply: the start-up has made its objects by then
+
+
+def _freeze_the_start_up() -> None:
+    """Move every object made so far (the modules, Textual, the stylesheet, the offer: most of the heap) to the
+    collector's permanent generation, so that a full collection walks only what came after. With 2,500 jobs on
+    screen a full collection held the loop ~90 ms. Only for the program's own process: frozen objects are never
+    collected, so a test process that runs many apps would keep the garbage of the earlier ones."""
+    import gc
+
+    gc.freeze()
+
+
 class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire (kgp_tui.timers)
     """The kgp-tui application."""
 
@@ -127,6 +140,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         simulator: Any = None,
         clock: Callable[[], Any] | None = None,
         surface: SurfaceChoice | None = None,
+        freeze_start_up: bool = False,
     ) -> None:
         # "auto" finds the surface at connect; the command line wins over the config file
         surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
@@ -138,6 +152,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         super().__init__()
         self.config = config
         self.initial_connection = connection
+        self._freeze_start_up = freeze_start_up  # the program's own process only (see _freeze_the_start_up)
         self.demo = demo
         self.simulator = simulator
         self._owns_simulator = False
@@ -376,6 +391,9 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         if self.current_mode == "connect":  # a user who went on to F3 or F6 while it connected stays there
             self.switch_mode("catalog")
         self._open_the_form_asked_for()
+        if self._freeze_start_up:
+            self._freeze_start_up = False
+            self.set_timer(FREEZE_AFTER, _freeze_the_start_up, name="gc-freeze")
 
     def on_connect_failed(self, message: msg.ConnectFailed) -> None:
         self._form_after_connect = None

@@ -283,3 +283,40 @@ async def test_jobs_from_disk_while_connecting_and_the_user_stays_where_they_wen
             assert app2.screen is screen and job_id in app2.store.runs
     finally:
         sim.stop()
+
+
+async def test_many_jobs_at_once_are_written_in_batches_and_all_come_back(tmp_path, isolated_dirs):
+    """2,000 jobs tracked at once held the loop a third of a second in one write: now each write is bounded, and
+    every job still reaches the file (and the next start) without waiting for the quit."""
+    from kgp_tui.api.domain import Run
+    from kgp_tui.resume import FLUSH_BATCH
+
+    jobs = 2 * FLUSH_BATCH + 50
+    clock = SimClock()
+    sim = slow_sim(clock)
+    try:
+        ids = [str(j) for j in sim.seed_jobs(jobs)]
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            await wait_for(pilot, lambda: app.persistence.db is not None, what="the state file open")
+            batches: list[int] = []
+            save = app.persistence.db.save
+
+            def counted(profile, **rows):
+                batches.append(sum(len(v) for v in rows.values()))
+                return save(profile, **rows)
+
+            app.persistence.db.save = counted
+            for job_id in ids:
+                app.load_run(Run(surface="v1", id=job_id, creation_id=None))
+            await wait_for(pilot, lambda: set(ids) <= {j["job_id"] for j in saved(sim).load(profile_of(sim)).jobs},
+                           what="every job in the state file while the app runs")
+            assert max(batches) <= FLUSH_BATCH and len(batches) >= 3
+            await pilot.press("ctrl+q")
+
+        again = make_app(sim, tmp_path, key=TEST_KEY)
+        async with again.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: set(ids) <= set(again.store.runs), what="every job back at the next start")
+    finally:
+        sim.stop()

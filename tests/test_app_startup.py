@@ -37,3 +37,32 @@ async def test_a_key_typed_during_start_up_is_answered_and_every_step_still_runs
         await wait_for(pilot, lambda: app.screen.query("KGPFooter"), what="the footer")
         assert not app.screen.query("#footer-placeholder")
         assert "catalog-body" in "".join(str(source) for source in app.stylesheet.source.values())
+
+
+
+async def test_the_program_freezes_what_its_start_up_made_and_an_app_in_a_test_does_not(sim, tmp_path, monkeypatch):
+    """After the first connect the program moves the start-up's objects out of the collector's way (full
+    collections then walk only what came after); an app made without asking (as in these tests) leaves the GC be."""
+    import gc
+
+    from support.app import make_config
+
+    from kgp_tui import app as appmod
+    from kgp_tui.config import Connection
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+
+    async def run(asked: bool) -> None:
+        app = appmod.KGPApp(config=make_config(tmp_path), connection=Connection(sim.base_url, TEST_KEY, "t"),
+                            freeze_start_up=asked)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.adapter is not None, what="connected")
+            later: list[int] = []
+            app.set_timer(appmod.FREEZE_AFTER + 0.1, lambda: later.append(1))
+            await wait_for(pilot, lambda: later, what="a moment after the freeze was due")
+
+    await run(asked=True)
+    assert frozen == [True]
+    await run(asked=False)
+    assert frozen == [True]  # not again

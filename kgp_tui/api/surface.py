@@ -87,6 +87,15 @@ class Connection:
         return self.adapter.name
 
 
+# What httpx imports only when the first request is sent (httpcore, h11, anyio and its asyncio backend: 67 modules):
+# that was ~80 ms of the connect on the event loop, after warm_up had imported everything else.
+_FIRST_REQUEST_MODULES = (
+    "queue", "h11", "httpcore", "httpcore._backends.auto", "httpcore._backends.anyio", "httpcore._async.http11",
+    "httpcore._async.connection_pool", "httpcore._async.http_proxy", "anyio", "anyio._backends._asyncio",
+    "anyio.streams.tls", "anyio.streams.stapled", "anyio.streams.memory", "anyio.to_thread", "anyio.lowlevel",
+)
+
+
 def warm_up(surfaces: Sequence[str] = ("unified", "v1")) -> None:
     """Import the adapters (httpx, the pydantic models) and load the CA bundle. Meant for a worker thread before
     ``connect``: done on the event loop, this held it for a quarter of a second at start-up."""
@@ -94,6 +103,13 @@ def warm_up(surfaces: Sequence[str] = ("unified", "v1")) -> None:
 
     for surface in surfaces:
         importlib.import_module(f"{__package__}.{surface}")
+    if "v1" in surfaces:
+        importlib.import_module(f"{__package__}.client")  # V1Adapter.open imports it
+    for name in _FIRST_REQUEST_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another httpx/httpcore/anyio layout: it is then imported at the first request
+            pass
     from .tls import tls_context
 
     tls_context()  # every client is built with it, even for http (a redirect may lead to https)

@@ -1,0 +1,44 @@
+"""The stylesheet in two parts (kgp_tui.styles): the rest, added after the first frame without restyling anything,
+must not style a widget of either first screen; the screens shown later have their rules."""
+
+from __future__ import annotations
+
+from support import TEST_KEY
+from support.app import connected_app_on_catalog, make_app, wait_for
+from textual.css.match import match
+from textual.css.stylesheet import Stylesheet
+
+from kgp_tui.styles import _parts
+
+SIZE = (100, 30)
+
+
+def the_rest_matching(app) -> list[str]:
+    """Every widget on the current screen (and the app) that a rule of the second part matches."""
+    sheet = Stylesheet(variables=app.get_css_variables())
+    sheet.add_source(_parts()[1])
+    rules = sheet.rules
+    assert len(rules) > 20  # the part is there and parsed
+    nodes = [app, *app.screen.walk_children(with_self=True)]
+    return [f"{node!r} ← {rule.selectors}" for node in nodes for rule in rules if match(rule.selector_set, node)]
+
+
+async def test_the_rest_of_the_css_styles_nothing_on_the_connect_screen(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#api-key") and app.screen.query("KGPFooter"),
+                       what="the connect form and its footer")
+        assert the_rest_matching(app) == []
+
+
+async def test_the_rest_of_the_css_styles_nothing_on_the_catalog_and_reaches_the_screens_after_it(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await wait_for(pilot, lambda: app.screen.query("KGPFooter"), what="the footer")
+        assert the_rest_matching(app) == []
+        await pilot.press("f3")
+        detail = await wait_for(pilot, lambda: app.screen.query("#job-detail") and app.screen.query_one("#job-detail"),
+                                what="the jobs screen")
+        assert detail.styles.max_height is not None and detail.styles.max_height.value == 5  # a rule of the rest
+        assert detail.styles.border_top[0] == "hkey"
