@@ -270,7 +270,8 @@ class ConversationPane(Widget):
     def _files_ready(self) -> bool:
         """Every listed file is up (its id goes with the message); else a refusal is said, or the upload starts."""
         attach = self._file_attach()
-        state = attach.readiness if attach is not None else "ready"
+        adapter = self._adapter if self._adapter is not None else getattr(self.app, "adapter", None)
+        state = attach.ready_to_send(adapter) if attach is not None else "ready"
         if state == "refused":
             self._uploading = False
             self._set_status("Not sent: a file cannot be attached. " + " ".join(attach.problems) + " Your text "
@@ -282,9 +283,6 @@ class ConversationPane(Widget):
             return True
         self._uploading = True
         self._set_status("Uploading the attached files first…")
-        adapter = self._adapter if self._adapter is not None else getattr(self.app, "adapter", None)
-        if not attach.busy and adapter is not None:
-            attach.upload(adapter)
         return False
 
     def on_file_attach_changed(self, event: FileAttach.Changed) -> None:
