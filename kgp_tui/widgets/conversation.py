@@ -118,6 +118,12 @@ class ConversationPane(Widget):
     """
     BINDINGS = [
         Binding("ctrl+s", "send", "Send message", id="conversation.send", priority=True),
+        # the log scrolls to the newest by itself and Tab does not stop on it: these page through older messages
+        # from the message box (the text box leaves them unbound)
+        Binding("ctrl+up,shift+pageup", "scroll_log(-1)", "Older messages", key_display="ctrl+↑",
+                id="conversation.older"),
+        Binding("ctrl+down,shift+pagedown", "scroll_log(1)", "Newer messages", key_display="ctrl+↓", show=False,
+                id="conversation.newer"),
     ]
 
     class MessageSent(Message):
@@ -203,6 +209,13 @@ class ConversationPane(Widget):
         elif self.rerunning and creation.status == "failed":
             self.rerunning = False  # the change run failed: no new delivery follows
         self._show()
+
+    def action_scroll_log(self, direction: int) -> None:
+        log = self.query_one("#conversation-log", VerticalScroll)
+        if direction < 0:
+            log.scroll_page_up(animate=False)
+        else:
+            log.scroll_page_down(animate=False)
 
     def _show(self) -> None:
         log = self.query_one("#conversation-log", VerticalScroll)
