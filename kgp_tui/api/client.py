@@ -120,6 +120,11 @@ class KGPClient:
     def host(self) -> str:
         return self._host
 
+    def key_headers(self) -> dict[str, str]:
+        """The headers that carry the key, for a request to this API's own origin only (a download from it);
+        empty without a key. Never for another host: media hosts get no key (``kgp_tui.downloads``)."""
+        return self._auth_headers(self._api_key) if self._api_key else {}
+
     def __repr__(self) -> str:
         return f"KGPClient(base_url={_shown_url(self._base_url)!r}, key={self.key_prefix!r})"
 
