@@ -172,6 +172,8 @@ class Instruments:
             sampler.stop()
             first = self.first_frame or 0.0
             windows = [(at - lag - STALL_TICK, at) for at, lag in self.startup_lags if lag >= 0.02 and at - lag >= first]
+            if sampler.samples:  # and all of the time from the loop's start to the first frame, as one window
+                windows.insert(0, (sampler.samples[0][0], first))
             Path(os.environ["BENCH_STALLS"]).write_text(sampler.report(windows, first), encoding="utf-8")
         self.stop_startup_watch()
         self.emit("settled", stall=stalls["stall"])

@@ -339,12 +339,18 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
 
             remembered = await asyncio.to_thread(self.persistence.remembered_surface, base_url, key_digest(api_key))
         known = surface if surface != "auto" else remembered
+        kept = None  # the offer this profile saw last: revalidated (If-None-Match) rather than read whole
+        if not self.persistence.is_demo(base_url):
+            from kgp_tui.config import Connection as Profile
+
+            kept = await asyncio.to_thread(_kept_offer, Profile(base_url, api_key, ""), surface)
         try:
             await asyncio.to_thread(_warm_up, (known,) if known else ("unified", "v1"))
             from kgp_tui.api.surface import connect
 
             # The contract: retry GETs on 429/5xx with backoff; a refused key (401) is never retried.
             connection = await connect(base_url, api_key, surface, remembered=remembered,
+                                       kept=kept.offer if kept is not None else None,
                                        timeout=self.request_timeout, get_retries=2, on_retry=retrying)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on screen
             self.post_message(msg.ConnectFailed(error, base_url, key_prefix(api_key)))

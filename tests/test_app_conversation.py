@@ -241,3 +241,27 @@ async def test_a_retry_after_a_timeout_the_server_did_answer_is_taken_once(ucloc
         assert [m["content"] for m in (await impatient.creation(creation.id)).raw["messages"]] == ["How long is it?"]
     finally:
         await impatient.aclose()
+
+
+async def test_older_messages_are_reached_by_keys_from_the_message_box(uclocked, adapter):
+    """The log shows the newest and Tab skips it; ctrl+↑ / ctrl+↓ (or shift+PgUp / shift+PgDn) page through it."""
+    from dataclasses import replace
+
+    sim, clock = uclocked
+    creation = await ready_video(sim, clock, adapter)
+    said = tuple(d.Message(id=f"m{n}", content=f"Message number {n}", status="answered", reply=f"Reply {n}")
+                 for n in range(1, 13))
+    app = Harness(ConversationPane(replace(creation, messages=said), adapter=adapter))
+    async with app.run_test(size=(120, 40)) as pilot:
+        log = app.pane.query_one("#conversation-log")
+        await wait_for(pilot, lambda: log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y,
+                       what="the newest message shown")
+        assert isinstance(app.focused, TextArea)
+        await pilot.press("ctrl+up")
+        await wait_for(pilot, lambda: log.scroll_y < log.max_scroll_y, what="older messages")
+        for _ in range(6):
+            await pilot.press("shift+pageup")
+        await wait_for(pilot, lambda: log.scroll_y == 0, what="the first message")
+        await pilot.press("ctrl+down")
+        await wait_for(pilot, lambda: log.scroll_y > 0, what="newer again")
+        assert isinstance(app.focused, TextArea) and app.pane.query_one(TextArea).text == ""  # nothing typed

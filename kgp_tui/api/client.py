@@ -120,6 +120,11 @@ class KGPClient:
     def host(self) -> str:
         return self._host
 
+    def key_headers(self) -> dict[str, str]:
+        """The headers that carry the key, for a request to this API's own origin only (a download from it);
+        empty without a key. Never for another host: media hosts get no key (``kgp_tui.downloads``)."""
+        return self._auth_headers(self._api_key) if self._api_key else {}
+
     def __repr__(self) -> str:
         return f"KGPClient(base_url={_shown_url(self._base_url)!r}, key={self.key_prefix!r})"
 
@@ -145,6 +150,24 @@ class KGPClient:
     async def catalog(self, *, retries: int | None = None) -> Catalog:
         """GET /catalog: content types with their limits; languages, voices, styles."""
         return await self._get_model(Catalog, "/catalog", retries=retries)
+
+    async def catalog_if_changed(self, etag: str | None, *, retries: int | None = None
+                                 ) -> tuple[Catalog | None, str | None]:
+        """GET /catalog revalidated: (the catalog, its ETag), or (None, etag) when the server answers 304 to
+        ``If-None-Match: etag`` (the catalog kept from last time is still current)."""
+        data, tag = await self.get_if_changed("/catalog", etag, retries=retries)
+        return (None if data is None else self._parse(Catalog, data, 200, "GET", "/catalog")), tag
+
+    async def get_if_changed(self, path: str, etag: str | None, *, retries: int | None = None
+                             ) -> tuple[Any, str | None]:
+        """A GET with ``If-None-Match`` when ``etag`` is given: (decoded JSON, the reply's ETag or None), or
+        (None, etag) for 304 Not Modified. A server that sends no ETag is read as always (no 304 can come)."""
+        seen: dict[str, str] = {}
+        headers = {"If-None-Match": etag} if etag else None
+        status, data = await self._call("GET", path, retries=retries, headers=headers, seen=seen)
+        if status == 304:
+            return None, etag
+        return data, seen.get("etag")
 
     async def create(self, payload: Mapping[str, Any]) -> CreateResponse:
         """POST /creations. Never retried; a failure after sending raises with ``ambiguous=True``."""
@@ -203,14 +226,20 @@ class KGPClient:
         files: Mapping[str, Any] | None = None,
         auth: bool = True,
         retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        seen: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        """(status, decoded JSON) of a 2xx reply; anything else raises a ``KGPError``. Only GETs are retried."""
+        """(status, decoded JSON) of a 2xx reply; anything else raises a ``KGPError``. Only GETs are retried.
+
+        ``headers`` go with the request; with ``If-None-Match`` among them a 304 is (304, None), not an error.
+        ``seen`` receives the reply's ``etag`` when it has one."""
         if method != "GET":
             retries = 0
         attempts = 1 + max(0, self.get_retries if retries is None else retries)
         for attempt in range(attempts):
             try:
-                return await self._send(method, path, params=params, body=body, files=files, auth=auth)
+                return await self._send(method, path, params=params, body=body, files=files, auth=auth,
+                                        headers=headers, seen=seen)
             except KGPError as err:
                 delay = self._retry_delay(err, attempt) if attempt + 1 < attempts else None
                 if delay is None:
@@ -241,11 +270,14 @@ class KGPClient:
         body: Any,
         auth: bool,
         files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        seen: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         started = time.perf_counter()
         failure: KGPError | None = None
         try:
-            request = self._http.build_request(method, self._base_url + path, params=params, json=body, files=files)
+            request = self._http.build_request(method, self._base_url + path, params=params, json=body, files=files,
+                                               headers=dict(headers) if headers else None)
             if not auth:
                 for name in self._auth_headers(self._api_key):
                     request.headers.pop(name, None)
@@ -259,6 +291,11 @@ class KGPClient:
             raise failure
         status = response.status_code
         log.debug("%s %s -> %d in %.0f ms", method, path, status, elapsed)
+        tag = response.headers.get("ETag") or ""
+        if seen is not None and 0 < len(tag) <= 200 and tag.isascii() and tag.isprintable():
+            seen["etag"] = tag  # sent back as it came: only a plain one-line value
+        if status == 304 and headers and "If-None-Match" in headers:
+            return status, None  # what the caller holds is current
         if not 200 <= status < 300:
             raise error_from_response(
                 status, response.headers, response.content, method, path, keys=(self._api_key,), host=self._host

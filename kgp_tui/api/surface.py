@@ -38,6 +38,11 @@ class SurfaceAdapter(Protocol):
 
     async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer: ...
 
+    def keep_offer(self, offer: d.Offer | None) -> None:
+        """The offer kept from the last start (its ``etag`` from the server): the first fetch of the offer asks
+        whether it is still current (``If-None-Match``), and a 304 makes it this adapter's offer without a body."""
+        ...
+
     def build_create_body(self, product: d.Product, values: Mapping[str, Any], file_ids: Sequence[str] = (),
                           max_credits: int | None = None) -> dict[str, Any]: ...
 
@@ -129,7 +134,8 @@ def open_adapter(surface: d.SurfaceName, base_url: str, api_key: str, **options:
 
 
 async def connect(base_url: str, api_key: str, surface: SurfaceChoice = "auto", *,
-                  remembered: d.SurfaceName | None = None, **options: Any) -> Connection:
+                  remembered: d.SurfaceName | None = None, kept: d.Offer | None = None,
+                  **options: Any) -> Connection:
     """Connect, finding the surface first when ``surface`` is ``"auto"``; ``options`` go to the HTTP client
     (timeout, get_retries, transport). Raises ``AuthError`` for a refused key, ``SurfaceUnknown`` when the server's
     answer says neither surface, and the other ``KGPError``s as they come. The adapter is closed on failure.
@@ -139,24 +145,26 @@ async def connect(base_url: str, api_key: str, surface: SurfaceChoice = "auto", 
     if surface not in SURFACE_CHOICES:
         raise ValueError(f"Unknown surface {surface!r}: use auto, v1 or unified.")
     if surface != "auto":
-        return await _finish(open_adapter(surface, base_url, api_key, **options))
+        return await _finish(open_adapter(surface, base_url, api_key, **options), kept)
     if remembered in ("v1", "unified"):
         try:
-            return await _finish(open_adapter(remembered, base_url, api_key, **options))
+            return await _finish(open_adapter(remembered, base_url, api_key, **options), kept)
         except NotFound:
             pass  # this server no longer speaks the remembered surface: find out again
-    return await _detect(base_url, api_key, options)
+    return await _detect(base_url, api_key, options, kept)
 
 
-async def _detect(base_url: str, api_key: str, options: Mapping[str, Any]) -> Connection:
+async def _detect(base_url: str, api_key: str, options: Mapping[str, Any], kept: d.Offer | None = None
+                  ) -> Connection:
     from .unified import UnifiedAdapter
 
     unified = UnifiedAdapter.open(base_url, api_key, **options)
+    unified.keep_offer(kept)
     try:
         await unified.capabilities()
     except NotFound:
         await unified.aclose()
-        return await _finish_v1(base_url, api_key, options)
+        return await _finish_v1(base_url, api_key, options, kept)
     except ConnectionFailed:
         await unified.aclose()
         raise
@@ -168,15 +176,16 @@ async def _detect(base_url: str, api_key: str, options: Mapping[str, Any]) -> Co
     except BaseException:
         await unified.aclose()
         raise
-    return await _finish(unified)
+    return await _finish(unified, kept)
 
 
-async def _finish_v1(base_url: str, api_key: str, options: Mapping[str, Any]) -> Connection:
+async def _finish_v1(base_url: str, api_key: str, options: Mapping[str, Any], kept: d.Offer | None = None
+                     ) -> Connection:
     from .v1 import V1Adapter
 
     adapter: V1Adapter = V1Adapter.open(base_url, api_key, **options)
     try:
-        return await _finish(adapter)
+        return await _finish(adapter, kept)
     except NotFound as err:
         if err.path != "/me":
             raise
@@ -187,7 +196,8 @@ async def _finish_v1(base_url: str, api_key: str, options: Mapping[str, Any]) ->
         ) from None
 
 
-async def _finish(adapter: SurfaceAdapter) -> Connection:
+async def _finish(adapter: SurfaceAdapter, kept: d.Offer | None = None) -> Connection:
+    adapter.keep_offer(kept)
     try:
         account = await adapter.account()  # the documented order: the key first, then what it can make
         offer = await adapter.offer()

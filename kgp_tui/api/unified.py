@@ -108,6 +108,8 @@ class UnifiedAdapter:
         self.client = client
         self._capabilities = capabilities
         self._offer: d.Offer | None = None
+        self._kept: d.Offer | None = None
+        self._etag: str | None = None
 
     @classmethod
     def open(cls, base_url: str, api_key: str, **options: Any) -> UnifiedAdapter:
@@ -120,17 +122,26 @@ class UnifiedAdapter:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def keep_offer(self, offer: d.Offer | None) -> None:
+        self._kept = offer if offer is not None and offer.surface == "unified" and offer.etag and offer.raw else None
+
     async def capabilities(self, *, refresh: bool = False, retries: int | None = None) -> Any:
-        """``GET /capabilities`` as the server gave it (decoded JSON)."""
+        """``GET /capabilities`` as the server gave it (decoded JSON); the kept offer's when a 304 says it is
+        current (its raw is the capabilities it was made from, the account included)."""
         if self._capabilities is None or refresh:
-            self._capabilities = await self.client.get("/capabilities", retries=retries)
-            self._offer = None
+            kept, self._kept = self._kept, None
+            data, self._etag = await self.client.get_if_changed("/capabilities", kept.etag if kept else None,
+                                                                 retries=retries)
+            if data is None and kept is not None:  # 304 (a None otherwise is a JSON null: read as before)
+                self._capabilities, self._offer = dict(kept.raw), kept
+            else:
+                self._capabilities, self._offer = data, None
         return self._capabilities
 
     async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer:
         caps = await self.capabilities(refresh=refresh, retries=retries)
         if self._offer is None:
-            self._offer = offer_from_capabilities(caps)
+            self._offer = replace(offer_from_capabilities(caps), etag=self._etag)
         return self._offer
 
     async def account(self, *, refresh: bool = False, retries: int | None = None) -> d.Account:

@@ -212,8 +212,9 @@ class V1Adapter:
 
     def __init__(self, client: Any) -> None:
         self.client = client  # a KGPClient; typed loosely so importing this module does not import httpx
-        self._catalog: m.Catalog | None = None
+        self._catalog: m.Catalog | None = None  # read from the offer's raw when a 304 kept it (_catalog_model)
         self._offer: d.Offer | None = None
+        self._kept: d.Offer | None = None
         self._details: dict[str, m.Creation] = {}
 
     @classmethod
@@ -234,15 +235,31 @@ class V1Adapter:
         me: m.Me = await self.client.me(retries=retries)
         return account_from_me(me, self.key_prefix)
 
+    def keep_offer(self, offer: d.Offer | None) -> None:
+        self._kept = offer if offer is not None and offer.surface == "v1" and offer.etag and offer.raw else None
+
     async def offer(self, *, refresh: bool = False, retries: int | None = None) -> d.Offer:
-        if self._catalog is None or self._offer is None or refresh:
-            self._catalog = await self.client.catalog(retries=retries)
-            self._offer = offer_from_catalog(self._catalog)
+        if self._offer is None or refresh:
+            kept, self._kept = self._kept, None
+            catalog, etag = await self.client.catalog_if_changed(kept.etag if kept else None, retries=retries)
+            if catalog is None and kept is not None:  # 304: the kept one is current; its model is read when needed
+                self._catalog, self._offer = None, kept
+            else:  # (a 304 comes only to an ETag sent, so catalog is there; a plain GET if ever not)
+                self._catalog = catalog if catalog is not None else await self.client.catalog(retries=retries)
+                self._offer = replace(offer_from_catalog(self._catalog), etag=etag)
         return self._offer
+
+    @property
+    def _catalog_model(self) -> m.Catalog | None:
+        """The catalog's model (payload.py's rules read it): the one fetched, or the kept offer's, read once."""
+        if self._catalog is None and self._offer is not None and self._offer.raw:
+            self._catalog = m.Catalog.model_validate(self._offer.raw)
+        return self._catalog
 
     def _content_type(self, product: d.Product) -> m.ContentType:
         """The catalog entry the product came from (payload.py's rules work on it)."""
-        found = self._catalog.get_type(product.type) if self._catalog is not None else None
+        catalog = self._catalog_model
+        found = catalog.get_type(product.type) if catalog is not None else None
         return found or m.ContentType.model_validate(product.raw or {"type": product.type})
 
     def build_create_body(
@@ -259,7 +276,7 @@ class V1Adapter:
         max_credits: int | None = None,
     ) -> dict[str, str]:
         errors = validate_create(self._content_type(product), self._wire_values(product, values),
-                                 self._catalog or m.Catalog())
+                                 self._catalog_model or m.Catalog())
         if file_ids:
             errors["input_file_ids"] = "This server's API (v1) takes no files."
         if max_credits is not None:
@@ -276,8 +293,9 @@ class V1Adapter:
             if isinstance(quality, str) and quality.strip() and product.applies(MODEL_QUALITY, values):
                 wire["image_generation"]["quality"] = quality.strip()
         model_name = wire.get("video_generation")
-        if isinstance(model_name, str) and self._catalog is not None:
-            video = next((v for v in self._catalog.video_models if v.model == model_name), None)
+        catalog = self._catalog_model
+        if isinstance(model_name, str) and catalog is not None:
+            video = next((v for v in catalog.video_models if v.model == model_name), None)
             if video is not None:
                 wire["video_generation"] = {"model": video.model, "task": video.tasks[0] if video.tasks
                                             else "text_to_video"}

@@ -39,7 +39,7 @@ def api_auth(adapter: Any) -> Any:
 
     client = getattr(adapter, "client", None)
     base_url = getattr(client, "base_url", None)
-    key = getattr(client, "_api_key", "")  # the client keeps the key to itself; it goes only where it went
-    if client is None or not base_url or not key:
+    headers = client.key_headers() if client is not None and hasattr(client, "key_headers") else {}
+    if not base_url or not headers:
         return None
-    return ApiAuth(origin=str(base_url), headers=client._auth_headers(key))
+    return ApiAuth(origin=str(base_url), headers=headers)

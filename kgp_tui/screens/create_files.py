@@ -39,7 +39,7 @@ class AttachedFiles:
     def _files_ready(self) -> bool:
         """Every listed file is up (its id in the body); else a refusal is said, or the upload starts first."""
         attach = self._file_attach()
-        state = attach.readiness if attach is not None else "ready"
+        state = attach.ready_to_send(self.app.adapter) if attach is not None else "ready"
         if state == "refused":
             self._uploading = False
             self.app.store.set_form_result(self.type_name, "error", "Not sent: a file cannot be attached. "
@@ -52,8 +52,6 @@ class AttachedFiles:
             return True
         self._uploading = True
         self._show_progress("… uploading files")
-        if not attach.busy:
-            attach.upload(self.app.adapter)
         return False
 
     def on_file_attach_changed(self, event: FileAttach.Changed) -> None:

@@ -54,8 +54,11 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
     return Reply(status, {"detail": {"code": code, "message": message}}, headers or {})
 
 
-def cacheable(request: Request, body: object) -> Reply:
-    """200 with a strong ETag of the body, or 304 (no body) when the request's If-None-Match names it already."""
+def cacheable(request: Request, body: object, tagged: bool = True) -> Reply:
+    """200 with a strong ETag of the body, or 304 (no body) when the request's If-None-Match names it already.
+    Not `tagged` (the `no_etag` scenario): a plain 200, whatever the request says, as a server without ETags."""
+    if not tagged:
+        return Reply(200, body)
     etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20] + '"'
     wanted = str(request.headers.get("If-None-Match") or "")
     if etag in (tag.strip().removeprefix("W/") for tag in wanted.split(",")) or wanted.strip() == "*":
@@ -228,10 +231,14 @@ class Api(BaseApi):
         return int(raw)
 
     def _variant(self, request: Request) -> str:
+        return self._catalog_scenario(request)[0]
+
+    def _catalog_scenario(self, request: Request) -> tuple[str, bool]:
+        """The catalog's variant for this request, and whether its reply carries an ETag."""
         scenario = self._take("catalog", request)
-        if scenario is None:
-            return cat.DEFAULT
-        return cat.SHAPES if scenario.name == "catalog_variants" else cat.EXTRA_TYPE
+        if scenario is None or scenario.name == "no_etag":
+            return cat.DEFAULT, scenario is None
+        return (cat.SHAPES if scenario.name == "catalog_variants" else cat.EXTRA_TYPE), True
 
     # -- endpoints ------------------------------------------------------------------------------------------
 
@@ -243,8 +250,8 @@ class Api(BaseApi):
 
     def _catalog(self, request: Request) -> Reply:
         self._account(request)
-        variant = self._variant(request)
-        return cacheable(request, cat.render_catalog(cat.build_catalog(variant), variant))
+        variant, tagged = self._catalog_scenario(request)
+        return cacheable(request, cat.render_catalog(cat.build_catalog(variant), variant), tagged)
 
     def _create(self, request: Request) -> Reply:
         account = self._account(request, create=True)

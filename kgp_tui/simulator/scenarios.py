@@ -36,6 +36,8 @@ SCENARIOS: dict[str, str] = {
     "catalog_variants": "The catalog uses the tolerated shapes: content_types keyed by type, some limits as lists of "
                         "values or missing, no voices, empty styles; unified: products keyed by type, settings "
                         "as ranges and plain lists, voices and styles at the top level.",
+    "no_etag": "GET /catalog and GET /capabilities carry no ETag and answer If-None-Match with the whole 200, as a "
+               "server that does not revalidate.",
     "extra_type": "The catalog gains a content type the client has never heard of (storyboard; unified: a podcast "
                   "product); create accepts it.",
     "unknown_status": "Jobs (unified: creations) report the undocumented status waiting_for_gpu during their first "
@@ -71,7 +73,7 @@ _POINTS = {
     "slow": "pre", "rate_limit": "pre", "server_error": "pre", "bad_gateway": "pre", "drop_connection": "pre",
     "reject_key": "auth", "no_credits": "credits",
     "job_failure": "job", "cancel": "job", "unknown_status": "job",
-    "catalog_variants": "catalog", "extra_type": "catalog",
+    "catalog_variants": "catalog", "extra_type": "catalog", "no_etag": "catalog",
     "malformed_json": "post", "extra_fields": "post", "sparse_fields": "post",
     "drop_after_create": "after_create",
     "hostile_text": "reply",

@@ -118,6 +118,12 @@ class ConversationPane(Widget):
     """
     BINDINGS = [
         Binding("ctrl+s", "send", "Send message", id="conversation.send", priority=True),
+        # the log scrolls to the newest by itself and Tab does not stop on it: these page through older messages
+        # from the message box (the text box leaves them unbound)
+        Binding("ctrl+up,shift+pageup", "scroll_log(-1)", "Older messages", key_display="ctrl+↑",
+                id="conversation.older"),
+        Binding("ctrl+down,shift+pagedown", "scroll_log(1)", "Newer messages", key_display="ctrl+↓", show=False,
+                id="conversation.newer"),
     ]
 
     class MessageSent(Message):
@@ -204,6 +210,13 @@ class ConversationPane(Widget):
             self.rerunning = False  # the change run failed: no new delivery follows
         self._show()
 
+    def action_scroll_log(self, direction: int) -> None:
+        log = self.query_one("#conversation-log", VerticalScroll)
+        if direction < 0:
+            log.scroll_page_up(animate=False)
+        else:
+            log.scroll_page_down(animate=False)
+
     def _show(self) -> None:
         log = self.query_one("#conversation-log", VerticalScroll)
         log.remove_children()
@@ -270,7 +283,8 @@ class ConversationPane(Widget):
     def _files_ready(self) -> bool:
         """Every listed file is up (its id goes with the message); else a refusal is said, or the upload starts."""
         attach = self._file_attach()
-        state = attach.readiness if attach is not None else "ready"
+        adapter = self._adapter if self._adapter is not None else getattr(self.app, "adapter", None)
+        state = attach.ready_to_send(adapter) if attach is not None else "ready"
         if state == "refused":
             self._uploading = False
             self._set_status("Not sent: a file cannot be attached. " + " ".join(attach.problems) + " Your text "
@@ -282,9 +296,6 @@ class ConversationPane(Widget):
             return True
         self._uploading = True
         self._set_status("Uploading the attached files first…")
-        adapter = self._adapter if self._adapter is not None else getattr(self.app, "adapter", None)
-        if not attach.busy and adapter is not None:
-            attach.upload(adapter)
         return False
 
     def on_file_attach_changed(self, event: FileAttach.Changed) -> None:

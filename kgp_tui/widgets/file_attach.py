@@ -232,6 +232,14 @@ class FileAttach(Widget):
         self._changed()
         return True
 
+    def ready_to_send(self, adapter: UnifiedAdapter | None) -> str:
+        """`readiness` for a request about to go: when files are still to go up, their upload is started too (unless
+        one runs already, or there is no connection). The form's submit and the conversation's send both ask it."""
+        state = self.readiness
+        if state == "upload" and not self.busy and adapter is not None:
+            self.upload(adapter)
+        return state
+
     def upload(self, adapter: UnifiedAdapter) -> None:
         """Upload the pending (and failed) files, one at a time; ``Uploaded`` when every listed file is up."""
         self._queue(adapter, [e for e in self._entries if e.state in ("pending", "failed")])

@@ -201,6 +201,7 @@ class Offer:
     files: FileLimits | None = None  # None: this surface takes no files
     takes_budget: bool = False  # max_credits exists on this surface
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
+    etag: str | None = field(default=None, compare=False)  # the server's ETag for it: a later GET revalidates
 
     def product(self, type_name: str) -> Product | None:
         wanted = (type_name or "").strip()
