@@ -91,3 +91,14 @@ def test_importing_the_domain_core_loads_no_pydantic_httpx_or_textual(statement)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
                             cwd=ROOT)
     assert result.stdout.strip() == ""
+
+
+def test_the_first_screens_load_no_text_area():
+    """The catalog (the first frame once an offer is kept) and the connect screen need no TextArea (the form's
+    prompt box): its import, its document model and its themes cost the first frame ~10 ms."""
+    code = ("import sys, kgp_tui.app, kgp_tui.screens.catalog, kgp_tui.screens.connect\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith(('textual.widgets._text_area', "
+            "'textual.document')))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                            cwd=ROOT)
+    assert result.stdout.strip() == ""

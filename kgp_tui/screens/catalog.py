@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
-from kgp_tui.widgets.form_fields import KeysInOrder, OrderedInput
+from kgp_tui.widgets.ordered import KeysInOrder, OrderedInput
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Offer, Product

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from kgp_tui.api.form_values import NO_MATCH, matching_choice, number_from_text
 from kgp_tui.format import sanitize
+from kgp_tui.widgets.ordered import KeysInOrder, OrderedInput  # here too: the form's own fields use them
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Account, Choice, Product, Setting
@@ -28,33 +28,6 @@ PROMPT_MAX = 10_000
 LONG_TEXT_FIELDS = {"prompt": 5, "instructions": 3}
 SELECT_KINDS = ("choice", "voice", "option", "bundle", "boolean")
 BOOLEAN_CHOICES = ((Text("yes"), True), (Text("no"), False))
-
-
-class KeysInOrder:
-    """Mixed into a widget that takes typing: a bound key (Backspace, ctrl+k, Esc …) acts here, in its place.
-
-    Textual runs a non-priority binding only once its key has bubbled up to the App, a queue per widget later, by
-    when the letters typed after it are in already: `abc` Backspace `ZY` became `abcZ`. Run from this widget's own
-    queue instead, it keeps its order. A key that arrives after focus moved on (Tab, Enter) goes where focus is now.
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        screen = self.screen  # type: ignore[attr-defined]
-        app = self.app  # type: ignore[attr-defined]
-        target = screen.focused
-        if screen is app.screen and target is not None and target is not self:
-            event.stop()
-            event.prevent_default()
-            target._forward_event(events.Key(event.key, event.character))
-            return
-        await super()._on_key(event)  # type: ignore[misc]
-        event.prevent_default()  # the widget's own key handling ran just now: not again further down its classes
-        if not event._stop_propagation and screen is app.screen and await app._check_bindings(event.key):
-            event.stop()
-
-
-class OrderedInput(KeysInOrder, Input):
-    """An Input whose bound keys keep their place in a burst of typing."""
 
 
 class OrderedTextArea(KeysInOrder, TextArea):
