@@ -57,14 +57,15 @@ IN_PROGRESS = ("queued", "processing")  # v1 creation statuses whose job is wort
 CREDIT_RETRIES = 4  # an account refresh rides out about 7 s of 5xx or dropped connections (backoff 0.5 s doubling)
 
 
-def _kept_offer(connection: Any, surface_choice: str) -> Any:
+def _kept_offer(base_url: str, api_key: str, surface_choice: str) -> Any:
     """The account and offer this profile's server gave last time (kgp_tui.offer_cache), when they still apply:
-    the same surface as forced, if one is. Read before the first frame: one small JSON file."""
+    the same surface as forced, if one is. One small JSON file, read before the first frame (the catalog shown at
+    once) and on a thread at each connect (the offer revalidated by its ETag)."""
     from kgp_tui import offer_cache
     from kgp_tui.persist import key_digest, profile_id
 
     try:
-        cached = offer_cache.load(profile_id(connection.base_url, key_digest(connection.api_key)))
+        cached = offer_cache.load(profile_id(base_url, key_digest(api_key)))
     except Exception as error:  # noqa: BLE001 - a cache is never a reason not to start
         log.info("no offer cache: %s", error)
         return None
@@ -146,7 +147,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
         cached = None
         if connection is not None and not demo and simulator is None:
-            cached = _kept_offer(connection, surface_choice)
+            cached = _kept_offer(connection.base_url, connection.api_key, surface_choice)
         if cached is not None:  # the first frame is the catalog as last seen; the connect checks it meanwhile
             self.DEFAULT_MODE = "catalog"
         super().__init__()
@@ -341,9 +342,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         known = surface if surface != "auto" else remembered
         kept = None  # the offer this profile saw last: revalidated (If-None-Match) rather than read whole
         if not self.persistence.is_demo(base_url):
-            from kgp_tui.config import Connection as Profile
-
-            kept = await asyncio.to_thread(_kept_offer, Profile(base_url, api_key, ""), surface)
+            kept = await asyncio.to_thread(_kept_offer, base_url, api_key, surface)
         try:
             await asyncio.to_thread(_warm_up, (known,) if known else ("unified", "v1"))
             from kgp_tui.api.surface import connect
