@@ -229,6 +229,31 @@ async def test_a_new_delivery_is_announced_only_once_the_re_run_is_ready(tmp_pat
             await wait_for(pilot, lambda: "New delivery: version 2" in screen_text(app), what="version 2 announced")
 
 
+async def test_letters_typed_into_the_box_while_a_change_re_runs_are_not_the_screens_keys(tmp_path):
+    """The box is read-only until the new version is ready; it keeps the focus, and what is typed into it then
+    (d, o, y, r, Enter) must not download, open, copy or reload as the creation screen's keys would."""
+    with unified_clocked() as (sim, clock):
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            creation_id = await created(pilot, sim, "video", "Explain tides")
+            await advance_until(pilot, sim, clock, lambda: app.store.creations.get(creation_id) is not None
+                                and app.store.creations[creation_id].status == "ready")
+            detail = await opened(pilot, creation_id, "ready", outputs=True)
+            await wait_for(pilot, lambda: detail.query(ConversationPane), what="conversation")
+            await focus(pilot, "conversation-input")
+            await paste(pilot, "Make the intro shorter")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "accepted" in static_text(app, "#conversation-status"), what="accepted")
+            box = detail.query_one("#conversation-input")
+            await wait_for(pilot, lambda: box.read_only, what="the box read-only while it re-runs")
+            said = len(app._notifications)
+            await pilot.press(*"doyr", "enter")
+            assert app.screen is detail and app.screen.focused is box and box.text == ""
+            bound = ("Download", "download", "Copied", "copied", "Reloading", "browser", "Opening")
+            assert not [n.message for n in list(app._notifications)[said:] if any(w in n.message for w in bound)]
+            assert app._downloads is None or not app._downloads.items  # `d` started no download
+
+
 async def advance_until(pilot, sim, clock, done, steps: int = 40) -> None:
     """Move the simulator's clock a step at a time until ``done()``, letting the app poll in between."""
     for _ in range(steps):

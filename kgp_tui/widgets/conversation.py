@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -102,6 +102,19 @@ def can_resend(error: BaseException) -> bool:
     return error.ambiguous or isinstance(error, (ServerError, ConnectionFailed, RateLimited))
 
 
+class MessageBox(TextArea):
+    """The message box. Read-only (a message on its way, a change re-running) it still has the focus, and Textual's
+    TextArea then lets a typed letter go on to the screen: on the creation screen `d` downloads, `o` opens a browser,
+    `y` copies. Here the letters and Enter of a read-only box stop with it."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.read_only and (event.is_printable or event.key == "enter"):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
 class ConversationPane(Widget):
     """The messages of one creation and the compose box (ctrl+s sends)."""
 
@@ -171,7 +184,7 @@ class ConversationPane(Widget):
         yield VerticalScroll(id="conversation-log", can_focus=False)  # it scrolls to the newest by itself
         yield Static("", id="conversation-delivery", markup=False)
         yield Static("", id="conversation-why", markup=False)
-        yield TextArea(id="conversation-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield MessageBox(id="conversation-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         if self._files is not None:
             yield Static(Text("Attach files to the message"), id="conversation-files-title", markup=False)
             yield FileAttach(self._files, self._files.max_files, id="conversation-file-attach")
