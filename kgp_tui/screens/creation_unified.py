@@ -52,7 +52,12 @@ class UnifiedPanes:
         for selector in V1_PANES:
             self.query_one(selector).display = v1
         previewing = bool(self.query("PreviewPane"))  # `p` puts the preview atop this pane: it shows then too
-        self.query_one("#narration-pane").display = v1 or creation.type == "video" or previewing
+        pane = self.query_one("#narration-pane")
+        pane.display = v1 or creation.type == "video" or previewing
+        # v1: the narration scrolls under its own focus. Unified: the pane only holds the conversation and the
+        # preview, whose widgets take the focus themselves; a focusable pane there was a Tab stop nobody could see,
+        # and the letters typed after that one Tab went to the screen's keys (d downloaded, o opened, e edited)
+        pane.can_focus = v1
         table = self.query_one("#artifacts", DataTable)
         table.styles.max_height = None if not v1 else 8
         paused = creation.run is not None and creation.run.needs_user
