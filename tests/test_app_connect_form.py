@@ -4,7 +4,7 @@ the moment it appears: a burst over SSH), and not a session change that lands wh
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, make_app, type_into, wait_for
+from support.app import BACKSPACE, SIZE, burst, connected_app_on_catalog, make_app, type_into, wait_for
 
 OTHER = "http://127.0.0.1:9/openapi/v1"
 
@@ -34,3 +34,20 @@ async def test_a_url_being_typed_survives_a_session_change(sim, tmp_path):
         await pilot.pause()
         assert app.screen.query_one("#base-url").value == OTHER
         assert "127.0.0.1" in str(app.screen.query_one("#key-destination").render())
+
+
+async def test_a_burst_with_editing_keys_fills_url_and_key_in_order(sim, tmp_path):
+    """Over SSH a whole line arrives at once: ctrl+a ctrl+k, a URL with a typo fixed, Tab, a key with one too."""
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
+        await pilot.press("shift+tab")  # from the key (focused first) up to the URL
+        await wait_for(pilot, lambda: app.screen.focused is app.screen.query_one("#base-url"), what="URL focused")
+        burst(app, ["ctrl+a", "ctrl+k", *OTHER[:-2], "x", BACKSPACE, *OTHER[-2:], "tab",
+                    "ctrl+a", "ctrl+k", *"kgp_live_abx", BACKSPACE, "c"])
+        url, key = app.screen.query_one("#base-url"), app.screen.query_one("#api-key")
+        await wait_for(pilot, lambda: key.value == "kgp_live_abc", timeout=3,
+                       what=f"the key typed, not {key.value!r} (URL {url.value!r})")
+        assert url.value == OTHER

@@ -6,24 +6,19 @@ Each burst is queued at once, as the terminal driver delivers it, not pressed on
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, open_type, paste, wait_for
+from support.app import (
+    BACKSPACE,
+    SIZE,
+    burst,
+    connected_app_on_catalog,
+    form_on_screen,
+    make_app,
+    open_type,
+    paste,
+    wait_for,
+)
 
 from kgp_tui.screens.jobs import JobsScreen
-
-BACKSPACE = "\b"
-
-
-def burst(app, keys) -> None:
-    """Queue every key at once; a string is typed letter by letter, '\\b' is Backspace, a list names keys."""
-    from textual import events
-
-    names = {"/": "slash", BACKSPACE: "backspace", "\r": "enter", " ": "space"}
-    for key in keys:
-        if len(key) == 1:
-            printable = key not in (BACKSPACE, "\r")
-            app.post_message(events.Key(names.get(key, key), key if printable else None))
-        else:
-            app.post_message(events.Key(key, None))
 
 
 async def test_catalog_filter_takes_a_burst_with_backspace_in_order(sim, tmp_path):
@@ -50,6 +45,15 @@ async def test_typing_at_the_list_then_enter_opens_what_the_filter_shows(sim, tm
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         burst(app, "lesson\r")
+        screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
+        assert screen.type_name == "interactive_lesson"
+
+
+async def test_down_from_the_filter_hands_the_list_the_focus_and_enter_opens_the_match(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        burst(app, ["slash", *"lesson", "down", "\r"])  # as in k9s or fzf: ↓ leaves the box for the rows
         screen = await wait_for(pilot, lambda: form_on_screen(app), what="form")
         assert screen.type_name == "interactive_lesson"
 

@@ -10,8 +10,11 @@ from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from support import TEST_KEY, patience
 from support.app import (
+    BACKSPACE,
+    burst,
     connected_app_on_catalog,
     make_app,
     screen_text,
@@ -209,6 +212,27 @@ async def test_enter_opens_the_creation(sim, tmp_path):
         assert not app.store.runs  # a finished creation is not put in the jobs monitor
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to history")
+
+
+@pytest.mark.parametrize("keys", ["↓ Enter", "Enter Enter"])
+async def test_a_search_typed_in_a_burst_then_enter_opens_its_first_match(sim, tmp_path, keys):
+    """'/', a word (a typo fixed), then ↓ Enter or Enter Enter, all in one burst as over SSH: the creation opened
+    is the search's first match, not the row the older list had under its cursor."""
+    sim.seed_creations(30)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        first_before = screen.rows[0]
+        word = next(w for row in screen.rows[3:] for w in row.title.split()
+                    if len(w) > 5 and w.isalpha() and w.lower() not in first_before.title.lower())
+        burst(app, ["slash", *word[:-1], "x", BACKSPACE, word[-1], *(["down"] if keys == "↓ Enter" else ["\r"]), "\r"])
+        detail = await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen,
+                                what=f"a creation opened after searching {word!r}")
+        assert screen.query_state.text == word, (screen.query_one("#history-search").value, detail.creation_id)
+        assert detail.creation_id == screen.rows[0].creation_id != first_before.creation_id
+        assert word.lower() in screen.rows[0].title.lower()
+        searches = [r for r in list_requests(sim) if r.get("query")]
+        assert [r["query"] for r in searches] == [word]  # one search, sent at the Enter, not once per letter
 
 
 async def test_opening_a_processing_creation_adds_it_to_the_jobs_monitor(sim, tmp_path):

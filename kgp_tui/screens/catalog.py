@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
-from kgp_tui.widgets.ordered import KeysInOrder, OrderedInput
+from kgp_tui.widgets.ordered import KeysInOrder, ListFilter
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Offer, Product
@@ -90,11 +90,6 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
 STYLE_SETTINGS = (("Styles", "style_id"), ("Templates", "template_id"), ("Expression", "expression_style_id"))
 
 
-class TypeFilter(OrderedInput):
-    """The filter box: Enter hands the list the focus at once, so keys typed right after it reach the list."""
-
-    async def action_submit(self) -> None:
-        self.screen.set_focus(self.screen.query_one("#types"))
 
 
 class TypeTable(KeysInOrder, DataTable):
@@ -123,7 +118,7 @@ class CatalogScreen(KGPScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="catalog-body"):
             with Vertical(id="type-list"):
-                yield TypeFilter(placeholder="/ filter types", id="type-filter")
+                yield ListFilter(placeholder="/ filter types", id="type-filter", list_id="types")
                 yield TypeTable(id="types", cursor_type="row", zebra_stripes=False)
             with VerticalScroll(id="type-detail"):
                 yield Static(id="type-info", markup=False)

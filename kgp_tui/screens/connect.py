@@ -61,7 +61,9 @@ class ConnectScreen(KGPScreen):
 
     def _form_widgets(self) -> list[Any]:
         from textual.containers import Horizontal
-        from textual.widgets import Button, Checkbox, Input
+        from textual.widgets import Button, Checkbox
+
+        from kgp_tui.widgets.ordered import OrderedInput
 
         self._form = True
         base_url, api_key = self._initial_values()
@@ -70,10 +72,10 @@ class ConnectScreen(KGPScreen):
         # overwritten by a fill that comes after the mount (a burst over SSH, a fast typist after F4)
         return [
             Label("Base URL"),
-            Input(base_url, placeholder=self._default_base_url(), id="base-url"),
+            OrderedInput(base_url, placeholder=self._default_base_url(), id="base-url"),
             Static(id="key-destination", markup=False),
             Label("API key (from the API Key page on the KPainter website)"),
-            Input(api_key, placeholder="kgp_live_…", password=True, id="api-key"),
+            OrderedInput(api_key, placeholder="kgp_live_…", password=True, id="api-key"),
             Horizontal(
                 Button("Connect (ctrl+s)", id="connect-button", variant="primary"),
                 Checkbox("Save as default profile", id="save-profile"),

@@ -22,6 +22,7 @@ from kgp_tui import messages as msg
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.edits import ITERATE, NARRATE, REGENERATE, SCENE_ACTIONS, body_text, edit_label, edit_summary, scene_name
 from kgp_tui.format import error_text, sanitize
+from kgp_tui.widgets.form_fields import OrderedTextArea
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation, Offer, Scene, Voice
@@ -93,7 +94,7 @@ class SceneEditScreen(ModalScreen):
                             yield Static("", id="error-voice", classes="field-error -empty", markup=False)
             yield Label(TEXT_LABELS.get(self.action, "Text"))
             start = sanitize(self.scene.narration or "") if self.action == NARRATE and self.scene else ""
-            yield TextArea(start, id="edit-text", soft_wrap=True, tab_behavior="focus")
+            yield OrderedTextArea(start, id="edit-text", soft_wrap=True, tab_behavior="focus")
             yield Static("", id="error-text", classes="field-error -empty", markup=False)
             yield Static("", id="edit-error", classes="field-error -empty", markup=False)
             yield Static("", id="edit-status", classes="-empty", markup=False)

@@ -13,7 +13,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import DirectoryTree, Input, Static
+from textual.widgets import DirectoryTree, Static
+
+from kgp_tui.widgets.ordered import OrderedInput
 
 __all__ = ["FilePicker", "PathInput", "PathSuggester"]
 
@@ -43,7 +45,7 @@ class PathSuggester(Suggester):
         return value + match[len(stem):] if match else None
 
 
-class PathInput(Input):
+class PathInput(OrderedInput):
     """A path with its completion shown after the cursor: Tab or → accepts it (Tab moves on when there is none)."""
 
     BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="file_attach.complete")]

@@ -24,6 +24,7 @@ from kgp_tui.failures import log_unexpected
 from kgp_tui.format import error_text, sanitize, status_label
 from kgp_tui.screens.base import KGPScreen
 from kgp_tui.screens.history_list import HistoryList, HistoryRow, columns_for, row_of
+from kgp_tui.widgets.ordered import ListFilter
 
 PAGE_SIZE = 100
 PREFETCH_ROWS = 20  # ask for the next page when the cursor or the scroll is this close to the last loaded row
@@ -73,6 +74,9 @@ class HistoryScreen(KGPScreen):
         self.has_next = False
         self._next_page = 1
         self.fetching: int | None = None  # the page being fetched for the current generation
+        self._debouncing: int | None = None  # the generation whose search waits for the typist to pause
+        self._listed: Query | None = None  # the query whose rows are on screen
+        self._open_when_listed: int | None = None  # Enter came before this generation's rows: open on arrival
         self.failed_page: int | None = None
         self.stale_replies = 0  # replies dropped because a newer query had started (tests read it)
         self._note = ""
@@ -83,7 +87,7 @@ class HistoryScreen(KGPScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="history-filters"):
-            yield Input(placeholder="/ search title or prompt", id="history-search")
+            yield ListFilter(placeholder="/ search title or prompt", id="history-search", list_id="history-table")
             yield Select([], prompt="All types", id="history-type", compact=True)
             yield Select([(status_label(s), s) for s in STATUSES], prompt="All statuses", id="history-status",
                          compact=True)
@@ -143,7 +147,9 @@ class HistoryScreen(KGPScreen):
     @work(exclusive=True, exit_on_error=False, group="history-fetch")
     async def _fetch(self, adapter: Any, generation: int, page: int, query: Query, debounce: float) -> None:
         if debounce:
+            self._debouncing = generation
             await asyncio.sleep(debounce)  # a newer keystroke cancels this worker (exclusive) before it sends
+            self._debouncing = None
         from kgp_tui.api.domain import filter_locally
 
         filters = adapter.list_filters
@@ -180,9 +186,13 @@ class HistoryScreen(KGPScreen):
                 self._positions[row.creation_id] = len(self.rows)
                 self.rows.append(row)
         if message.page == 1:
+            self._listed = self.query_state
             table.set_rows(self.rows)  # the list shares this list object; later pages only call grew()
         else:
             table.grew()
+        if self._open_when_listed == message.generation:
+            self._open_when_listed = None
+            self.call_after_refresh(self.action_open)
         self._next_page = message.page + 1
         self._show_status()
         self.call_after_refresh(self._maybe_load_more)
@@ -193,6 +203,7 @@ class HistoryScreen(KGPScreen):
             return
         self.fetching = None
         self.failed_page = message.page
+        self._open_when_listed = None
         log_unexpected(message.error, f"loading page {message.page} of the history")
         what = "Searching" if message.page == 1 else f"Loading page {message.page}"
         kept = f" The {len(self.rows)} rows loaded stay." if self.rows else ""
@@ -296,12 +307,19 @@ class HistoryScreen(KGPScreen):
         self.action_open()
 
     def action_open(self) -> None:
+        if self.fetching == 1 and self._listed != self.query_state:
+            # the rows on screen answer an older search (a burst: "/word", Enter, Enter): open what this one finds
+            if self._debouncing == self.generation:
+                self.restart()  # and ask now, not after the typist's pause
+            self._open_when_listed = self.generation
+            return
         row = self.selected()
         if row is not None:
             self.app.open_creation(row.creation_id)
 
     def action_search(self) -> None:
-        self.query_one("#history-search", Input).focus()
+        # at once, not after the keys already queued (Widget.focus waits its turn): "/word" typed in a burst
+        self.set_focus(self.query_one("#history-search", Input))
 
     def action_pick_type(self) -> None:
         self._open_select("#history-type")
@@ -326,7 +344,7 @@ class HistoryScreen(KGPScreen):
         search = self.query_one("#history-search", Input)
         if search.value:
             search.value = ""  # Input.Changed restarts the list
-        self.query_one("#history-table", HistoryList).focus()
+        self.set_focus(self.query_one("#history-table", HistoryList))
 
     def action_reload(self) -> None:
         if self.failed_page is not None and self.failed_page > 1:
@@ -341,7 +359,10 @@ class HistoryScreen(KGPScreen):
 
     @on(Input.Submitted, "#history-search")
     def _search_submitted(self) -> None:
-        self.query_one("#history-table", HistoryList).focus()
+        """Enter (the box hands the rows the focus itself): what was typed is searched now, not after the pause
+        that lets a typist finish, so the Enter that follows opens one of its matches."""
+        if self._debouncing == self.generation:  # still waiting to send: send now
+            self.restart()
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:

@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kgp_tui.format import sanitize, status_label, title_text
+from kgp_tui.widgets.ordered import KeysInOrder
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation
@@ -102,7 +103,7 @@ class RowMessage(Message):
         return self.history_list
 
 
-class HistoryList(ScrollView, can_focus=True):
+class HistoryList(KeysInOrder, ScrollView, can_focus=True):
     """Rows of creations with a cursor; only the visible lines are rendered. The header is drawn as line 0."""
 
     BINDINGS = [

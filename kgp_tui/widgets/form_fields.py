@@ -166,7 +166,7 @@ def budget_field(draft_budget: Any, account: Account | None) -> Iterator[Widget]
     """The ``max_credits`` field (a ceiling the creation pauses before) with the estimate note."""
     with Vertical(classes="form-field", id="field-max_credits-wrap"):
         yield Label(Text("Budget (max credits)", style="bold"))
-        yield Input("" if draft_budget is None else str(draft_budget), type="integer", placeholder="no ceiling",
+        yield OrderedInput("" if draft_budget is None else str(draft_budget), type="integer", placeholder="no ceiling",
                     id="field-max_credits", compact=True)
         yield Static(Text("the creation pauses before it would cost more (optional)"), classes="field-hint",
                      markup=False)

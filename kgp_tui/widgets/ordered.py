@@ -6,9 +6,10 @@ cost the first frame ~10 ms)."""
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input
 
-__all__ = ["KeysInOrder", "OrderedInput"]
+__all__ = ["KeysInOrder", "ListFilter", "OrderedInput"]
 
 
 class KeysInOrder:
@@ -36,3 +37,23 @@ class KeysInOrder:
 
 class OrderedInput(KeysInOrder, Input):
     """An Input whose bound keys keep their place in a burst of typing."""
+
+
+class ListFilter(OrderedInput):
+    """A filter or search box above a list: Enter or ↓ hands the list the focus at once (on the row under its
+    cursor, the first match), so the keys typed right after it (↓, Enter) act on the list, as in k9s or fzf.
+
+    Enter still posts `Input.Submitted` (a screen may want to search now instead of after its debounce)."""
+
+    BINDINGS = [Binding("down", "to_list", "To the list", show=False)]
+
+    def __init__(self, *args: object, list_id: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.list_id = list_id
+
+    def action_to_list(self) -> None:
+        self.screen.set_focus(self.screen.query_one(f"#{self.list_id}"))
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.action_to_list()

@@ -76,6 +76,23 @@ def static_text(app: Any, selector: str) -> str:
     return str(getattr(content, "plain", content))
 
 
+BACKSPACE = "\b"
+
+
+def burst(app, keys) -> None:
+    """Queue every key at once, as a terminal delivers a burst (a fast typist, SSH, tmux send-keys): a string is
+    typed letter by letter, '\\b' is Backspace, '\\r' Enter; a list names keys."""
+    from textual import events
+
+    names = {"/": "slash", BACKSPACE: "backspace", "\r": "enter", " ": "space"}
+    for key in keys:
+        if len(key) == 1:
+            printable = key not in (BACKSPACE, "\r")
+            app.post_message(events.Key(names.get(key, key), key if printable else None))
+        else:
+            app.post_message(events.Key(key, None))
+
+
 async def settle(pilot: Any, seconds: float = 0.05) -> None:
     await pilot.pause(seconds)
     await asyncio.sleep(0)
