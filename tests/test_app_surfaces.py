@@ -118,6 +118,9 @@ async def test_history_lists_past_creations_and_opens_one(surface_sim, tmp_path)
         screen = await wait_for(pilot, lambda: app.screen.query("#history-table") and app.screen.rows
                                 and app.screen, what="history rows")
         assert {row.creation_id for row in screen.rows} == set(ids)
+        rows = screen.query_one("#history-table")
+        shown = "\n".join(rows.render_line(y).text for y in range(1, 13))
+        assert all(f" {i} " in shown for i in ids), shown  # whole ids (unified: cr_8001b…), never cut
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen), what="creation")
         assert app.screen.creation_id == screen.rows[0].creation_id

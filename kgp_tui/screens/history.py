@@ -76,6 +76,7 @@ class HistoryScreen(KGPScreen):
         self.fetching: int | None = None  # the page being fetched for the current generation
         self._debouncing: int | None = None  # the generation whose search waits for the typist to pause
         self._listed: Query | None = None  # the query whose rows are on screen
+        self._id_width = 6  # the widest creation id loaded (the id column fits it)
         self._open_when_listed: int | None = None  # Enter came before this generation's rows: open on arrival
         self.failed_page: int | None = None
         self.stale_replies = 0  # replies dropped because a newer query had started (tests read it)
@@ -185,6 +186,10 @@ class HistoryScreen(KGPScreen):
             if row.creation_id not in self._positions:  # pages shift as new creations arrive: no row twice
                 self._positions[row.creation_id] = len(self.rows)
                 self.rows.append(row)
+        widest = max((len(row.creation_id) for row in message.rows), default=0)
+        if message.page == 1 or widest > self._id_width:
+            self._id_width = max(widest, 6) if message.page == 1 else widest
+            self._layout_columns()
         if message.page == 1:
             self._listed = self.query_state
             table.set_rows(self.rows)  # the list shares this list object; later pages only call grew()
@@ -229,7 +234,7 @@ class HistoryScreen(KGPScreen):
     # -- showing -------------------------------------------------------------------------------------------
 
     def _layout_columns(self) -> None:
-        wanted = columns_for(self.size.width or self.app.size.width)
+        wanted = columns_for(self.size.width or self.app.size.width, self._id_width)
         if wanted != self._columns:
             self._columns = wanted
             self.query_one("#history-table", HistoryList).set_columns(wanted)

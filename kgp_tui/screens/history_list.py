@@ -70,9 +70,11 @@ def when(created: float | None, now: float) -> str:
     return datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%d")
 
 
-def columns_for(width: int) -> list[tuple[str, str, int]]:
-    """(key, label, width); the title takes what is left."""
-    fixed = [("id", "#", 6), ("type", "Type", 14 if width < 100 else 18), ("status", "Status", 12),
+def columns_for(width: int, id_width: int = 6) -> list[tuple[str, str, int]]:
+    """(key, label, width); the id column fits the widest id loaded (unified ids are text: `cr_8004e`), up to a
+    limit that leaves the title its room; the title takes what is left."""
+    id_width = max(3, min(id_width, 14 if width < 100 else 24))
+    fixed = [("id", "#", id_width), ("type", "Type", 14 if width < 100 else 18), ("status", "Status", 12),
              ("created", "Created", 10)]
     spare = width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 1) - 2  # a space each side; the scrollbar
     return [*fixed[:3], ("title", "Title", max(12, spare)), fixed[3]]
