@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import pytest
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, make_app, open_type, paste, screen_text, static_text, wait_for
+from support.app import (
+    SIZE,
+    burst,
+    connected_app_on_catalog,
+    make_app,
+    open_type,
+    paste,
+    screen_text,
+    static_text,
+    wait_for,
+)
 from support.unified_http import unified, unified_clocked
 
 from kgp_tui.screens.actions import ConfirmActionScreen, PausePanel
@@ -102,6 +112,24 @@ async def test_a_ready_video_names_its_primary_output_as_the_main_url_and_its_me
         await pilot.press("down", "y")  # the outputs have the keys: y copies the selected one's URL
         assert app.clipboard == app.store.creations[creation_id].results[1].url
         assert any("Copied the URL of output" in n.message for n in app._notifications)
+
+
+async def test_tab_and_a_message_typed_in_one_burst_land_in_the_box(usim, tmp_path):
+    """Over SSH, Tab and the words after it arrive together: they are the message's, not the outputs' keys
+    (d downloads, o opens, e says edits are v1's, y copies, r reloads)."""
+    app = make_app(usim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        creation_id = await created(pilot, usim, "video", "Explain tides")
+        detail = await opened(pilot, creation_id, "ready", outputs=True)
+        box = await wait_for(pilot, lambda: detail.query("#conversation-input") and detail.query_one(
+            "#conversation-input"), what="the message box")
+        assert detail.focused is detail.query_one("#artifacts")
+        text = "Please redo the ending, and drop the outro"
+        burst(app, ["tab", *text])
+        await wait_for(pilot, lambda: box.text == text, timeout=3, what=f"the message in the box, not {box.text!r}")
+        bound = ("Downloading", "Scene edits", "Copied", "Reloading", "copied the main URL")
+        assert not [n.message for n in app._notifications if any(word in n.message for word in bound)]
+        assert app._downloads is None or not app._downloads.items, "a download started"
 
 
 async def test_outputs_take_the_place_of_the_v1_panes_and_edit_keys_are_not_offered(usim, tmp_path):

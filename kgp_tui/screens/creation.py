@@ -29,6 +29,7 @@ from kgp_tui.widgets.creation_info import (
     none_because,
     outcome,
 )
+from kgp_tui.widgets.ordered import KeysInOrder
 from kgp_tui.widgets.preview import PreviewToggle
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ class LatestJobLoaded(Message):
         super().__init__()
         self.job_id, self.job, self.problem = job_id, job, problem
 
+
+
+class ResultsTable(KeysInOrder, DataTable):
+    """The artifacts/outputs and scenes tables. Their single-letter keys (d, o, y, e …) act in the table's own
+    queue, and a key that comes after Tab moved the focus on goes there: "Tab, then a message typed" in one burst
+    (SSH, tmux) lands in the message box instead of downloading, opening and editing."""
 
 class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
     IS_DETAIL = True  # a mode key leaves it for that mode's list (KGPApp.action_show_mode)
@@ -78,9 +85,9 @@ class CreationScreen(PreviewToggle, DownloadKeys, UnifiedPanes, KGPScreen):
         with Horizontal(id="creation-body"):
             with Vertical(id="creation-tables"):
                 yield Label("Artifacts" if self._surface == "v1" else "Outputs", classes="pane-title")
-                yield DataTable(id="artifacts", cursor_type="row")
+                yield ResultsTable(id="artifacts", cursor_type="row")
                 yield Label("Scenes", classes="pane-title", id="scenes-title")
-                yield DataTable(id="scenes", cursor_type="row")
+                yield ResultsTable(id="scenes", cursor_type="row")
                 # the paused-creation actions panel (kgp_tui/screens/actions.py) mounts here while run.needs_user
                 yield Vertical(id="creation-pause")
             with VerticalScroll(id="narration-pane"):
