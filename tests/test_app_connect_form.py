@@ -51,3 +51,21 @@ async def test_a_burst_with_editing_keys_fills_url_and_key_in_order(sim, tmp_pat
         await wait_for(pilot, lambda: key.value == "kgp_live_abc", timeout=3,
                        what=f"the key typed, not {key.value!r} (URL {url.value!r})")
         assert url.value == OTHER
+
+
+async def test_a_key_pasted_with_ctrl_s_in_one_burst_is_sent_whole(sim, tmp_path):
+    """Another account's key typed (or pasted) and ctrl+s in one burst: the connect sends the whole key, not the
+    part that had reached the field when ctrl+s, a priority key, was read."""
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        first = app.store.session.account.display_name
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
+        key = app.screen.query_one("#api-key")
+        await wait_for(pilot, lambda: app.screen.focused is key, what="the key field focused")
+        burst(app, ["ctrl+a", "ctrl+k", *sim.no_credit_key, "ctrl+s"])
+        await wait_for(pilot, lambda: app.store.session.account is not None
+                       and app.store.session.account.display_name != first, timeout=8,
+                       what="connected as the other account")
+        assert app.store.session.account.credits == 0

@@ -9,6 +9,7 @@ import time
 
 from support import TEST_KEY
 from support.app import (
+    burst,
     connected_app_on_catalog,
     make_app,
     open_type,
@@ -139,6 +140,20 @@ class OffsetClock:
 
     def __call__(self) -> float:
         return time.time() + self.offset
+
+
+async def test_a_narration_typed_with_ctrl_s_in_one_burst_is_reviewed_whole(sim, tmp_path):
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_finished_creation(pilot)
+        await pilot.press("e")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, SceneEditScreen) and app.screen, what="modal")
+        await pilot.press("f7", "delete")  # f7: select all
+        burst(app, [*"The moon pulls the sea.", "ctrl+s"])  # over SSH: the words and ctrl+s arrive together
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmEditScreen), what="confirmation")
+        body = json.loads(static_text(app, "#confirm-body"))
+        assert body["narration_text"] == "The moon pulls the sea."
+        assert modal.query_one("#edit-text").text == "The moon pulls the sea."
 
 
 async def test_regenerate_a_scene_marks_it_changed(tmp_path):

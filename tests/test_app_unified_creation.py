@@ -132,6 +132,21 @@ async def test_tab_and_a_message_typed_in_one_burst_land_in_the_box(usim, tmp_pa
         assert app._downloads is None or not app._downloads.items, "a download started"
 
 
+async def test_a_message_typed_with_ctrl_s_in_one_burst_is_sent_whole(usim, tmp_path):
+    """The words and ctrl+s in one burst (SSH, tmux, a paste): ctrl+s, a priority key, sends the whole message."""
+    app = make_app(usim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        creation_id = await created(pilot, usim, "video", "Explain tides")
+        detail = await opened(pilot, creation_id, "ready", outputs=True)
+        await focus(pilot, "conversation-input")
+        text = "Is the narration in English?"
+        burst(app, [*text, "ctrl+s"])
+        pane = detail.query_one(ConversationPane)
+        await wait_for(pilot, lambda: pane.messages, timeout=8, what="the message sent and answered")
+        assert [m.content for m in pane.messages] == [text]  # whole, as the server took it
+        assert len(posts(usim, "/messages")) == 1
+
+
 async def test_outputs_take_the_place_of_the_v1_panes_and_edit_keys_are_not_offered(usim, tmp_path):
     app = make_app(usim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:

@@ -195,6 +195,11 @@ class ConnectScreen(KGPScreen):
             self.action_connect()
 
     def action_connect(self) -> None:
+        from kgp_tui.widgets.ordered import after_keys_typed
+
+        after_keys_typed(self, self._connect_now)  # "paste the key, ctrl+s" in one burst sends the whole key
+
+    def _connect_now(self) -> None:
         from textual.widgets import Checkbox, Input
 
         from kgp_tui.config import check_base_url

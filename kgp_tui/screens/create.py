@@ -34,6 +34,7 @@ from kgp_tui.widgets.form_fields import (
     pick,
     read_widget,
 )
+from kgp_tui.widgets.ordered import after_keys_typed
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Product
@@ -301,12 +302,7 @@ class CreateScreen(AttachedFiles, KGPScreen):
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
-        # ctrl+s is a priority key, acted on before the keys typed ahead of it reach their field: submit after them
-        target = self.focused
-        if target is not None and target.is_attached:
-            target.call_later(self._submit_now)
-        else:
-            self._submit_now()
+        after_keys_typed(self, self._submit_now)
 
     def _submit_now(self) -> None:
         if not self.is_attached:

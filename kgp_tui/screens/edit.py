@@ -23,6 +23,7 @@ from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.edits import ITERATE, NARRATE, REGENERATE, SCENE_ACTIONS, body_text, edit_label, edit_summary, scene_name
 from kgp_tui.format import error_text, sanitize
 from kgp_tui.widgets.form_fields import OrderedTextArea
+from kgp_tui.widgets.ordered import after_keys_typed
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Creation, Offer, Scene, Voice
@@ -184,7 +185,12 @@ class SceneEditScreen(ModalScreen):
 
     @on(Button.Pressed, "#edit-send")
     def action_send(self) -> None:
-        """Check the form, then show what will be sent (ctrl+s)."""
+        """Check the form, then show what will be sent (ctrl+s), once the keys typed before it are in."""
+        after_keys_typed(self, self._send_now)
+
+    def _send_now(self) -> None:
+        if not self.is_attached:
+            return
         if self.sending:
             return
         payload = self.payload()

@@ -27,6 +27,7 @@ from kgp_tui.api.domain import new_idempotency_key
 from kgp_tui.api.errors import Conflict, ConnectionFailed, KGPError, RateLimited, ServerError
 from kgp_tui.format import error_text, parse_time, sanitize
 from kgp_tui.widgets.file_attach import FileAttach
+from kgp_tui.widgets.ordered import after_keys_typed
 
 if TYPE_CHECKING:
     from kgp_tui.api import domain as d
@@ -267,6 +268,11 @@ class ConversationPane(Widget):
     # -- sending -------------------------------------------------------------------------------------------
 
     def action_send(self) -> None:
+        after_keys_typed(self.screen, self._send_now)  # the message typed just before ctrl+s is all in the box
+
+    def _send_now(self) -> None:
+        if not self.is_attached:
+            return
         refusal = self._refusal()
         if refusal is not None or self.sending:
             self._set_status(refusal or "Already sending: wait for the server's answer.", problem=True)

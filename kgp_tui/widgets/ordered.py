@@ -5,11 +5,27 @@ cost the first frame ~10 ms)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-__all__ = ["KeysInOrder", "ListFilter", "OrderedInput"]
+__all__ = ["KeysInOrder", "ListFilter", "OrderedInput", "after_keys_typed"]
+
+
+def after_keys_typed(screen: Any, action: Callable[[], object]) -> None:
+    """Run `action` (a priority key's: ctrl+s) once the keys typed before that key have reached their field.
+
+    A priority binding acts as soon as the App reads its key, while the letters typed ahead of it still wait in the
+    focused widget's queue: "type the key, ctrl+s" in one burst (SSH, tmux, a paste) sent an empty or cut field.
+    Queued behind them instead, it sees the whole text."""
+    target = screen.focused
+    if target is not None and target.is_attached:
+        target.call_later(action)
+    else:
+        action()
 
 
 class KeysInOrder:
