@@ -4,7 +4,7 @@ the moment it appears: a burst over SSH), and not a session change that lands wh
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import BACKSPACE, SIZE, burst, connected_app_on_catalog, make_app, type_into, wait_for
+from support.app import BACKSPACE, SIZE, burst, connected_app_on_catalog, make_app, static_text, type_into, wait_for
 
 OTHER = "http://127.0.0.1:9/openapi/v1"
 
@@ -69,3 +69,7 @@ async def test_a_key_pasted_with_ctrl_s_in_one_burst_is_sent_whole(sim, tmp_path
                        and app.store.session.account.display_name != first, timeout=8,
                        what="connected as the other account")
         assert app.store.session.account.credits == 0
+        # the two keys share their prefix (kgp_demo_7c2e…): the status bar says who is connected
+        second = app.store.session.account.display_name
+        await wait_for(pilot, lambda: second in static_text(app, "#status-bar"), what="the account's name")
+        assert first not in static_text(app, "#status-bar")

@@ -71,8 +71,12 @@ class StatusBar(Static):
             text.append(host_of(session.base_url))
             text.append(f" ({session.surface})")  # which KPainter API this server speaks
             text.append(" · ")
-            text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
             account = session.account
+            name = sanitize(account.display_name or "", single_line=True, max_len=24)
+            if name:  # who: two accounts' keys can share their prefix (the demo's do)
+                text.append(name)
+                text.append(" · ")
+            text.append(sanitize(session.key_prefix, single_line=True, max_len=24))
             balance = account.credits
             if balance is not None:
                 text.append(" · ")
