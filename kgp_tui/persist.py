@@ -303,11 +303,15 @@ class LocalStore:
         return moved
 
     def forget_profiles(self, prefix: str, keep: str = "") -> None:
-        """Delete every row of the profiles whose id starts with `prefix`, except `keep` (old demo runs)."""
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        """Delete every row of the profiles whose id starts with `prefix`, except those starting with `keep` (old
+        demo runs go; the running demo's profiles stay, one per account its keys belong to)."""
+        def like(text: str) -> str:
+            return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
         with self._write() as conn:
             for table in TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE profile LIKE ? ESCAPE '\\' AND profile != ?", (pattern, keep))
+                conn.execute(f"DELETE FROM {table} WHERE profile LIKE ? ESCAPE '\\' AND profile NOT LIKE ? ESCAPE '\\'",
+                             (like(prefix), like(keep) if keep else ""))
 
     # -- reading ---------------------------------------------------------------------------------------------
 

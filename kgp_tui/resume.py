@@ -141,8 +141,8 @@ class Persistence:
         try:
             db = self._open()
             notice, db.notice = db.notice, ""
-            if forget_prefix:
-                db.forget_profiles(forget_prefix, keep=profile)
+            if forget_prefix:  # older demo runs' simulators are gone; this one's accounts (keys) all stay
+                db.forget_profiles(forget_prefix, keep=profile.rsplit("|", 1)[0] + "|")
             if legacy and db.adopt(legacy, profile):
                 log.info("adopted the rows an older kgp-tui kept for this server and key prefix")
             snapshot = db.load(profile)

@@ -4,7 +4,18 @@ the moment it appears: a burst over SSH), and not a session change that lands wh
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import BACKSPACE, SIZE, burst, connected_app_on_catalog, make_app, static_text, type_into, wait_for
+from support.app import (
+    BACKSPACE,
+    SIZE,
+    burst,
+    connected_app_on_catalog,
+    make_app,
+    make_config,
+    static_text,
+    submitted,
+    type_into,
+    wait_for,
+)
 
 OTHER = "http://127.0.0.1:9/openapi/v1"
 
@@ -73,3 +84,31 @@ async def test_a_key_pasted_with_ctrl_s_in_one_burst_is_sent_whole(sim, tmp_path
         second = app.store.session.account.display_name
         await wait_for(pilot, lambda: second in static_text(app, "#status-bar"), what="the account's name")
         assert first not in static_text(app, "#status-bar")
+
+
+async def _connect_with(pilot, key: str) -> None:
+    """F4, the key typed over the one in the field, ctrl+s: all in one burst."""
+    app = pilot.app
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
+    field = app.screen.query_one("#api-key")
+    await wait_for(pilot, lambda: app.screen.focused is field, what="the key field focused")
+    burst(app, ["ctrl+a", "ctrl+k", *key, "ctrl+s"])
+
+
+async def test_in_the_demo_a_second_account_and_back_keeps_the_first_ones_jobs(tmp_path, isolated_dirs):
+    """Two accounts of one demo run (its key and its no-credit key): switching to the second and back brings the
+    first one's job back to Jobs; only older demo runs' rows are dropped."""
+    from kgp_tui.app import KGPApp
+
+    app = KGPApp(config=make_config(tmp_path), demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await submitted(pilot)
+        job = next(iter(app.store.runs))
+        first = app.store.session.account.display_name
+        await _connect_with(pilot, app.simulator.no_credit_key)
+        await wait_for(pilot, lambda: app.store.session.account.display_name != first and not app.store.runs,
+                       timeout=8, what="the second account, without the first one's job")
+        await _connect_with(pilot, app.simulator.api_key)
+        await wait_for(pilot, lambda: app.store.session.account.display_name == first and job in app.store.runs,
+                       timeout=8, what=f"the first account with its job {job} again")

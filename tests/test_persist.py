@@ -77,11 +77,13 @@ def test_forget_profiles_drops_old_demo_runs_only(tmp_path):
     db = LocalStore.open(tmp_path / "state.sqlite3")
     old_demo = profile_id("http://127.0.0.1:40001/openapi/v1", key_digest("kgp_demo_key"), demo=True)
     new_demo = profile_id("http://127.0.0.1:40002/openapi/v1", key_digest("kgp_demo_key"), demo=True)
-    for profile in (old_demo, new_demo, PROFILE):
+    # the same demo run, another of its accounts (F4 with the no-credit key): kept, as the account's own rows
+    other_account = profile_id("http://127.0.0.1:40002/openapi/v1", key_digest("kgp_demo_key_nocredit"), demo=True)
+    for profile in (old_demo, new_demo, other_account, PROFILE):
         db.save(profile, jobs=[job_row(5001)])
         db.viewed(profile, 101, 1.0)
-    db.forget_profiles(persist.DEMO_PREFIX, keep=new_demo)
-    assert db.profiles() == sorted([new_demo, PROFILE])
+    db.forget_profiles(persist.DEMO_PREFIX, keep=new_demo.rsplit("|", 1)[0] + "|")
+    assert db.profiles() == sorted([new_demo, other_account, PROFILE])
 
 
 def test_recent_keeps_only_the_newest(tmp_path):
