@@ -107,3 +107,21 @@ async def test_keys_typed_after_tab_in_a_burst_go_to_the_next_field(sim, tmp_pat
         await wait_for(pilot, lambda: screen.query_one("#field-instructions").text == "I", timeout=3,
                        what="the letter after Tab in the instructions")
         assert screen.query_one("#field-prompt").text == "P"
+
+
+async def test_keys_typed_after_tab_from_a_choice_go_to_the_next_field(sim, tmp_path):
+    from textual.widgets import Input, Select
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await connected_app_on_catalog(pilot)
+        screen = await open_type(pilot, "slides_video")
+        chain = screen.focus_chain
+        choice, field = next((a, b) for a, b in zip(chain, chain[1:], strict=False)
+                             if isinstance(a, Select) and isinstance(b, Input))
+        while screen.focused is not choice:
+            await pilot.press("tab")
+        field.value = ""
+        burst(app, ["tab", *"7"])
+        await wait_for(pilot, lambda: field.value == "7", timeout=3,
+                       what=f"the digit after Tab in #{field.id}, not {field.value!r}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -32,6 +33,18 @@ BOOLEAN_CHOICES = ((Text("yes"), True), (Text("no"), False))
 
 class OrderedTextArea(KeysInOrder, TextArea):
     """A TextArea whose bound keys keep their place in a burst of typing."""
+
+
+class OrderedSelect(KeysInOrder, Select):  # type: ignore[type-arg]
+    """A choice in the form: Tab and the letters typed after it in one burst go on to the next field. While its
+    own list is open (focused inside it), the keys bubbling up from that list are the Select's as usual."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not None and focused is not self and self in focused.ancestors:
+            event.prevent_default()  # not KeysInOrder's handler (Textual runs each class's): it goes on up as usual
+            return
+        await super()._on_key(event)
 
 
 def field_id(name: str) -> str:
@@ -104,7 +117,7 @@ def build_widget(spec: FieldSpec, value: Any) -> Widget:
     if spec.kind == "select":
         options = spec.options or []
         chosen = draft_value(spec.setting, value) if value is not None else spec.default
-        return Select(
+        return OrderedSelect(
             options,
             prompt="(server default)" if options else "(none available)",
             allow_blank=True,
