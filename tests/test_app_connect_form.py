@@ -20,6 +20,22 @@ from support.app import (
 OTHER = "http://127.0.0.1:9/openapi/v1"
 
 
+async def open_form(pilot, focus: str = "#api-key") -> None:
+    """F4, then the focus on `focus` (the key field has it when the form opens)."""
+    app = pilot.app
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
+    if focus != "#api-key":
+        await pilot.press("shift+tab")  # from the key up to the URL
+    await wait_for(pilot, lambda: app.screen.focused is app.screen.query_one(focus), what=f"{focus} focused")
+
+
+async def _connect_with(pilot, key: str) -> None:
+    """F4, the key typed over the one in the field, ctrl+s: all in one burst."""
+    await open_form(pilot)
+    burst(pilot.app, ["ctrl+a", "ctrl+k", *key, "ctrl+s"])
+
+
 async def test_the_form_holds_its_values_from_the_start(sim, tmp_path, monkeypatch):
     from kgp_tui.screens.connect import ConnectScreen
 
@@ -52,10 +68,7 @@ async def test_a_burst_with_editing_keys_fills_url_and_key_in_order(sim, tmp_pat
     app = make_app(sim, tmp_path, key=TEST_KEY)
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
-        await pilot.press("f4")
-        await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
-        await pilot.press("shift+tab")  # from the key (focused first) up to the URL
-        await wait_for(pilot, lambda: app.screen.focused is app.screen.query_one("#base-url"), what="URL focused")
+        await open_form(pilot, "#base-url")
         burst(app, ["ctrl+a", "ctrl+k", *OTHER[:-2], "x", BACKSPACE, *OTHER[-2:], "tab",
                     "ctrl+a", "ctrl+k", *"kgp_live_abx", BACKSPACE, "c"])
         url, key = app.screen.query_one("#base-url"), app.screen.query_one("#api-key")
@@ -71,11 +84,7 @@ async def test_a_key_pasted_with_ctrl_s_in_one_burst_is_sent_whole(sim, tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await connected_app_on_catalog(pilot)
         first = app.store.session.account.display_name
-        await pilot.press("f4")
-        await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
-        key = app.screen.query_one("#api-key")
-        await wait_for(pilot, lambda: app.screen.focused is key, what="the key field focused")
-        burst(app, ["ctrl+a", "ctrl+k", *sim.no_credit_key, "ctrl+s"])
+        await _connect_with(pilot, sim.no_credit_key)
         await wait_for(pilot, lambda: app.store.session.account is not None
                        and app.store.session.account.display_name != first, timeout=8,
                        what="connected as the other account")
@@ -84,16 +93,6 @@ async def test_a_key_pasted_with_ctrl_s_in_one_burst_is_sent_whole(sim, tmp_path
         second = app.store.session.account.display_name
         await wait_for(pilot, lambda: second in static_text(app, "#status-bar"), what="the account's name")
         assert first not in static_text(app, "#status-bar")
-
-
-async def _connect_with(pilot, key: str) -> None:
-    """F4, the key typed over the one in the field, ctrl+s: all in one burst."""
-    app = pilot.app
-    await pilot.press("f4")
-    await wait_for(pilot, lambda: app.screen.query("#key-destination"), what="the connect form")
-    field = app.screen.query_one("#api-key")
-    await wait_for(pilot, lambda: app.screen.focused is field, what="the key field focused")
-    burst(app, ["ctrl+a", "ctrl+k", *key, "ctrl+s"])
 
 
 async def test_in_the_demo_a_second_account_and_back_keeps_the_first_ones_jobs(tmp_path, isolated_dirs):
