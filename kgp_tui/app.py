@@ -37,7 +37,7 @@ from kgp_tui.poller import JobPoller
 from kgp_tui.resume import Persistence
 from kgp_tui.screens.connect import ConnectScreen
 from kgp_tui.store import Session, Store, id_order
-from kgp_tui.styles import first_screen_css, load_the_rest
+from kgp_tui.styles import first_screen_css, keep_parses, load_the_rest
 from kgp_tui.timers import ReliableTimers
 
 if TYPE_CHECKING:
@@ -151,6 +151,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         if cached is not None:  # the first frame is the catalog as last seen; the connect checks it meanwhile
             self.DEFAULT_MODE = "catalog"
         super().__init__()
+        keep_parses(self)  # each part of the CSS parsed once while the theme stays (kgp_tui.styles)
         self.config = config
         self.initial_connection = connection
         self._freeze_start_up = freeze_start_up  # the program's own process only (see _freeze_the_start_up)
