@@ -70,3 +70,21 @@ async def test_a_theme_chosen_in_the_palette_restyles_the_screen(sim, tmp_path):
         await wait_for(pilot, lambda: app.screen.query("#status-bar")
                        and app.screen.query_one("#status-bar").styles.background != before, what="the repaint")
         assert app.screen.query_one("#status-bar").styles.background == panel() != before
+
+
+async def test_a_screen_starts_with_the_breakpoint_of_its_size_and_follows_a_resize(sim, tmp_path):
+    """Screens are made with the breakpoint class their first Resize would give them (kgp_tui.screens.base), and
+    the first resume keeps the styles the widgets got as they mounted: what is narrow is styled narrow from the
+    first frame, and a resize still switches it."""
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected_app_on_catalog(pilot)
+        type_list = app.screen.query_one("#type-list")
+        assert app.screen.has_class("-narrow") and type_list.outer_size.width == 36  # .-narrow #type-list
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: app.screen.has_class("-wide") and type_list.outer_size.width != 36,
+                       what="the wide layout")
+        assert not app.screen.has_class("-narrow")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.query("#jobs-table"), what="the jobs screen")
+        assert app.screen.has_class("-wide") and not app.screen.has_class("-narrow")

@@ -68,12 +68,33 @@ class KGPScreen(Screen):
     """Subclasses yield their body from `compose_body` and react to store changes in `on_store`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        app = self._app_or_none()
+        if app is not None:  # made with the breakpoint classes its first Resize would give it (_breakpoints)
+            kwargs["classes"] = " ".join(filter(None, (kwargs.get("classes"), *self._breakpoints(app))))
         super().__init__(*args, **kwargs)
         # A screen made once the app is up is styled from the current stylesheet when it mounts. Textual marks it
         # stale (-1), so the first visit of each mode restyled every screen twice (reparse + update): 30 % of a switch.
-        app = self._app_or_none()
         if app is not None and app._dom_ready:
             self._css_update_count = app._css_update_count
+
+    @classmethod
+    def _breakpoints(cls, app: Any) -> set[str]:
+        """The breakpoint classes (-narrow, -wide) of the app's size now, as Screen._on_resize picks them: added at
+        the first Resize, they restyled every widget of the screen (~8 ms of the first frame); there from the start,
+        that Resize changes no class and restyles nothing. Later resizes change them as upstream."""
+        width, height = app.size
+        if not width or not height:
+            return set()
+        names: set[str] = set()
+        for dimension, breakpoints in (
+            (width, (app.HORIZONTAL_BREAKPOINTS if cls.HORIZONTAL_BREAKPOINTS is None else cls.HORIZONTAL_BREAKPOINTS)),
+            (height, (app.VERTICAL_BREAKPOINTS if cls.VERTICAL_BREAKPOINTS is None else cls.VERTICAL_BREAKPOINTS)),
+        ):
+            for at, name in sorted(breakpoints or [], reverse=True):
+                if dimension >= at:
+                    names.add(name)
+                    break
+        return names
 
     @staticmethod
     def _app_or_none() -> Any:
