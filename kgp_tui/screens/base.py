@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -118,6 +119,16 @@ class KGPScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume comes right after the screen's widgets were styled, each as it mounted, from the
+        stylesheet as it is (a theme change restyles every screen in refresh_css): Textual's handler, which runs
+        after this one, restyled them all again (~10 ms of the first frame). A screen resumed later (it may have
+        missed a change while it was away) is restyled as upstream."""
+        if not getattr(self, "_resumed_before", False):
+            self._resumed_before = True
+            if self.is_mounted:
+                event.refresh_styles = False
 
     def on_mount(self) -> None:
         self._unsubscribe = self.app.store.subscribe(self._store_changed)
