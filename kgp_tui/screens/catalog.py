@@ -137,11 +137,7 @@ class CatalogScreen(KGPScreen):
         narrow = self.app.size.width < 100
         table.add_column("Content type", key="name", width=18 if narrow else 29)
         table.add_column("Type id", key="type", width=12 if narrow else 18)
-        # The list and the detail are filled now, so the first frame shows them (filled after the first refresh, the
-        # first frame drew an empty list and the next layout and render drew it again); the Select's options wait
-        # for it to finish composing, and its prompt is what it shows until then.
-        self._render_catalog(languages=False)
-        self.call_after_refresh(self._language_options_now)
+        self.call_after_refresh(self._render_catalog)  # the Select must finish composing before it is filled
         table.focus()
 
     def on_store(self, topic: str, key: Any) -> None:
@@ -152,11 +148,7 @@ class CatalogScreen(KGPScreen):
     def catalog(self) -> Offer | None:
         return self.app.store.offer  # type: ignore[no-any-return]
 
-    def _language_options_now(self) -> None:
-        if self.catalog is not None:
-            self._fill_languages(self.catalog)
-
-    def _render_catalog(self, languages: bool = True) -> None:
+    def _render_catalog(self) -> None:
         catalog = self.catalog
         empty = self.query_one("#catalog-empty", Static)
         self.query_one("#catalog-body").display = catalog is not None
@@ -164,18 +156,14 @@ class CatalogScreen(KGPScreen):
         if catalog is None:
             empty.update(Text("Not connected yet: press F4 to connect."))
             return
-        if languages:
-            self._fill_languages(catalog)
-        self._fill_table()
-
-    def _fill_languages(self, catalog: Offer) -> None:
         select = self.query_one("#voice-language", Select)
         options = [
             (Text(f"Voices: {clean(lang.label, 30)} ({clean(lang.code, 12)})"), lang.code) for lang in catalog.languages
         ]
         if getattr(self, "_language_options", None) != [v for _, v in options]:
-            select.set_options(options)  # NoMatches while the Select composes: filled again once it has
             self._language_options = [v for _, v in options]
+            select.set_options(options)
+        self._fill_table()
 
     def _fill_table(self) -> None:
         catalog = self.catalog
