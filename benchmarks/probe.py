@@ -119,6 +119,11 @@ class Instruments:
     def ready(self) -> None:
         """Textual's Ready: the first frame is whole on screen (call from on_ready)."""
         self.first_frame = self.frames[-1] if self.frames else time.time()
+        profile = getattr(self, "_start_profile", None)
+        if profile is not None and os.environ.get("BENCH_PROFILE_FIRST"):
+            profile.disable()
+            profile.dump_stats(os.environ["BENCH_PROFILE_FIRST"])
+            profile.enable()
         self.first_frame_text = ESCAPES.sub("", "".join(self._before_ready))
 
     def _hook_driver(self) -> None:

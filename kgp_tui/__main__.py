@@ -105,9 +105,10 @@ def run_app(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
         secrets=(connection.api_key,) if connection else (),
     )
-    from kgp_tui.app import KGPApp
+    from kgp_tui.app import KGPApp, start_up_begins
 
     app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface, freeze_start_up=True)
+    start_up_begins()
     app.run()
     return app.return_code or 0
 

@@ -66,3 +66,30 @@ async def test_the_program_freezes_what_its_start_up_made_and_an_app_in_a_test_d
     assert frozen == [True]
     await run(asked=False)
     assert frozen == [True]  # not again
+
+
+async def test_full_collections_wait_for_the_end_of_the_start_up_and_no_longer(sim, tmp_path, monkeypatch):
+    """The program holds full collections back from before its loop starts (kgp_tui.app.start_up_begins) until its
+    start-up is over: the freeze after the first connect, or a while after the first frame when nothing connects."""
+    import gc
+
+    from support.app import make_config
+
+    from kgp_tui import app as appmod
+    from kgp_tui.config import Connection
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # this test process runs many apps: nothing is frozen for good
+    usual = gc.get_threshold()
+    try:
+        # connected: back with the freeze that follows the connect (the fallback is far off); not: by the fallback
+        for connection, at_most in ((Connection(sim.base_url, TEST_KEY, "t"), 600.0), (None, 0.3)):
+            monkeypatch.setattr(appmod, "START_UP_AT_MOST", at_most)
+            appmod.start_up_begins()
+            held = gc.get_threshold()
+            assert held[:2] == usual[:2] and held[2] > usual[2]
+            app = appmod.KGPApp(config=make_config(tmp_path), connection=connection, freeze_start_up=True)
+            async with app.run_test(size=(100, 30)) as pilot:
+                await wait_for(pilot, lambda: gc.get_threshold() == usual, what="full collections back")
+    finally:
+        appmod._full_collections_back()
+        gc.set_threshold(*usual)

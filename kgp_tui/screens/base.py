@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -68,12 +69,33 @@ class KGPScreen(Screen):
     """Subclasses yield their body from `compose_body` and react to store changes in `on_store`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        app = self._app_or_none()
+        if app is not None:  # made with the breakpoint classes its first Resize would give it (_breakpoints)
+            kwargs["classes"] = " ".join(filter(None, (kwargs.get("classes"), *self._breakpoints(app))))
         super().__init__(*args, **kwargs)
         # A screen made once the app is up is styled from the current stylesheet when it mounts. Textual marks it
         # stale (-1), so the first visit of each mode restyled every screen twice (reparse + update): 30 % of a switch.
-        app = self._app_or_none()
         if app is not None and app._dom_ready:
             self._css_update_count = app._css_update_count
+
+    @classmethod
+    def _breakpoints(cls, app: Any) -> set[str]:
+        """The breakpoint classes (-narrow, -wide) of the app's size now, as Screen._on_resize picks them: added at
+        the first Resize, they restyled every widget of the screen (~8 ms of the first frame); there from the start,
+        that Resize changes no class and restyles nothing. Later resizes change them as upstream."""
+        width, height = app.size
+        if not width or not height:
+            return set()
+        names: set[str] = set()
+        for dimension, breakpoints in (
+            (width, (app.HORIZONTAL_BREAKPOINTS if cls.HORIZONTAL_BREAKPOINTS is None else cls.HORIZONTAL_BREAKPOINTS)),
+            (height, (app.VERTICAL_BREAKPOINTS if cls.VERTICAL_BREAKPOINTS is None else cls.VERTICAL_BREAKPOINTS)),
+        ):
+            for at, name in sorted(breakpoints or [], reverse=True):
+                if dimension >= at:
+                    names.add(name)
+                    break
+        return names
 
     @staticmethod
     def _app_or_none() -> Any:
@@ -97,6 +119,16 @@ class KGPScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume comes right after the screen's widgets were styled, each as it mounted, from the
+        stylesheet as it is (a theme change restyles every screen in refresh_css): Textual's handler, which runs
+        after this one, restyled them all again (~10 ms of the first frame). A screen resumed later (it may have
+        missed a change while it was away) is restyled as upstream."""
+        if not getattr(self, "_resumed_before", False):
+            self._resumed_before = True
+            if self.is_mounted:
+                event.refresh_styles = False
 
     def on_mount(self) -> None:
         self._unsubscribe = self.app.store.subscribe(self._store_changed)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .offer import Account, Choice, FileLimits, ImageBundle, Language, Offer, Product, Setting, SurfaceName, Voice
-from .runs import Creation, Message, Pause, Result, Review, Run, RunError, Scene
+
+if TYPE_CHECKING:  # the runs half is imported by the functions that make runs: the kept offer is read without it
+    from .runs import Creation, Run
 
 __all__ = ["account_from_dict", "account_to_dict", "creation_from_dict", "creation_to_dict", "offer_from_dict",
            "offer_to_dict", "run_from_dict", "run_to_dict"]
@@ -69,6 +71,8 @@ def _strings(items: object) -> tuple[str, ...]:
 
 
 def run_from_dict(data: object) -> Run:
+    from .runs import Pause, Review, Run, RunError
+
     if not isinstance(data, Mapping):
         raise ValueError("not a run")
     return _make(Run, data, {
@@ -81,6 +85,8 @@ def run_from_dict(data: object) -> Run:
 
 
 def creation_from_dict(data: object) -> Creation:
+    from .runs import Creation, Message, Result, Scene
+
     if not isinstance(data, Mapping) or not data.get("id"):
         raise ValueError("not a creation")
     run = data.get("run")
