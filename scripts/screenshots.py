@@ -232,7 +232,7 @@ async def unified_shots(size: tuple[int, int], config, clock: FrozenClock) -> No
             await until(pilot, lambda: all(t.run.stops_polling for t in app.store.runs.values()), "ready")
             await pilot.press("home", "enter")
             await until(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen.creation, "creation")
-            await pilot.press("tab", "tab")
+            await pilot.press("tab")  # one Tab from the outputs reaches the message box
             app.post_message(events.Paste("Make the narration slower and add a summary scene"))
             await pilot.pause(0.1)
             await pilot.press("ctrl+s")
