@@ -43,7 +43,10 @@ class KeysInOrder:
         if screen is app.screen and target is not None and target is not self:
             event.stop()
             event.prevent_default()
-            target._forward_event(events.Key(event.key, event.character))
+            # a priority key (ctrl+s) read while the focus was still here missed the bindings of where it is now
+            # (the message box's pane): they act now, behind the keys already handed on
+            if not await app._check_bindings(event.key, priority=True):
+                target._forward_event(events.Key(event.key, event.character))
             return
         await super()._on_key(event)  # type: ignore[misc]
         event.prevent_default()  # the widget's own key handling ran just now: not again further down its classes
