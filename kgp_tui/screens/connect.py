@@ -204,6 +204,9 @@ class ConnectScreen(KGPScreen):
 
         from kgp_tui.config import check_base_url
 
+        if not self.is_attached:
+            return  # left (a key typed after ctrl+s, or the app closing) before the keys ahead of it were in
+
         app: Any = self.app
         if not self._form:
             self.run_worker(self.show_form, exclusive=True, group="connect-form")
