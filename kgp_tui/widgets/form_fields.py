@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -36,15 +35,7 @@ class OrderedTextArea(KeysInOrder, TextArea):
 
 
 class OrderedSelect(KeysInOrder, Select):  # type: ignore[type-arg]
-    """A choice in the form: Tab and the letters typed after it in one burst go on to the next field. While its
-    own list is open (focused inside it), the keys bubbling up from that list are the Select's as usual."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
-        if focused is not None and focused is not self and self in focused.ancestors:
-            event.prevent_default()  # not KeysInOrder's handler (Textual runs each class's): it goes on up as usual
-            return
-        await super()._on_key(event)
+    """A choice in the form: Tab and the letters typed after it in one burst go on to the next field."""
 
 
 def field_id(name: str) -> str:

@@ -40,7 +40,9 @@ class KeysInOrder:
         screen = self.screen  # type: ignore[attr-defined]
         app = self.app  # type: ignore[attr-defined]
         target = screen.focused
-        if screen is app.screen and target is not None and target is not self:
+        # handed on only when the focus left this widget: a key bubbling up from a focused part of it (a Select's
+        # open list) is where it belongs
+        if screen is app.screen and target is not None and target is not self and self not in target.ancestors:
             event.stop()
             event.prevent_default()
             # a priority key (ctrl+s) read while the focus was still here missed the bindings of where it is now
