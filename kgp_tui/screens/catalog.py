@@ -90,8 +90,6 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
 STYLE_SETTINGS = (("Styles", "style_id"), ("Templates", "template_id"), ("Expression", "expression_style_id"))
 
 
-
-
 class TypeTable(KeysInOrder, DataTable):
     """The type list. Letters typed at it (k9s-style) and Backspace edit the filter from here, in this widget's own
     queue, so they keep their order with each other and with the list's keys (↑/↓, Enter, Esc); focus stays put."""

@@ -186,10 +186,10 @@ class HistoryScreen(KGPScreen):
             if row.creation_id not in self._positions:  # pages shift as new creations arrive: no row twice
                 self._positions[row.creation_id] = len(self.rows)
                 self.rows.append(row)
-        widest = max((len(row.creation_id) for row in message.rows), default=0)
-        if message.page == 1 or widest > self._id_width:
-            self._id_width = max(widest, 6) if message.page == 1 else widest
-            self._layout_columns()
+        # the id column fits the widest id loaded: page 1 starts again from v1's width, later pages only widen it
+        floor = 6 if message.page == 1 else self._id_width
+        self._id_width = max([floor, *(len(row.creation_id) for row in message.rows)])
+        self._layout_columns()  # re-lays the list out only when the columns change
         if message.page == 1:
             self._listed = self.query_state
             table.set_rows(self.rows)  # the list shares this list object; later pages only call grew()
