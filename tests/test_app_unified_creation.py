@@ -252,16 +252,8 @@ async def test_a_new_delivery_is_announced_only_once_the_re_run_is_ready(tmp_pat
     with unified_clocked() as (sim, clock):
         app = make_app(sim, tmp_path, key=TEST_KEY)
         async with app.run_test(size=SIZE) as pilot:
-            creation_id = await created(pilot, sim, "video", "Explain tides")
-            await advance_until(pilot, sim, clock, lambda: app.store.creations.get(creation_id) is not None
-                                and app.store.creations[creation_id].status == "ready")
-            detail = await opened(pilot, creation_id, "ready", outputs=True)
-            pane = await wait_for(pilot, lambda: detail.query(ConversationPane)
-                                  and detail.query_one(ConversationPane), what="conversation")
-            await focus(pilot, "conversation-input")
-            await paste(pilot, "Make the intro shorter")
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: "accepted" in static_text(app, "#conversation-status"), what="accepted")
+            detail = await a_change_accepted(pilot, sim, clock)
+            pane = detail.query_one(ConversationPane)
             await wait_for(pilot, lambda: "Run " in static_text(app, "#creation-info"), what="the re-run shown")
             assert not pane.new_delivery and "New delivery" not in screen_text(app)  # nothing new while it runs
             await advance_until(pilot, sim, clock, lambda: pane.new_delivery)
@@ -274,15 +266,7 @@ async def test_letters_typed_into_the_box_while_a_change_re_runs_are_not_the_scr
     with unified_clocked() as (sim, clock):
         app = make_app(sim, tmp_path, key=TEST_KEY)
         async with app.run_test(size=SIZE) as pilot:
-            creation_id = await created(pilot, sim, "video", "Explain tides")
-            await advance_until(pilot, sim, clock, lambda: app.store.creations.get(creation_id) is not None
-                                and app.store.creations[creation_id].status == "ready")
-            detail = await opened(pilot, creation_id, "ready", outputs=True)
-            await wait_for(pilot, lambda: detail.query(ConversationPane), what="conversation")
-            await focus(pilot, "conversation-input")
-            await paste(pilot, "Make the intro shorter")
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: "accepted" in static_text(app, "#conversation-status"), what="accepted")
+            detail = await a_change_accepted(pilot, sim, clock)
             box = detail.query_one("#conversation-input")
             await wait_for(pilot, lambda: box.read_only, what="the box read-only while it re-runs")
             said = len(app._notifications)
@@ -291,6 +275,22 @@ async def test_letters_typed_into_the_box_while_a_change_re_runs_are_not_the_scr
             bound = ("Download", "download", "Copied", "copied", "Reloading", "browser", "Opening")
             assert not [n.message for n in list(app._notifications)[said:] if any(w in n.message for w in bound)]
             assert app._downloads is None or not app._downloads.items  # `d` started no download
+
+
+async def a_change_accepted(pilot, sim, clock) -> CreationScreen:
+    """A video made and moved to ready on the simulator's clock, opened, a change typed into its conversation and
+    sent with ctrl+s; the creation screen once the server has accepted it (the video re-runs)."""
+    app = pilot.app
+    creation_id = await created(pilot, sim, "video", "Explain tides")
+    await advance_until(pilot, sim, clock, lambda: app.store.creations.get(creation_id) is not None
+                        and app.store.creations[creation_id].status == "ready")
+    detail = await opened(pilot, creation_id, "ready", outputs=True)
+    await wait_for(pilot, lambda: detail.query(ConversationPane), what="conversation")
+    await focus(pilot, "conversation-input")
+    await paste(pilot, "Make the intro shorter")
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: "accepted" in static_text(app, "#conversation-status"), what="accepted")
+    return detail
 
 
 async def advance_until(pilot, sim, clock, done, steps: int = 40) -> None:
