@@ -41,6 +41,8 @@ from kgp_tui.styles import first_screen_css, keep_parses, load_the_rest
 from kgp_tui.timers import ReliableTimers
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from kgp_tui.api.domain import Creation, Product, Run
     from kgp_tui.api.surface import SurfaceAdapter, SurfaceChoice
     from kgp_tui.store import TrackedRun
@@ -240,6 +242,18 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
                         severity="warning", markup=False, timeout=10)
 
     # -- start and stop -------------------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS the one whose input thread sleeps while nothing is
+        typed (kgp_tui.driver: Textual's wakes ten times a second, most of what the app spent at rest)."""
+        driver_class = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is LinuxDriver:
+            from kgp_tui.driver import QuietLinuxDriver
+
+            return QuietLinuxDriver
+        return driver_class
 
     def on_mount(self) -> None:
         self.set_keymap(getattr(self.config, "keymap", None) or {})
