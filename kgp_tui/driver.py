@@ -55,7 +55,6 @@ class _WakingEvent(threading.Event):
             pass
 
 
-
 def _close(*fds: int) -> None:
     for fd in fds:
         try:
@@ -105,8 +104,9 @@ class QuietLinuxDriver(LinuxDriver):
         def process_selector_events(selector_events: list[tuple[selectors.SelectorKey, int]],
                                     final: bool = False) -> None:
             for last, (selector_key, mask) in loop_last(selector_events):
-                if selector_key.fd != fileno:
-                    continue  # the wake pipe: the loop's condition sees the flag
+                if selector_key.fd != fileno:  # the wake pipe: the loop's condition sees the flag
+                    exit_event.drain()  # a byte left in it would make every later wait return at once
+                    continue
                 if mask & EVENT_READ:
                     unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
                     if not unicode_data:

@@ -189,3 +189,20 @@ def test_kgp_tui_runs_on_it_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> No
     app = KGPApp()
     assert issubclass(QuietLinuxDriver, LinuxDriver)
     assert app.get_driver_class() is QuietLinuxDriver
+
+
+def test_the_exit_flag_wakes_through_its_pipe_and_drains_it() -> None:
+    import selectors
+
+    from kgp_tui.driver import _WakingEvent
+
+    flag = _WakingEvent()
+    with selectors.SelectSelector() as selector:
+        selector.register(flag.wake_read, selectors.EVENT_READ)
+        assert selector.select(0) == []  # nothing to wake for yet
+        flag.set()
+        assert flag.is_set()
+        assert [key.fd for key, _ in selector.select(0)] == [flag.wake_read]  # a thread waiting with no timeout wakes
+        flag.clear()
+        flag.drain()
+        assert selector.select(0) == []  # no byte left behind to make every later wait return at once
