@@ -83,10 +83,7 @@ class QuietLinuxDriver(LinuxDriver):
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual's loop, with the waits described in the module's text)."""
         exit_event = self.exit_event
-        if not isinstance(exit_event, _WakingEvent):  # replaced by someone: Textual's own loop
-            super().run_input_thread()
-            return
-        exit_event.drain()  # a set() from an earlier stop (disable_input clears the flag, not the pipe)
+        assert isinstance(exit_event, _WakingEvent)  # made in __init__
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         selector.register(exit_event.wake_read, selectors.EVENT_READ)
@@ -105,7 +102,9 @@ class QuietLinuxDriver(LinuxDriver):
                                     final: bool = False) -> None:
             for last, (selector_key, mask) in loop_last(selector_events):
                 if selector_key.fd != fileno:  # the wake pipe: the loop's condition sees the flag
-                    exit_event.drain()  # a byte left in it would make every later wait return at once
+                    # emptied here, so a byte an earlier stop left in it (disable_input clears the flag, not the
+                    # pipe) costs one turn of this loop, never a wait that returns at once every time
+                    exit_event.drain()
                     continue
                 if mask & EVENT_READ:
                     unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
@@ -125,7 +124,6 @@ class QuietLinuxDriver(LinuxDriver):
             process_selector_events(selector.select(0.1), final=True)
         finally:
             selector.close()
-            exit_event.drain()
             try:
                 for _event in feed(""):
                     pass
