@@ -238,7 +238,8 @@ class Instruments:
         self.emit("idle")
 
     def watch_cursor(self, table: Any) -> None:
-        table.watch(table, "cursor_coordinate", lambda *_: self.moves.append(time.time()), init=False)
+        name = "cursor_coordinate" if hasattr(table, "cursor_coordinate") else "cursor_row"  # DataTable or LineList
+        table.watch(table, name, lambda *_: self.moves.append(time.time()), init=False)
 
     def start_stalls(self) -> None:
         timed: list[tuple[float, float]] = []

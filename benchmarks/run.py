@@ -108,7 +108,8 @@ def child_env(tmp: Path, sim: Any, interval: float, budget: float) -> dict[str, 
     (config / "config.toml").write_text(f"poll_interval = {interval}\nrequests_per_second = {budget}\n")
     env.update(TERM="xterm-256color", KGP_BASE_URL=sim.base_url, KGP_API_KEY=sim.api_key,
                XDG_CONFIG_HOME=str(tmp / "config"), XDG_STATE_HOME=str(tmp / "state"),
-               XDG_DATA_HOME=str(tmp / "data"), PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+               XDG_DATA_HOME=str(tmp / "data"), XDG_CACHE_HOME=str(tmp / "cache"),
+               PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     return env
 
 

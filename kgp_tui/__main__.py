@@ -7,6 +7,7 @@ need no network, no key and no Textual. The commands for scripts (``me``, ``crea
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from kgp_tui import __version__
@@ -105,9 +106,11 @@ def run_app(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
         secrets=(connection.api_key,) if connection else (),
     )
-    from kgp_tui.app import KGPApp, start_up_begins
+    from kgp_tui.app import FRAMES_PER_SECOND, KGPApp, css_cache_folder, start_up_begins
 
-    app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface, freeze_start_up=True)
+    app = KGPApp(config=config, connection=connection, demo=args.demo, surface=args.surface, freeze_start_up=True,
+                 css_cache=css_cache_folder(),
+                 frames_per_second=None if os.environ.get("TEXTUAL_FPS") else FRAMES_PER_SECOND)
     start_up_begins()
     app.run()
     return app.return_code or 0

@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -64,7 +65,7 @@ def _kept_offer(base_url: str, api_key: str, surface_choice: str) -> Any:
     the same surface as forced, if one is. One small JSON file, read before the first frame (the catalog shown at
     once) and on a thread at each connect (the offer revalidated by its ETag)."""
     from kgp_tui import offer_cache
-    from kgp_tui.persist import key_digest, profile_id
+    from kgp_tui.profile_ids import key_digest, profile_id
 
     try:
         cached = offer_cache.load(profile_id(base_url, key_digest(api_key)))
@@ -100,6 +101,8 @@ def _downloads_screen() -> Screen:
     return DownloadsScreen()
 
 
+KEYS_FIRST = 0.1  # seconds without a key before the start-up's steps after the first frame run (footer, checks)
+KEYS_FIRST_AT_MOST = 0.5  # seconds after the first frame: the steps run by then even while keys keep coming
 FREEZE_AFTER = 1.0  # seconds after the first connect's reply: the start-up has made its objects by then
 START_UP_AT_MOST = 10.0  # seconds after the first frame: full collections come back even if no connect replied
 _full_collections: list[int] = []  # the collector's third threshold, while the start-up holds it back
@@ -138,6 +141,31 @@ def _full_collections_back() -> None:
         gc.set_threshold(threshold[0], threshold[1], _full_collections.pop())
 
 
+def _nothing() -> None:
+    pass
+
+
+FRAMES_PER_SECOND = 120  # the program's own: a key's frame waits for the next tick of the screen's update timer
+
+
+def _frames_per_second(rate: int) -> None:
+    """At most `rate` frames a second (Textual's default is 60, $TEXTUAL_FPS). A changed screen is drawn at its
+    update timer's next tick: at 60 a key's frame waited up to 16.7 ms for it (8 on average) after the key was
+    handled, a third of the catalog's answer to the first key. Textual reads the period from this module global
+    each time a screen makes its timer (textual/screen.py; Textual is pinned). Frames are drawn only when something
+    changed: at rest nothing is drawn at either rate."""
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / rate  # type: ignore[misc]
+
+
+def css_cache_folder() -> Path:
+    """Where the program keeps its parsed CSS between starts (kgp_tui.styles.KeptRules)."""
+    from kgp_tui.config import app_paths
+
+    return app_paths().cache_dir / "css"
+
+
 class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire (kgp_tui.timers)
     """The kgp-tui application."""
 
@@ -169,16 +197,23 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         clock: Callable[[], Any] | None = None,
         surface: SurfaceChoice | None = None,
         freeze_start_up: bool = False,
+        css_cache: Path | None = None,
+        frames_per_second: int | None = None,
     ) -> None:
         # "auto" finds the surface at connect; the command line wins over the config file
         surface_choice: SurfaceChoice = surface or getattr(config, "surface", None) or "auto"
         cached = None
         if connection is not None and not demo and simulator is None:
             cached = _kept_offer(connection.base_url, connection.api_key, surface_choice)
+        self._showing_kept_offer = cached is not None
         if cached is not None:  # the first frame is the catalog as last seen; the connect checks it meanwhile
             self.DEFAULT_MODE = "catalog"
         super().__init__()
-        keep_parses(self)  # each part of the CSS parsed once while the theme stays (kgp_tui.styles)
+        # each part of the CSS parsed once while the theme stays; with a folder (the program's own process), once
+        # per installed Textual: later starts read the parses from it (kgp_tui.styles.KeptRules)
+        keep_parses(self, css_cache)
+        if frames_per_second:
+            _frames_per_second(frames_per_second)
         self.config = config
         self.initial_connection = connection
         self._freeze_start_up = freeze_start_up  # the program's own process only (see _freeze_the_start_up)
@@ -209,6 +244,10 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
                                  getattr(config, "notify_command", None) or ())
         self._downloads: Any = None  # kgp_tui.screens.downloads.Downloads, made when first used
         self._form_after_connect: str | None = None  # a product whose form was asked for while connecting
+        self._idle_steps: list[Callable[[], Any]] = []  # the start-up's steps after the first frame (on_idle)
+        self._steps_after = 0.0  # monotonic time before which no step runs (KEYS_FIRST after the last key)
+        self._steps_at_last = 0.0
+        self._steps_timer: Any = None
 
     # -- small accessors ---------------------------------------------------------------------------------
 
@@ -267,10 +306,23 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         self._after_first_paint()
 
     def _after_first_paint(self) -> None:
-        """The connect first (its imports run on a thread), then the rest one step per message, so a key typed
-        meanwhile is answered between two steps instead of after all of them."""
+        """The connect first (its imports run on a thread), then the rest one step at a time once the keys pause,
+        so a key typed meanwhile is answered first; with the kept catalog on screen, the connect waits too."""
         if _full_collections:  # held back by start_up_begins: back at the latest now, if no connect replies
             self.set_timer(START_UP_AT_MOST, _full_collections_back, name="gc-full-collections")
+        self._the_rest_of_the_css()  # before any other screen can be shown (F3 may come next)
+        steps = [self._first_footer, self._check_keymap, self._restore_downloads, self._config_warnings,
+                 self._keep_css]
+        if self._showing_kept_offer:
+            # The catalog as last seen is on screen and answers keys already: the connect that checks it, and the
+            # restore of this profile's jobs, wait for the keys' first pause too (their imports on threads held the
+            # GIL: a key typed just after the first frame waited ~20 ms longer for them).
+            steps.insert(0, self._connect_and_restore)
+        else:
+            self._connect_and_restore()
+        self._start_up_steps(steps)
+
+    def _connect_and_restore(self) -> None:
         self.persistence.start()
         if self.demo or (self.simulator is not None and self.initial_connection is None):
             if self.simulator is not None:
@@ -281,13 +333,40 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         elif self.initial_connection is not None:
             conn = self.initial_connection
             self.start_connect(conn.base_url, conn.api_key)
-        self._start_up_steps([self._the_rest_of_the_css, self._first_footer, self._check_keymap,
-                              self.downloads.restore, self._config_warnings])
 
     def _start_up_steps(self, steps: list[Callable[[], Any]]) -> None:
-        if steps and not self._exit:
-            steps[0]()
-            self.call_later(self._start_up_steps, steps[1:])
+        """Run the steps one at a time once the keys have paused (KEYS_FIRST), each when the App's queue is empty
+        (Textual's Idle): a key typed right after the first frame, or between two steps, is answered first."""
+        self._idle_steps = list(steps)
+        now = time.monotonic()
+        self._steps_after = now + KEYS_FIRST
+        self._steps_at_last = now + KEYS_FIRST_AT_MOST  # keys held down (a key repeat) do not hold them off longer
+        self._next_start_up_step()
+
+    def _next_start_up_step(self) -> None:
+        if not self._idle_steps or self._exit:
+            return
+        wait = self._steps_after - time.monotonic()
+        if wait > 0:
+            if self._steps_timer is None:
+                self._steps_timer = self.set_timer(wait, self._steps_waited, name="start-up steps")
+            return
+        self._idle_steps.pop(0)()
+        if self._idle_steps:
+            self.call_later(_nothing)  # one message, so that the queue comes to an Idle again after it
+
+    def _steps_waited(self) -> None:
+        self._steps_timer = None
+        self._next_start_up_step()
+
+    def on_idle(self) -> None:
+        if self._idle_steps:
+            self._next_start_up_step()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._idle_steps and isinstance(event, events.Key):  # the start-up's steps wait for a pause in the keys
+            self._steps_after = min(max(self._steps_after, time.monotonic() + KEYS_FIRST), self._steps_at_last)
+        await super().on_event(event)
 
     def _the_rest_of_the_css(self) -> None:
         load_the_rest(self)  # the other screens' CSS, before any of them is shown
@@ -296,6 +375,16 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         from kgp_tui.screens.base import first_paint_done
 
         first_paint_done()  # the footer of the first screen (kgp_tui.screens.base)
+
+    def _restore_downloads(self) -> None:
+        self.downloads.restore()  # a step of its own: `self.downloads` imports the downloads screen (and DataTable)
+
+    def _keep_css(self) -> None:
+        """The first screen's parses, kept for the next start once the rest of the CSS is parsed too (a program
+        killed later would otherwise keep none); the screens opened later are kept at exit."""
+        kept = getattr(self.stylesheet, "kept", None)
+        if kept is not None:
+            kept.save()
 
     def _config_warnings(self) -> None:
         for warning in getattr(self.config, "warnings", None) or []:
@@ -326,6 +415,9 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         self.start_connect(simulator.base_url, simulator.api_key)
 
     async def on_unmount(self) -> None:
+        kept = getattr(self.stylesheet, "kept", None)
+        if kept is not None:
+            kept.save()
         self.poller.stop()
         self.persistence.close()
         if self._downloads is not None:

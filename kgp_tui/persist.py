@@ -15,7 +15,6 @@ A file that SQLite cannot read, or one written by a newer kgp-tui, is moved asid
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -27,36 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from kgp_tui.config import private_dir, private_file, tighten_file
+from kgp_tui.profile_ids import (  # noqa: F401 - part of this module's interface
+    _DIGEST_LABEL,
+    DEMO_PREFIX,
+    DIGEST_SCHEME,
+    LEGACY_PREFIX,
+    _server,
+    key_digest,
+    legacy_profile_id,
+    profile_id,
+)
 
 DB_NAME = "state.sqlite3"
 RECENT_KEPT = 50  # recently viewed creations kept per profile
-DEMO_PREFIX = "demo|"
-LEGACY_PREFIX = "v2:"  # rows of a v2 file, keyed by base URL + key prefix, waiting to be adopted (see _v3)
-DIGEST_SCHEME = "sha256:"
-_DIGEST_LABEL = b"kgp-tui local state profile\x00"  # fixed and app-specific: this digest matches no other use
 TABLES = ("jobs", "creations", "drafts", "recent", "surfaces")  # every table keyed by profile
 COMPANIONS = ("-wal", "-shm")  # SQLite's files beside the state file in WAL mode
-
-
-def key_digest(api_key: str) -> str:
-    """A one-way digest of the whole key: tells two keys apart that share a shown prefix; the key is not in it."""
-    return DIGEST_SCHEME + hashlib.sha256(_DIGEST_LABEL + api_key.strip().encode("utf-8")).hexdigest()
-
-
-def _server(base_url: str) -> str:
-    return base_url.strip().rstrip("/")
-
-
-def profile_id(base_url: str, digest: str, *, demo: bool = False) -> str:
-    """Who a row belongs to: base URL + `key_digest(key)`. Anything but a digest is refused, so no key lands here."""
-    if not digest.startswith(DIGEST_SCHEME):
-        raise ValueError("a profile is keyed by key_digest(key), not by a key or its prefix")
-    return f"{DEMO_PREFIX if demo else ''}{_server(base_url)}|{digest}"
-
-
-def legacy_profile_id(base_url: str, key_prefix: str) -> str:
-    """How a v2 file keyed a (non-demo) profile, as _v3 marked it: base URL + the key's shown prefix."""
-    return f"{LEGACY_PREFIX}{_server(base_url)}|{key_prefix}"
 
 
 def default_path() -> Path:

@@ -66,7 +66,7 @@ class Persistence:
         conn = self.app.initial_connection
         if conn is not None and not self.app.demo:
             from kgp_tui.api.redact import key_prefix
-            from kgp_tui.persist import key_digest
+            from kgp_tui.profile_ids import key_digest
 
             self.activate(conn.base_url, key_digest(conn.api_key), key_prefix(conn.api_key))
 
@@ -76,7 +76,7 @@ class Persistence:
 
     def remembered_surface(self, base_url: str, digest: str) -> SurfaceName | None:
         """Worker thread: the surface this profile's server spoke last time, or None (never seen, or the demo)."""
-        from kgp_tui.persist import profile_id
+        from kgp_tui.profile_ids import profile_id
 
         if self.is_demo(base_url):
             return None
@@ -91,7 +91,7 @@ class Persistence:
         """Switch to the profile of this connection (base URL + `persist.key_digest` of the key); restores its
         state unless it is already the current one. The prefix only finds rows a v2 file kept (persist._v3).
         ``surface`` (what the server spoke now) is remembered for the next connect."""
-        from kgp_tui.persist import DEMO_PREFIX, legacy_profile_id, profile_id
+        from kgp_tui.profile_ids import DEMO_PREFIX, legacy_profile_id, profile_id
 
         demo = self.is_demo(base_url)
         profile = profile_id(base_url, digest, demo=demo)

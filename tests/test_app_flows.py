@@ -103,12 +103,15 @@ async def test_browse_catalog_and_filter(sim, tmp_path):
         assert table.row_count == len(app.store.offer.products) >= 7
         first = static_text(app, "#type-info")
         await pilot.press("down")
-        second = static_text(app, "#type-info")
-        assert first != second and "type id:" in second
+        # the detail follows in the frame after the cursor's (kgp_tui.screens.catalog, _highlighted)
+        second = await wait_for(pilot, lambda: static_text(app, "#type-info") != first and static_text(app, "#type-info"),
+                                what="the next type's detail")
+        assert "type id:" in second
         # find slides_video and check its limits are shown
         await pilot.press("slash")
         await paste(pilot, "slides")
-        await wait_for(pilot, lambda: table.row_count == 1, what="filter")
+        await wait_for(pilot, lambda: table.row_count == 1 and "slides_video" in static_text(app, "#type-info"),
+                       what="filter")
         info = static_text(app, "#type-info")
         assert "slides_video" in info and "16:9" in info and "Scenes / pages" in info
         assert "update_scene_narration" in info

@@ -7,7 +7,7 @@ from support import TEST_KEY
 from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, static_text, wait_for
 
 from kgp_tui import offer_cache
-from kgp_tui.persist import key_digest, profile_id
+from kgp_tui.profile_ids import key_digest, profile_id
 from kgp_tui.screens.catalog import CatalogScreen
 from kgp_tui.screens.connect import ConnectScreen
 from kgp_tui.screens.create import CreateScreen
@@ -18,8 +18,7 @@ def kept(sim):
 
 
 def type_rows(app) -> list[str]:
-    table = app.screen.query_one("#types")
-    return [str(key.value) for key in table.rows]
+    return app.screen.query_one("#types").type_ids()
 
 
 async def first_start(sim, tmp_path) -> list[str]:
@@ -87,3 +86,31 @@ async def test_a_key_refused_since_last_time_takes_the_kept_catalog_away(surface
         assert app.store.offer is None and app.store.session is None and app.adapter is None
         await wait_for(pilot, lambda: kept(surface_sim) is None, what="the kept offer dropped")
         await wait_for(pilot, lambda: app.screen.query("#api-key"), what="the form, to enter another key")
+
+
+async def test_keys_that_keep_coming_do_not_hold_the_connect_and_the_footer_off(sim, tmp_path):
+    """With the kept catalog on screen, the connect and the start-up's other steps wait for a pause in the keys
+    (kgp_tui.app.KEYS_FIRST), so a key typed at once is answered at once; but ↓/↑ held down without a pause (a key
+    repeat) must not keep the app from connecting: they run within KEYS_FIRST_AT_MOST of the first frame anyway."""
+    import asyncio
+    import time
+
+    from support import patience
+    from textual import events
+
+    await first_start(sim, tmp_path)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#types") and app.screen.query_one("#types").row_count,
+                       what="the kept catalog listed")
+        deadline = time.monotonic() + patience(8)
+        pressed = 0
+        while not (app.adapter is not None and app.screen.query("KGPFooter")):
+            assert time.monotonic() < deadline, f"still not connected after {pressed} keys without a pause"
+            # as a held key arrives: every 20 ms, never the pause the steps wait for (Pilot.press waits for idle)
+            app.post_message(events.Key("down" if pressed % 2 == 0 else "up", None))
+            pressed += 1
+            await asyncio.sleep(0.02)
+        assert app.store.session.confirmed
+        await pilot.pause()
+        assert app.screen.query_one("#types").cursor_row in (0, 1)  # every key was answered on the way

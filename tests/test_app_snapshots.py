@@ -13,6 +13,7 @@ from support.app import (
     connected_app_on_catalog,
     make_app,
     make_config,
+    static_text,
     steady,
     submitted,
     wait_for,
@@ -37,6 +38,7 @@ def test_catalog_screen(snap_compare, tmp_path, frozen, size):
     async def run_before(pilot):
         await connected_app_on_catalog(pilot)
         await pilot.press("down")
+        await wait_for(pilot, lambda: "slides_video" in static_text(pilot.app, "#type-info"), what="its detail")
         await steady(pilot)
 
     app = make_app(sim, tmp_path, key=TEST_KEY, clock=clock)

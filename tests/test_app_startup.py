@@ -36,6 +36,9 @@ async def test_a_key_typed_during_start_up_is_answered_and_every_step_still_runs
         # the steps after the first frame: the footer in place of its placeholder, the other screens' CSS
         await wait_for(pilot, lambda: app.screen.query("KGPFooter"), what="the footer")
         assert not app.screen.query("#footer-placeholder")
+        # mounted once the keys paused, into a screen whose bindings had settled: it lists them all the same
+        await wait_for(pilot, lambda: any("Quit" in str(key.render()) for key in app.screen.query("FooterKey")),
+                       what="the footer's keys")
         assert "catalog-body" in "".join(str(source) for source in app.stylesheet.source.values())
 
 
@@ -93,3 +96,34 @@ async def test_full_collections_wait_for_the_end_of_the_start_up_and_no_longer(s
     finally:
         appmod._full_collections_back()
         gc.set_threshold(*usual)
+
+
+async def test_the_first_screens_footer_lists_its_keys_once_mounted(sim, tmp_path):
+    """The first screen's footer is mounted after the first frame, once the keys pause; by then the screen's bindings
+    have settled (nothing changes them again), and the footer must list them all the same."""
+    app = make_app(sim, tmp_path, key=None, connect=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#api-key"), what="the connect form")
+        await wait_for(pilot, lambda: app.screen.query("KGPFooter"), what="the footer")
+        await wait_for(pilot, lambda: any("Quit" in str(key.render()) for key in app.screen.query("FooterKey")),
+                       what="the footer's keys")
+
+
+async def test_every_screen_hears_the_store_once(sim, tmp_path):
+    """Textual calls each class's on_mount, so a screen's super().on_mount() ran the base class's a second time:
+    every store change reached the screen twice (the jobs screen redrew each polled row twice), and one of the two
+    subscriptions outlived the screen. Each screen shown is subscribed exactly once."""
+    from support.app import connected_app_on_catalog
+
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected_app_on_catalog(pilot)
+        seen = []
+        for key, mode in (("f3", "jobs"), ("f6", "history"), ("f7", "downloads"), ("f4", "connect"),
+                          ("f2", "catalog")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda mode=mode: app.current_mode == mode and app.screen.is_mounted, what=mode)
+            seen.append(app.screen)
+        for screen in seen:
+            subscribed = [o for o in app.store._observers if getattr(o, "__self__", None) is screen]
+            assert len(subscribed) == 1, f"{type(screen).__name__} is subscribed {len(subscribed)} times"

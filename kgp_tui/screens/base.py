@@ -9,8 +9,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey
+from textual.widgets import Static
 
 from kgp_tui.widgets.status_bar import StatusBar
 
@@ -25,44 +24,6 @@ def first_paint_done() -> None:
         if screen.is_attached:
             screen.mount_footer()
     _WAITING_FOR_FOOTER.clear()
-
-
-class KGPFooter(Footer):
-    """Textual's footer, minus two restyles of every key each time it is rebuilt (each focus change).
-
-    A FooterKey starts compact and is then bound to the footer's non-compact value: its class flips twice, and
-    each flip restyles it. Giving each bound key the footer's value up front draws the same footer, about a tenth
-    of the CPU of a screen change cheaper."""
-
-    _shown: tuple | None = None
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._what_it_shows() if self._bindings_ready else None
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
-                widget.set_reactive(FooterKey.compact, self.compact)  # the value data_bind will give it
-            yield widget
-
-    def bindings_changed(self, screen: Screen) -> None:
-        """Rebuild only when what the footer shows changed: a screen refreshes its bindings on every poll of what it
-        shows, and each rebuild re-made and restyled every key."""
-        self._bindings_ready = True
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._rebuild_if_changed)
-
-    async def _rebuild_if_changed(self) -> None:
-        if self.is_attached and self._what_it_shows() != self._shown:
-            await self.recompose()
-
-    def _what_it_shows(self) -> tuple:
-        app = self.app
-        shown = tuple(
-            (b.key, app.get_key_display(b), b.description, b.action, enabled, tooltip,
-             (b.group.description, b.group.compact) if b.group else None)
-            for _node, b, enabled, tooltip in self.screen.active_bindings.values() if b.show
-        )
-        palette = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING) if self.show_command_palette else None
-        return shown, (palette[1].key, palette[2], palette[3]) if palette else None
 
 
 class KGPScreen(Screen):
@@ -107,12 +68,16 @@ class KGPScreen(Screen):
         yield StatusBar()
         yield from self.compose_body()
         if getattr(self.app, "_dom_ready", True):
+            from kgp_tui.widgets.footer import KGPFooter
+
             yield KGPFooter()
         else:
             _WAITING_FOR_FOOTER.add(self)
             yield Static(id="footer-placeholder")
 
     def mount_footer(self) -> None:
+        from kgp_tui.widgets.footer import KGPFooter
+
         for placeholder in self.query("#footer-placeholder"):
             placeholder.remove()
             self.mount(KGPFooter())
@@ -130,11 +95,16 @@ class KGPScreen(Screen):
             if self.is_mounted:
                 event.refresh_styles = False
 
+    _unsubscribe: Any = None
+
     def on_mount(self) -> None:
-        self._unsubscribe = self.app.store.subscribe(self._store_changed)
+        # Textual calls every class's on_mount in the MRO, so a subclass's super().on_mount() runs this a second
+        # time: subscribed twice, each store change reached the screen twice, and one subscription outlived it
+        if self._unsubscribe is None:
+            self._unsubscribe = self.app.store.subscribe(self._store_changed)
 
     def on_unmount(self) -> None:
-        unsubscribe = getattr(self, "_unsubscribe", None)
+        unsubscribe, self._unsubscribe = self._unsubscribe, None
         if unsubscribe:
             unsubscribe()
 

@@ -3,19 +3,20 @@ voices (by language) and styles."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
 from kgp_tui.screens.base import KGPScreen
-from kgp_tui.widgets.ordered import KeysInOrder, ListFilter
+from kgp_tui.widgets.line_list import LineList
+from kgp_tui.widgets.ordered import ListFilter
 
 if TYPE_CHECKING:
     from kgp_tui.api.domain import Offer, Product
@@ -87,12 +88,46 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
     return text
 
 
+def language_options(catalog: Offer) -> list[tuple[Text, str]]:
+    return [(Text(f"Voices: {clean(lang.label, 30)} ({clean(lang.code, 12)})"), lang.code) for lang in catalog.languages]
+
+
 STYLE_SETTINGS = (("Styles", "style_id"), ("Templates", "template_id"), ("Expression", "expression_style_id"))
 
 
-class TypeTable(KeysInOrder, DataTable):
+class DetailText(Static):
+    """A Static that is given the same text again often (each ↑/↓ shows the resources anew): only a change is drawn,
+    since each update lays the whole screen out again (its height is its text's)."""
+
+    _shown: Text | None = None
+
+    def show(self, text: Text) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
+
+
+class TypeRow(NamedTuple):
+    """One listed product, already sanitised."""
+
+    type: str
+    name: str
+
+
+def type_columns(width: int) -> list[tuple[str, str, int]]:
+    narrow = width < 100
+    return [("name", "Content type", 18 if narrow else 29), ("type", "Type id", 12 if narrow else 18)]
+
+
+class TypeList(LineList):
     """The type list. Letters typed at it (k9s-style) and Backspace edit the filter from here, in this widget's own
     queue, so they keep their order with each other and with the list's keys (↑/↓, Enter, Esc); focus stays put."""
+
+    def cells(self, row: TypeRow) -> dict[str, str]:
+        return {"name": row.name, "type": row.type}
+
+    def type_ids(self) -> list[str]:
+        return [row.type for row in self.rows]
 
     async def _on_key(self, event: events.Key) -> None:
         screen = self.screen
@@ -106,6 +141,9 @@ class TypeTable(KeysInOrder, DataTable):
 
 
 class CatalogScreen(KGPScreen):
+    _detail_pending = False  # a detail to show after the next frame (_highlighted)
+    AUTO_FOCUS = "#types"  # focused as the screen is first shown (a focus() in on_mount came after Textual's
+    # own auto-focus of the filter: a blur and a focus more, each a restyle, just after the first frame)
     BINDINGS = [
         # priority: it takes effect before the keys typed after it are handed out, so they all reach the filter
         Binding("slash", "filter", "Filter", id="catalog.filter", priority=True),
@@ -117,21 +155,21 @@ class CatalogScreen(KGPScreen):
         with Horizontal(id="catalog-body"):
             with Vertical(id="type-list"):
                 yield ListFilter(placeholder="/ filter types", id="type-filter", list_id="types")
-                yield TypeTable(id="types", cursor_type="row", zebra_stripes=False)
+                yield TypeList(id="types")
             with VerticalScroll(id="type-detail"):
-                yield Static(id="type-info", markup=False)
-                yield Select([], prompt="Voices: all languages", id="voice-language", allow_blank=True, compact=True)
-                yield Static(id="type-resources", markup=False)
+                yield DetailText(id="type-info", markup=False)
+                options = language_options(self.catalog) if self.catalog is not None else []
+                self._language_options = [v for _, v in options]  # given now: no set_options before the 1st frame
+                yield Select(options, prompt="Voices: all languages", id="voice-language", allow_blank=True,
+                             compact=True)
+                yield DetailText(id="type-resources", markup=False)
         yield Static(id="catalog-empty", markup=False)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        table = self.query_one("#types", DataTable)
-        narrow = self.app.size.width < 100
-        table.add_column("Content type", key="name", width=18 if narrow else 29)
-        table.add_column("Type id", key="type", width=12 if narrow else 18)
-        self.call_after_refresh(self._render_catalog)  # the Select must finish composing before it is filled
-        table.focus()
+    def on_mount(self) -> None:  # KGPScreen.on_mount runs too (Textual calls each class's handler)
+        self.query_one("#types", TypeList).set_columns(type_columns(self.app.size.width))
+        # after the first refresh: filled here, the first layout ran inside Textual's mount batch, whose frame is
+        # never written, and the first whole frame came after Ready without the status bar (issue 15, 4th round)
+        self.call_after_refresh(self._render_catalog)
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "catalog":  # not on "session": credits change often and must not reset the list
@@ -150,9 +188,7 @@ class CatalogScreen(KGPScreen):
             empty.update(Text("Not connected yet: press F4 to connect."))
             return
         select = self.query_one("#voice-language", Select)
-        options = [
-            (Text(f"Voices: {clean(lang.label, 30)} ({clean(lang.code, 12)})"), lang.code) for lang in catalog.languages
-        ]
+        options = language_options(catalog)
         if getattr(self, "_language_options", None) != [v for _, v in options]:
             self._language_options = [v for _, v in options]
             select.set_options(options)
@@ -160,18 +196,19 @@ class CatalogScreen(KGPScreen):
 
     def _fill_table(self) -> None:
         catalog = self.catalog
-        table = self.query_one("#types", DataTable)
+        table = self.query_one("#types", TypeList)
         self._filled_for = self.query_one("#type-filter", Input).value
         wanted = self._filled_for.strip().lower()
         selected = self._cursor_type()
-        table.clear()
+        rows = []
         for ct in catalog.products:
             name = clean(ct.label or ct.type, 60)
             if wanted and wanted not in name.lower() and wanted not in ct.type.lower():
                 continue
-            table.add_row(Text(name), Text(clean(ct.type, 40)), key=ct.type)
-        if selected is not None and selected.type in table.rows:
-            table.move_cursor(row=table.get_row_index(selected.type))  # the highlighted type stays highlighted
+            rows.append(TypeRow(ct.type, name))
+        ids = [row.type for row in rows]
+        # the highlighted type stays highlighted
+        table.set_rows(rows, ids.index(selected.type) if selected is not None and selected.type in ids else 0)
         self._show_detail()
 
     def _refill_if_stale(self) -> None:
@@ -184,28 +221,35 @@ class CatalogScreen(KGPScreen):
         return self._cursor_type()
 
     def _cursor_type(self) -> Product | None:
-        table = self.query_one("#types", DataTable)
+        table = self.query_one("#types", TypeList)
         if self.catalog is None or table.row_count == 0:
             return None
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
-        return self.catalog.product(str(row_key.value))
+        return self.catalog.product(table.rows[table.cursor_row].type)
 
     def _show_detail(self) -> None:
         ct = self._cursor_type()
-        info = self.query_one("#type-info", Static)
-        if ct is None:
-            info.update(Text("No content type matches the filter."))
-        else:
-            info.update(describe_type(ct))
+        info = Text("No content type matches the filter.") if ct is None else describe_type(ct)
         language = self.query_one("#voice-language", Select).value
         language = None if language in (ALL_LANGUAGES, Select.NULL) else language
-        self.query_one("#type-resources", Static).update(describe_resources(self.catalog, ct, language))
+        resources = describe_resources(self.catalog, ct, language)
+        self.query_one("#type-info", DetailText).show(info)
+        self.query_one("#type-resources", DetailText).show(resources)
 
-    @on(DataTable.RowHighlighted, "#types")
+    @on(TypeList.Highlighted, "#types")
     def _highlighted(self) -> None:
-        self._show_detail()
+        """The detail of the highlighted type in the frame after the cursor's own: its text changes the pane's
+        height, and that lays the whole screen out again (~10 ms); the moved cursor is drawn without waiting for
+        it, and the keys of a burst (a held ↓) draw the detail once, for where the cursor stopped."""
+        if not self._detail_pending:
+            self._detail_pending = True
+            self.call_after_refresh(self._detail_after_move)
 
-    @on(DataTable.RowSelected, "#types")
+    def _detail_after_move(self) -> None:
+        self._detail_pending = False
+        if self.is_attached:
+            self._show_detail()
+
+    @on(TypeList.Selected, "#types")
     def _selected(self) -> None:
         self.action_create()
 
@@ -239,7 +283,7 @@ class CatalogScreen(KGPScreen):
         if filter_input.value:
             filter_input.value = ""
         self._refill_if_stale()
-        self.set_focus(self.query_one("#types", DataTable))
+        self.set_focus(self.query_one("#types", TypeList))
 
     def action_create(self) -> None:
         ct = self.selected_type()

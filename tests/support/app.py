@@ -24,11 +24,12 @@ def make_config(tmp_path: Path, poll_interval: float = 0.1, **settings: Any) -> 
     return Config(path=tmp_path / "config.toml", poll_interval=poll_interval, request_timeout=5.0, env={}, **settings)
 
 
-def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None, connect: bool = True):
+def make_app(sim: Any, tmp_path: Path, key: str | None = None, clock: Any = None, connect: bool = True,
+             css_cache: Path | None = None):
     from kgp_tui.app import KGPApp
 
     connection = Connection(base_url=sim.base_url, api_key=key, profile="test") if connect and key else None
-    return KGPApp(config=make_config(tmp_path), connection=connection, clock=clock)
+    return KGPApp(config=make_config(tmp_path), connection=connection, clock=clock, css_cache=css_cache)
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 8.0, what: str = "") -> Any:
@@ -165,8 +166,14 @@ async def submit_prompt(pilot, prompt: str) -> None:
 
 
 async def steady(pilot) -> None:
-    """No toasts, no blinking cursors: what is left is the screen itself."""
+    """No toasts, no blinking cursors: what is left is the screen itself (with its footer, which the first screen
+    gets once the keys pause after the first frame)."""
     app = pilot.app
+    from kgp_tui.screens.base import KGPScreen
+
+    await wait_for(pilot, lambda: not isinstance(app.screen, KGPScreen)
+                   or (app.screen.query("FooterKey") and not app.screen.query("#footer-placeholder")),
+                   what="the footer in place, its keys listed")
     await pilot.pause()
     app.clear_notifications()
     for widget in app.screen.query("Input, TextArea"):
