@@ -46,3 +46,19 @@ def test_quick_benchmarks_run_and_produce_every_figure(tmp_path):
         assert f"surface {surface}" in result.stdout
     assert all(name in result.stdout for name in FIGURES)  # the table printed them
     assert data["machine"]["cpus"] and data["machine"]["python"]
+
+
+@pytest.mark.slow
+def test_the_ab_helper_runs_each_side_from_its_own_checkout(tmp_path):
+    """`python -m benchmarks.ab`: one round of the bare app and of this checkout, each figure printed; the side it
+    starts is this tree's code even from another working directory (the cwd is first on a `python -m` child's path)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ab", "v1", "1", "bare:", f"this:{ROOT}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = {line.split("(")[0].strip(): line for line in result.stdout.splitlines() if "(n=1)" in line}
+    assert set(lines) == {"bare", "this"}, result.stdout
+    this = lines["this"]
+    for figure in ("first", "moved", "answered", "usable", "says where 1/1", "usable / bare first paint"):
+        assert figure in this, this
