@@ -380,8 +380,8 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         self.downloads.restore()  # a step of its own: `self.downloads` imports the downloads screen (and DataTable)
 
     def _keep_css(self) -> None:
-        """The first screen's parses, kept for the next start once the rest of the CSS is parsed too (a program
-        killed later would otherwise keep none); the screens opened later are kept at exit."""
+        """Write the parses not kept yet: a start-up step (the first screen's, once the rest of the CSS is parsed
+        too: a program killed later would otherwise keep none) and at exit (the screens opened since)."""
         kept = getattr(self.stylesheet, "kept", None)
         if kept is not None:
             kept.save()
@@ -415,9 +415,7 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         self.start_connect(simulator.base_url, simulator.api_key)
 
     async def on_unmount(self) -> None:
-        kept = getattr(self.stylesheet, "kept", None)
-        if kept is not None:
-            kept.save()
+        self._keep_css()  # the parses of the screens opened since the start-up's
         self.poller.stop()
         self.persistence.close()
         if self._downloads is not None:

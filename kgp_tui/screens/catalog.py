@@ -99,11 +99,8 @@ class DetailText(Static):
     """A Static that is given the same text again often (each ↑/↓ shows the resources anew): only a change is drawn,
     since each update lays the whole screen out again (its height is its text's)."""
 
-    _shown: Text | None = None
-
     def show(self, text: Text) -> None:
-        if text != self._shown:
-            self._shown = text
+        if text != self.content:
             self.update(text)
 
 
