@@ -17,6 +17,7 @@ from support.app import (
     screen_text,
     static_text,
     submit_prompt,
+    tab_to,
     type_into,
     wait_for,
 )
@@ -232,17 +233,17 @@ async def test_unknown_content_type_gets_a_working_form(sim, tmp_path):
         preview = static_text(app, "#create-preview")
         assert '"type": "storyboard"' in preview and '"scene_count": 4' in preview
         # out-of-range value flagged next to its field, nothing sent
-        await pilot.click("#field-scene_count")
-        await pilot.press("ctrl+a", "ctrl+k", "9", "9")
+        await type_into(pilot, "#field-scene_count", "99")
         await pilot.press("ctrl+s")
         assert "✖" in static_text(app, "#field-scene_count-error")
         assert "✖" in static_text(app, "#field-prompt-error")  # required, after a submit attempt
         assert not app.store.runs
         assert app.screen.focused is app.screen.query_one("#field-prompt")  # focus goes to the first bad field
-        await pilot.click("#field-scene_count")
+        await paste(pilot, "Plan a shoot")  # into the prompt, which has the focus
+        await tab_to(pilot, "#field-scene_count")
         await pilot.press("ctrl+a", "ctrl+k", "3")
-        await pilot.click("#field-prompt")
-        await paste(pilot, "Plan a shoot")
+        field = app.screen.query_one("#field-scene_count")
+        await wait_for(pilot, lambda: field.value == "3", what=f"scene count 3, not {field.value!r}")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
         tracked = next(iter(app.store.runs.values()))

@@ -125,6 +125,18 @@ async def type_into(pilot, selector: str, text: str) -> None:
         await paste(pilot, text)
 
 
+async def tab_to(pilot, selector: str, most: int = 30) -> Any:
+    """Move the focus to the field with Tab, as a person does who never touches the mouse (a click by position can
+    land on another widget while the form is still scrolling to the field that took the focus)."""
+    screen = pilot.app.screen
+    field = screen.query_one(selector)
+    for _ in range(most):
+        if field.has_focus:
+            return field
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached {selector}; the focus is on {screen.focused!r}")
+
+
 async def connected_app_on_catalog(pilot) -> None:
     app = pilot.app
     await wait_for(
