@@ -101,6 +101,7 @@ class Instruments:
         self._written: list[str] = []
         self._before_ready: list[str] = []
         self.first_frame: float | None = None  # the last write before Textual's Ready: the first whole frame
+        self._first_after_ready = False  # Ready came before any frame was written (see ready)
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -108,17 +109,28 @@ class Instruments:
             self._written.clear()
             original(screen, renderable)
             if self._written:  # Textual skips a frame while it batches updates: only a written one counts
-                if self.first_frame_text is None:  # Textual paints the first screen in a few writes, then Ready
-                    self._before_ready += self._written
+                if self.first_frame_text is None or self._first_after_ready:
+                    self._before_ready += self._written  # Textual paints the first screen in a few writes
                 self.frames.append(time.time())
+                if self._first_after_ready:  # Ready came before any frame: this is the first
+                    self._first_after_ready = False
+                    self._first(self.frames[-1])
                 if self.on_frame is not None:
                     self.on_frame()
 
         app._display = display
 
     def ready(self) -> None:
-        """Textual's Ready: the first frame is whole on screen (call from on_ready)."""
-        self.first_frame = self.frames[-1] if self.frames else time.time()
+        """Textual's Ready: the first frame is whole on screen (call from on_ready), or, when Textual laid the
+        first screen out inside its mount batch, it is written next (Ready is sent from the layout, and the batch's
+        frame is drawn once the batch ends): then the first frame is the first one written after Ready."""
+        if self.frames:
+            self._first(self.frames[-1])
+        else:
+            self._first_after_ready = True
+
+    def _first(self, at: float) -> None:
+        self.first_frame = at
         profile = getattr(self, "_start_profile", None)
         if profile is not None and os.environ.get("BENCH_PROFILE_FIRST"):
             profile.disable()

@@ -302,12 +302,14 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
 
     def on_ready(self) -> None:
         """Textual's Ready comes after the first frame is on screen: only now start anything slow."""
-        log.info("first paint %.0f ms after kgp_tui.app was imported", 1000 * (time.perf_counter() - _IMPORTED_AT))
-        self._after_first_paint()
+        # after the first frame is written: a first layout made inside Textual's mount batch sends Ready before
+        # the batch's frame is drawn
+        self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         """The connect first (its imports run on a thread), then the rest one step at a time once the keys pause,
         so a key typed meanwhile is answered first; with the kept catalog on screen, the connect waits too."""
+        log.info("first paint %.0f ms after kgp_tui.app was imported", 1000 * (time.perf_counter() - _IMPORTED_AT))
         if _full_collections:  # held back by start_up_begins: back at the latest now, if no connect replies
             self.set_timer(START_UP_AT_MOST, _full_collections_back, name="gc-full-collections")
         self._the_rest_of_the_css()  # before any other screen can be shown (F3 may come next)

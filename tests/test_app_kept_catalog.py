@@ -114,3 +114,58 @@ async def test_keys_that_keep_coming_do_not_hold_the_connect_and_the_footer_off(
         assert app.store.session.confirmed
         await pilot.pause()
         assert app.screen.query_one("#types").cursor_row in (0, 1)  # every key was answered on the way
+
+
+async def test_the_first_frame_written_is_whole_and_lists_the_kept_catalog(surface_sim, tmp_path):
+    """Textual lays the first screen out and draws it inside its start-up batch, and writes nothing then: a frame
+    drawn there and dropped left the first one written with only what changed after it (a partial update: the voice
+    list alone, once the rows came in the first layout). KGPScreen draws nothing inside a batch, so the first frame
+    written is the whole screen, with the kept catalog's rows in it."""
+    from textual._compositor import LayoutUpdate
+
+    listed = await first_start(surface_sim, tmp_path)
+    app = make_app(surface_sim, tmp_path, key=TEST_KEY)
+    written: list[tuple[str, list[str]]] = []
+    display = app._display  # Textual draws each frame here (Textual is pinned); in a batch it writes nothing
+
+    def drawn(screen, renderable):
+        if renderable is not None and not app._batch_count:
+            rows = screen.query("#types").first().type_ids() if screen.query("#types") else []
+            written.append((type(renderable).__name__, rows))
+        display(screen, renderable)
+
+    app._display = drawn
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: written, what="a first frame written")
+        kind, rows = written[0]
+        assert kind == LayoutUpdate.__name__, f"the first frame written was a {kind}, not the whole screen"
+        assert rows == listed
+
+
+async def test_the_voice_list_made_after_the_first_frame_filters_the_voices_by_language(sim, tmp_path):
+    """The voice-language Select is made once the first frame is out (its text stands in for it until then); picked
+    by keys, it narrows the voices shown to that language's."""
+    from textual.widgets import Select
+
+    await first_start(sim, tmp_path)
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#types") and app.screen.query_one("#types").row_count,
+                       what="the kept catalog listed")
+        select = await wait_for(pilot, lambda: app.screen.query("#voice-language") and
+                                app.screen.query_one("#voice-language", Select), what="the voice list made")
+        assert not app.screen.query("#voice-language-placeholder")
+        assert "Greta" in static_text(app, "#type-resources") and "Maple" in static_text(app, "#type-resources")
+        for _ in range(8):
+            if select.has_focus:
+                break
+            await pilot.press("tab")
+        assert select.has_focus, f"Tab never reached the voice list; the focus is on {app.screen.focused!r}"
+        await pilot.press("enter")  # opens the list: all languages, then each language in the catalog's order
+        await wait_for(pilot, lambda: select.expanded, what="the open voice list")
+        german = next(i for i, (label, _) in enumerate(select._options) if "Deutsch" in str(label))
+        await pilot.press(*["down"] * german, "enter")
+        await wait_for(pilot, lambda: select.value == "de", what=f"German chosen, not {select.value!r}")
+        resources = await wait_for(pilot, lambda: "Maple" not in static_text(app, "#type-resources") and
+                                   static_text(app, "#type-resources"), what="the voices narrowed")
+        assert "Greta" in resources

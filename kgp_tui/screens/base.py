@@ -13,17 +13,19 @@ from textual.widgets import Static
 
 from kgp_tui.widgets.status_bar import StatusBar
 
-# Screens composed before the app's first frame: their Footer (one widget per key, each styled on its own, about
-# a quarter of the first frame's cost) is mounted right after that frame, in place of a blank bar of its colour.
-_WAITING_FOR_FOOTER: weakref.WeakSet[KGPScreen] = weakref.WeakSet()
+# Screens composed before the app's first frame: what is costly and not needed to read it or move in it is made
+# right after that frame (KGPScreen.after_first_frame), in place of something that looks the same: the Footer (one
+# widget per key, each styled on its own, about a quarter of the first frame's cost) in place of a blank bar of its
+# colour, and the catalog's voice-language Select in place of its text.
+_WAITING_FOR_FIRST_FRAME: weakref.WeakSet[KGPScreen] = weakref.WeakSet()
 
 
 def first_paint_done() -> None:
-    """Called by the App once its first frame is on screen."""
-    for screen in list(_WAITING_FOR_FOOTER):
+    """Called by the App once its first frame is on screen (and the keys typed since have been answered)."""
+    for screen in list(_WAITING_FOR_FIRST_FRAME):
         if screen.is_attached:
-            screen.mount_footer()
-    _WAITING_FOR_FOOTER.clear()
+            screen.after_first_frame()
+    _WAITING_FOR_FIRST_FRAME.clear()
 
 
 class KGPScreen(Screen):
@@ -72,10 +74,15 @@ class KGPScreen(Screen):
 
             yield KGPFooter()
         else:
-            _WAITING_FOR_FOOTER.add(self)
+            self.wait_for_first_frame()
             yield Static(id="footer-placeholder")
 
-    def mount_footer(self) -> None:
+    def wait_for_first_frame(self) -> None:
+        """after_first_frame is called once the app's first frame is on screen (call while composing)."""
+        _WAITING_FOR_FIRST_FRAME.add(self)
+
+    def after_first_frame(self) -> None:
+        """Make what compose left for after the first frame (a subclass adds its own, after super())."""
         from kgp_tui.widgets.footer import KGPFooter
 
         for placeholder in self.query("#footer-placeholder"):
@@ -94,6 +101,18 @@ class KGPScreen(Screen):
             self._resumed_before = True
             if self.is_mounted:
                 event.refresh_styles = False
+
+    def _compositor_refresh(self) -> None:
+        """Textual lays the first screen out and draws it while the App is still starting, then drops that frame
+        (App._display writes nothing while the App batches updates) and counts what it drew as on screen: the first frame written
+        was only what changed after it (with the catalog's rows in the first layout, the voice Select alone).
+        While the App batches updates (its whole start-up is one batch), a refresh instead keeps the whole screen
+        to be drawn after the batch: the first frame written is whole, and the ~15 ms of drawing nobody saw is not
+        spent."""
+        if self.app._batch_count:
+            self.refresh()
+            return
+        super()._compositor_refresh()
 
     _unsubscribe: Any = None
 

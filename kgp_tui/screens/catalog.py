@@ -10,7 +10,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from kgp_tui.api.domain.offer import voices_for
 from kgp_tui.format import sanitize
@@ -19,9 +19,21 @@ from kgp_tui.widgets.line_list import LineList
 from kgp_tui.widgets.ordered import ListFilter
 
 if TYPE_CHECKING:
+    from textual.widgets import Select
+
     from kgp_tui.api.domain import Offer, Product
 
 ALL_LANGUAGES = "__all__"
+LANGUAGE_PROMPT = "Voices: all languages"
+LANGUAGE_WIDTH = 40  # #voice-language in kgp_tui.tcss
+
+
+def language_placeholder() -> Static:
+    """What the voice-language Select looks like with nothing chosen, until it is made (CatalogScreen)."""
+    text = Text(LANGUAGE_PROMPT, no_wrap=True, end="")
+    text.truncate(LANGUAGE_WIDTH - 3, overflow="ellipsis", pad=True)  # as the compact Select: label, " ▼", 1 pad
+    text.append(" ▼")
+    return Static(text, id="voice-language-placeholder", markup=False)
 
 
 def clean(value: Any, max_len: int = 80) -> str:
@@ -155,18 +167,38 @@ class CatalogScreen(KGPScreen):
                 yield TypeList(id="types")
             with VerticalScroll(id="type-detail"):
                 yield DetailText(id="type-info", markup=False)
-                options = language_options(self.catalog) if self.catalog is not None else []
-                self._language_options = [v for _, v in options]  # given now: no set_options before the 1st frame
-                yield Select(options, prompt="Voices: all languages", id="voice-language", allow_blank=True,
-                             compact=True)
+                if getattr(self.app, "_dom_ready", True):
+                    yield self._language_select()
+                else:  # the first screen: the Select and its list (~40 ms of the first frame) come right after it
+                    self.wait_for_first_frame()
+                    yield language_placeholder()
                 yield DetailText(id="type-resources", markup=False)
         yield Static(id="catalog-empty", markup=False)
 
+    def _language_select(self) -> Select:
+        from textual.widgets import Select
+
+        options = language_options(self.catalog) if self.catalog is not None else []
+        self._language_options = [v for _, v in options]  # given now: no set_options before its first frame
+        return Select(options, prompt=LANGUAGE_PROMPT, id="voice-language", allow_blank=True, compact=True)
+
+    def after_first_frame(self) -> None:
+        super().after_first_frame()
+        for placeholder in self.query("#voice-language-placeholder"):
+            placeholder.parent.mount(self._language_select(), before=placeholder)  # type: ignore[union-attr]
+            placeholder.remove()
+
+    def _language(self) -> str | None:
+        """The language the voices are filtered by (None: all, or the Select is not made yet)."""
+        selects = self.query("#voice-language")
+        value = selects.first().value if selects else None
+        return value if isinstance(value, str) and value != ALL_LANGUAGES else None
+
     def on_mount(self) -> None:  # KGPScreen.on_mount runs too (Textual calls each class's handler)
         self.query_one("#types", TypeList).set_columns(type_columns(self.app.size.width))
-        # after the first refresh: filled here, the first layout ran inside Textual's mount batch, whose frame is
-        # never written, and the first whole frame came after Ready without the status bar (issue 15, 4th round)
-        self.call_after_refresh(self._render_catalog)
+        # filled now, the rows are in the first layout and frame (the kept catalog at start-up), one layout and one
+        # frame fewer; the first frame is written whole since KGPScreen._compositor_refresh (issue 15, 7th round)
+        self._render_catalog()
 
     def on_store(self, topic: str, key: Any) -> None:
         if topic == "catalog":  # not on "session": credits change often and must not reset the list
@@ -184,11 +216,11 @@ class CatalogScreen(KGPScreen):
         if catalog is None:
             empty.update(Text("Not connected yet: press F4 to connect."))
             return
-        select = self.query_one("#voice-language", Select)
+        selects = self.query("#voice-language")
         options = language_options(catalog)
-        if getattr(self, "_language_options", None) != [v for _, v in options]:
+        if selects and getattr(self, "_language_options", None) != [v for _, v in options]:
             self._language_options = [v for _, v in options]
-            select.set_options(options)
+            selects.first().set_options(options)
         self._fill_table()
 
     def _fill_table(self) -> None:
@@ -226,9 +258,7 @@ class CatalogScreen(KGPScreen):
     def _show_detail(self) -> None:
         ct = self._cursor_type()
         info = Text("No content type matches the filter.") if ct is None else describe_type(ct)
-        language = self.query_one("#voice-language", Select).value
-        language = None if language in (ALL_LANGUAGES, Select.NULL) else language
-        resources = describe_resources(self.catalog, ct, language)
+        resources = describe_resources(self.catalog, ct, self._language())
         self.query_one("#type-info", DetailText).show(info)
         self.query_one("#type-resources", DetailText).show(resources)
 
@@ -250,9 +280,8 @@ class CatalogScreen(KGPScreen):
     def _selected(self) -> None:
         self.action_create()
 
-    @on(Select.Changed, "#voice-language")
-    def _language_changed(self) -> None:
-        if self.catalog is not None:
+    def on_select_changed(self, event: Select.Changed) -> None:  # by name: Select is imported once it is made
+        if event.select.id == "voice-language" and self.catalog is not None:
             self._show_detail()
 
     @on(Input.Changed, "#type-filter")
