@@ -301,9 +301,8 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
             self.theme = theme
 
     def on_ready(self) -> None:
-        """Textual's Ready comes after the first frame is on screen: only now start anything slow."""
-        # after the first frame is written: a first layout made inside Textual's mount batch sends Ready before
-        # the batch's frame is drawn
+        """Anything slow starts once the first frame is written: after the screen's next refresh, since a first
+        layout made inside Textual's start-up batch sends Ready before that batch's frame is drawn."""
         self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:

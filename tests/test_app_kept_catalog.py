@@ -4,7 +4,7 @@ confirms it (or replaces it, or takes it away when the key is refused now)."""
 from __future__ import annotations
 
 from support import TEST_KEY
-from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, static_text, wait_for
+from support.app import SIZE, connected_app_on_catalog, form_on_screen, make_app, static_text, tab_to, wait_for
 
 from kgp_tui import offer_cache
 from kgp_tui.profile_ids import key_digest, profile_id
@@ -156,11 +156,7 @@ async def test_the_voice_list_made_after_the_first_frame_filters_the_voices_by_l
                                 app.screen.query_one("#voice-language", Select), what="the voice list made")
         assert not app.screen.query("#voice-language-placeholder")
         assert "Greta" in static_text(app, "#type-resources") and "Maple" in static_text(app, "#type-resources")
-        for _ in range(8):
-            if select.has_focus:
-                break
-            await pilot.press("tab")
-        assert select.has_focus, f"Tab never reached the voice list; the focus is on {app.screen.focused!r}"
+        await tab_to(pilot, "#voice-language", most=8)
         await pilot.press("enter")  # opens the list: all languages, then each language in the catalog's order
         await wait_for(pilot, lambda: select.expanded, what="the open voice list")
         german = next(i for i, (label, _) in enumerate(select._options) if "Deutsch" in str(label))

@@ -103,12 +103,11 @@ class KGPScreen(Screen):
                 event.refresh_styles = False
 
     def _compositor_refresh(self) -> None:
-        """Textual lays the first screen out and draws it while the App is still starting, then drops that frame
-        (App._display writes nothing while the App batches updates) and counts what it drew as on screen: the first frame written
-        was only what changed after it (with the catalog's rows in the first layout, the voice Select alone).
-        While the App batches updates (its whole start-up is one batch), a refresh instead keeps the whole screen
-        to be drawn after the batch: the first frame written is whole, and the ~15 ms of drawing nobody saw is not
-        spent."""
+        """Textual's start-up is one batch of updates (compose, the first Resize, mount), and App._display writes
+        nothing inside a batch; yet the screen drew itself there and counted what it drew as on screen, so the first
+        frame written held only what changed after it (with the catalog's rows in the first layout, the voice Select
+        alone). Inside a batch this draws nothing and keeps the whole screen for the first refresh after it: the
+        first frame written is whole, and the ~15 ms of drawing nobody saw is not spent."""
         if self.app._batch_count:
             self.refresh()
             return
