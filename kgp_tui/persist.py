@@ -180,24 +180,31 @@ class LocalStore:
     def open(cls, path: Path | str | None = None, *, now: Callable[[], float] = time.time) -> LocalStore:
         """Open (creating and migrating) the state file; a corrupt or newer one is moved aside first.
 
+        Only a file SQLite finds damaged or not a database is moved aside. One that stays locked (another kgp-tui
+        in the middle of opening it), read-only or on a full disk is left alone, and this run keeps its state in
+        memory.
+
         Never raises for a bad file: when even a fresh file cannot be made (a read-only data dir), the state lives
         in memory for this run and `notice` says so.
         """
         path = Path(path) if path is not None else default_path()
-        notice = ""
         try:
             private_dir(path.parent)
             return cls(_open_checked(_private(path)), path)
-        except (NewerSchema, sqlite3.DatabaseError) as error:
-            why, reason = ("newer", f"it was written by a newer kgp-tui ({error})") if isinstance(
-                error, NewerSchema) else ("corrupt", f"SQLite cannot read it ({error})")
-            try:
-                notice = _move_aside(path, why, now(), reason)
-            except OSError as move_error:
-                return cls.in_memory(f"kgp-tui cannot use {path}: {reason}, and it could not be moved aside "
-                                     f"({move_error}); nothing will be kept after this run.")
+        except NewerSchema as error:
+            why, reason = "newer", f"it was written by a newer kgp-tui ({error})"
+        except sqlite3.Error as error:
+            if not _unreadable(error):  # locked past the wait, read-only, disk full: the file is not at fault
+                return cls.in_memory(f"kgp-tui cannot use {path} now ({error}); it is left as it is, and nothing "
+                                     "will be kept after this run.")
+            why, reason = "corrupt", f"SQLite cannot read it ({error})"
         except OSError as error:
             return cls.in_memory(f"kgp-tui cannot use {path} ({error}); nothing will be kept after this run.")
+        try:
+            notice = _move_aside(path, why, now(), reason)
+        except OSError as move_error:
+            return cls.in_memory(f"kgp-tui cannot use {path}: {reason}, and it could not be moved aside "
+                                 f"({move_error}); nothing will be kept after this run.")
         try:
             return cls(_open_checked(_private(path)), path, notice)
         except (sqlite3.Error, OSError, NewerSchema) as error:
@@ -364,23 +371,59 @@ def _private(path: Path) -> Path:
     return path
 
 
-def _open_checked(path: Path | str) -> sqlite3.Connection:
-    """Connect, refuse a newer schema, check the file is sound, then run the migrations it still needs."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
-    try:
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
-        if found > schema_version():
-            raise NewerSchema(found)
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise sqlite3.DatabaseError(f"integrity check: {check}")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+class Unsound(sqlite3.DatabaseError):
+    """SQLite opened the file, but its own check found it damaged."""
+
+
+BUSY_WAIT = 5.0  # seconds another handle may hold the file locked while this one opens it
+
+
+def _unreadable(error: sqlite3.Error) -> bool:
+    """The file itself is bad (not a database, damaged), as against locked, read-only, full or unreachable."""
+    if isinstance(error, Unsound):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _open_checked(path: Path | str, *, wait: float | None = None) -> sqlite3.Connection:
+    """Connect, refuse a newer schema, check the file is sound, then run the migrations it still needs.
+
+    A file another handle holds locked is tried again until `wait` has passed: SQLite returns "database is locked"
+    at once, without its busy timeout, when two handles switch a fresh file to WAL together. Every step is safe to
+    run again (each migration reads the version under the write lock).
+    """
+    wait = BUSY_WAIT if wait is None else wait
+    deadline = time.monotonic() + wait
+    pause = 0.005
+    while True:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=min(2.0, wait))
+        try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found > schema_version():
+                raise NewerSchema(found)
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise Unsound(f"integrity check: {check}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(conn)
+        except sqlite3.Error as error:
+            conn.close()
+            if not _busy(error) or time.monotonic() + pause > deadline:
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        else:
+            return conn
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

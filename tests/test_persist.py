@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -189,6 +190,45 @@ def test_newer_version_is_moved_aside_not_touched(tmp_path):
     moved = [p for p in tmp_path.iterdir() if ".newer-" in p.name and not p.name.endswith(("-wal", "-shm"))]
     assert len(moved) == 1 and moved[0].read_bytes() == before  # kept as it was, for the newer kgp-tui
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == persist.schema_version()
+
+
+def test_a_file_another_handle_keeps_locked_is_left_alone_and_this_run_keeps_state_in_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(persist, "BUSY_WAIT", 0.2)
+    path = tmp_path / "state.sqlite3"
+    first = LocalStore.open(path)
+    first.save(PROFILE, jobs=[job_row(5001)])
+    first.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # readers too are kept out until it ends
+    try:
+        db = LocalStore.open(path)
+        assert db.path is None and "left as it is" in db.notice and "nothing will be kept" in db.notice
+        assert [p.name for p in tmp_path.iterdir() if ".corrupt-" in p.name] == []
+        db.save(PROFILE, drafts=[("image", {"prompt": "this run only"})])
+        assert db.load(PROFILE).drafts == {"image": {"prompt": "this run only"}}
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    again = LocalStore.open(path)
+    assert not again.notice and [j["job_id"] for j in again.load(PROFILE).jobs] == ["5001"]
+    again.close()
+
+
+def test_a_file_locked_for_a_moment_is_waited_for_not_given_up(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    LocalStore.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.3, lambda: (holder.execute("ROLLBACK"), holder.close()))
+    release.start()
+    try:
+        db = LocalStore.open(path)
+        assert db.path == path and not db.notice
+        db.close()
+    finally:
+        release.join()
 
 
 def test_unusable_location_falls_back_to_memory_with_a_notice(tmp_path):
