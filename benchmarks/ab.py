@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks.child import Child
 from benchmarks.first_paint import BARE, time_one
-from benchmarks.run import Settings, child_env
+from benchmarks.run import Settings, child_env, start_to_usable
 
 
 def parse(spec: str) -> tuple[str, Path | None, dict[str, str]]:
@@ -77,14 +77,9 @@ def main(argv: list[str]) -> int:
                     os.chdir(checkout)
                     with Child([sys.executable, "-m", "benchmarks.probe", "kgp-live"],
                                env_for(folder, sim, checkout, extra)) as child:
-                        child.wait_event("listed", 60)
-                        sent = child.key("down")
-                        usable = child.wait_event("usable", 30)
-                        spawned = child.spawned_at
-                        rows[name].append({
-                            "first": usable["first_frame"] - spawned, "moved": usable["moved"] - sent,
-                            "answered": usable["frame"] - sent, "usable": usable["frame"] - spawned,
-                            "says_where": float(bool(usable.get("first_frame_says_where")))})
+                        usable = start_to_usable(child)
+                        rows[name].append({key: float(usable[key]) for key in
+                                           ("first", "moved", "answered", "usable", "says_where")})
                         child.proc.kill()
     finally:
         os.chdir(here)
