@@ -85,7 +85,7 @@ def describe_resources(offer: Offer, ct: Product | None, language: str | None) -
             f"{clean(v.label, 30)} [{clean(v.language or 'any', 12)}{', ' + clean(v.gender, 12) if v.gender else ''}]"
             for v in voices
         )
-        or "none for this language"
+        or ("none in this language" if language else "none for this type" if ct is not None else "none")
     )
     shown = False
     for label, name in STYLE_SETTINGS:  # v1 names its styles style_id; the unified video templates and expressions
