@@ -743,11 +743,14 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
             what = f"{what} (edit: {sanitize(tracked.label or run.action or '', single_line=True, max_len=40)})"
         label = status_label(run.status)
         title = title_text(tracked.title, max_len=60)  # the toast's heading: which creation, "(untitled)" if none
+        # on that creation's own screen, what it shows is right there: no pointer to its row
+        here = tracked.creation_id is not None and getattr(self.screen, "creation_id", None) == tracked.creation_id
         if run.needs_user:
             pause = run.pause
             why = (pause.message or pause.reason) if pause else None
             why = sanitize(why or "the server gave no reason", single_line=True, max_len=200)
-            self.notify(f"Creation {what} is {label}: {why} It needs you: Enter on its row shows what can be done.",
+            where = "its actions are on this screen" if here else "Enter on its row shows what can be done"
+            self.notify(f"Creation {what} is {label}: {why} It needs you: {where}.",
                         title=title, severity="warning", markup=False, timeout=10)
         elif run.status == "failed":
             error = run.error
@@ -759,7 +762,8 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
             self.notify(f"Creation {what} {label}.", title=title, severity="warning", markup=False)
         else:
             results = "scenes and artifacts" if run.surface == "v1" else "its outputs"
-            self.notify(f"Creation {what} {label}. Enter on its row shows {results}.", title=title, markup=False)
+            hint = "" if here else f" Enter on its row shows {results}."
+            self.notify(f"Creation {what} {label}.{hint}", title=title, markup=False)
 
     def on_run_poll_failed(self, message: msg.RunPollFailed) -> None:
         if self._from_another_session(message):

@@ -348,3 +348,38 @@ async def test_credits_refresh_when_a_create_job_and_an_edit_job_end(clocked, tm
         clock.advance(600)
         await wait_for(pilot, lambda: edit.run.status == "succeeded", timeout=15, what="edit done")
         await wait_for(pilot, lambda: "1,000 credits" in status_bar(app), timeout=15, what="after the edit")
+
+
+async def test_a_creation_that_ends_while_its_screen_is_open_is_announced_without_pointing_to_its_row(tmp_path):
+    from support.clock import FakeClock
+
+    from kgp_tui.simulator import Simulator
+
+    clock = FakeClock()  # the job moves only when the test says, so its screen is open before it ends
+    with Simulator(api_key=TEST_KEY, step_seconds=1.0, clock=clock) as sim:
+        app = make_app(sim, tmp_path, key=TEST_KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            await connected_app_on_catalog(pilot)
+            await open_type(pilot, "slides_video")
+            await submit_prompt(pilot, "Explain tides")
+            await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.store.runs, what="jobs")
+            await pilot.press("enter")
+            screen = await wait_for(pilot, lambda: isinstance(app.screen, CreationScreen) and app.screen,
+                                    what="the running creation's screen")
+            app.clear_notifications()
+            tracked = next(iter(app.store.runs.values()))
+            clock.advance(600.0)  # the job is done at its next poll
+            said = await wait_for(pilot, lambda: [n for n in notes(app) if "succeeded" in n],
+                                  what="the end announced")
+            assert app.screen is screen and screen.creation_id == tracked.creation_id
+            assert all("Enter on its row" not in note for note in said), said
+            await pilot.press("escape")  # back on the jobs screen, a later end points to the row again
+            app.clear_notifications()
+            product = app.store.offer.product("slides_video")
+            app.submit_create(product.type, {**product.defaults(), "prompt": "Second"})
+            await wait_for(pilot, lambda: len(app.store.runs) == 2, what="the second run")
+            clock.advance(600.0)
+            said = await wait_for(pilot, lambda: [n for n in notes(app) if "succeeded" in n],
+                                  what="the second end announced")
+            assert not isinstance(app.screen, CreationScreen)
+            assert all("Enter on its row shows scenes and artifacts" in note for note in said), said
