@@ -300,6 +300,14 @@ class KGPApp(ReliableTimers):  # a Textual App whose one-shot timers always fire
         if theme and theme in self.available_themes:
             self.theme = theme
 
+    def watch_app_focus(self, focus: bool) -> None:
+        """Back in focus (the terminal's focus-in, or a key or click) with nothing focused: the screen's own first
+        widget takes the keys again. Textual gives focus back only to a widget of the screen that lost it, and a
+        screen shown while the terminal was unfocused (the catalog after a connect made in another window) focuses
+        nothing: its arrows did nothing until Tab. Runs after Textual's own watcher (which restores what it can)."""
+        if focus and self.screen.focused is None:
+            self.screen._update_auto_focus()  # the screen's AUTO_FOCUS, as when it is first shown (Textual is pinned)
+
     def on_ready(self) -> None:
         """Anything slow starts once the first frame is written: after the screen's next refresh, since a first
         layout made inside Textual's start-up batch sends Ready before that batch's frame is drawn."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from support import TEST_KEY
 from support.app import (
     connected_app_on_catalog,
@@ -129,3 +130,28 @@ def test_readme_lists_every_binding_id():
     listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", readme[start:readme.index("\n\n", start)]))
     assert ids - listed == set(), "binding ids missing from the README"
     assert listed - ids == set(), "README lists ids the app no longer has"
+
+
+
+@pytest.mark.parametrize("back", ["key", "focus-in"])
+async def test_the_catalog_takes_keys_when_the_terminal_was_unfocused_while_it_connected(back, sim, tmp_path):
+    """The terminal says it lost focus (ESC [ O, sent by tmux with focus-events on and by most terminals) while the
+    app connects: the catalog shown meanwhile must still take the arrows once the user is back."""
+    from textual import events
+
+    from kgp_tui.screens.connect import ConnectScreen
+
+    sim.set_scenario("slow", delay=0.5, path="/me", times=1)  # the connect screen stays up while it is unfocused
+    app = make_app(sim, tmp_path, key=TEST_KEY)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(events.AppBlur())
+        await wait_for(pilot, lambda: not app.app_focus, what="the terminal unfocused")
+        assert isinstance(app.screen, ConnectScreen)
+        await connected_app_on_catalog(pilot)
+        types = app.screen.query_one("#types")
+        if back == "focus-in":
+            app.post_message(events.AppFocus())  # ESC [ I: the user is back at the terminal
+            await wait_for(pilot, lambda: app.app_focus, what="focused again")
+        await pilot.press("down")  # else the first key brings the focus back itself
+        await wait_for(pilot, lambda: types.cursor_row == 1, what="the first key moves the list")
+        assert app.screen.focused is types
