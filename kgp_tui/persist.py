@@ -378,17 +378,19 @@ class Unsound(sqlite3.DatabaseError):
 BUSY_WAIT = 5.0  # seconds another handle may hold the file locked while this one opens it
 
 
+def _primary_code(error: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of the error (its extended code's low byte); None for one SQLite did not raise."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
 def _unreadable(error: sqlite3.Error) -> bool:
     """The file itself is bad (not a database, damaged), as against locked, read-only, full or unreachable."""
-    if isinstance(error, Unsound):
-        return True
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return isinstance(error, Unsound) or _primary_code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _busy(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return _primary_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _open_checked(path: Path | str, *, wait: float | None = None) -> sqlite3.Connection:
