@@ -158,7 +158,7 @@ def drive_start(child: Any, s: Settings, kgp: bool) -> dict[str, Any]:
     usable = start_to_usable(child, kgp)
     out = {"usable_screen": 1000 * usable["usable"], "startup_stall": 1000 * usable["stall"],
            "first_frame_stall": 1000 * usable["first_frame_stall"],
-           "first_frame_at": 1000 * (usable["first_frame"] - child.spawned_at)}
+           "first_frame_at": 1000 * usable["first"]}
     if not kgp:
         return out
     connected = child.wait_event("connected", timeout=60)  # the connect's reply (before or after usable)
